@@ -1,5 +1,64 @@
-"""geoplan — county (县域) planning GIS toolkit."""
+"""geoplan — county (县域) planning GIS toolkit.
+
+Read a county's layers, delineate functional zones, audit approved-but-unsupplied and idle land,
+measure park-to-trunk connectivity, map the settlement hierarchy and write offline HTML reports.
+
+Public names are imported lazily (``import geoplan`` stays fast; each analysis pulls in its heavy
+dependencies only when first used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from geoplan._version import __version__
 
-__all__ = ["__version__"]
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    # foundation
+    "read_layer": "geoplan.io",
+    "ReadReport": "geoplan.io",
+    "County": "geoplan.county",
+    "CountySummary": "geoplan.county",
+    # land-inventory audit
+    "audit_land": "geoplan.audit",
+    "AuditRules": "geoplan.audit",
+    "AuditResult": "geoplan.audit",
+    # road network and connectivity
+    "road_network": "geoplan.network",
+    "RoadNetwork": "geoplan.network",
+    "Speeds": "geoplan.network",
+    "park_connectivity": "geoplan.connectivity",
+    "ConnectivityResult": "geoplan.connectivity",
+    "isochrones": "geoplan.connectivity",
+    # land use and functional zones
+    "classify_landuse": "geoplan.landuse",
+    "landuse_composition": "geoplan.zones",
+    "functional_zones": "geoplan.zones",
+    # settlement hierarchy, maps, report
+    "settlement_hierarchy": "geoplan.hierarchy",
+    "ReachTargets": "geoplan.hierarchy",
+    "HierarchyResult": "geoplan.hierarchy",
+    "build_report": "geoplan.report",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geoplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from geoplan.county import County, CountySummary
+    from geoplan.io import ReadReport, read_layer
