@@ -1,0 +1,69 @@
+"""Pieces shared by the CLI commands: the COUNTY argument, --out, reading SRC options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    from geoplan.county import County
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAPS_DIR = Path("maps")
+
+
+def county_argument(f: F) -> F:
+    """``[COUNTY]``: a county-package folder (default: the bundled demo county)."""
+    return click.argument("county", required=False, type=click.Path(path_type=str))(f)
+
+
+def out_option(f: F) -> F:
+    """``--out DIR`` (default ``maps/<county>/`` or a sub-folder of it)."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        help="Output folder (default: maps/<county>/...).",
+    )(f)
+
+
+def open_county(arg: str | None) -> County:
+    """Open the county package at ``arg``; with None, the bundled demo county."""
+    from geoplan.county import County
+
+    if arg is None:
+        from geoplan.datasets import demo_path
+
+        return County.open(demo_path())
+    return County.open(arg)
+
+
+def out_dir(out: str | None, county: County | None, sub: str | None = None) -> Path:
+    """The folder to write into, created if needed.
+
+    ``--out`` wins; otherwise ``maps/<county slug>/<sub>`` (``maps/custom/<sub>`` without a county).
+    """
+    if out is not None:
+        path = Path(out)
+    else:
+        path = MAPS_DIR / (county.slug if county is not None else "custom")
+        if sub:
+            path = path / sub
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_source(src: str, *, role: str, crs: CRS | None = None) -> gpd.GeoDataFrame:
+    """Read a ``path`` or ``path:layer`` SRC option for a role, projected to ``crs``/metric."""
+    from geoplan.crs import to_metric
+    from geoplan.io import read_layer
+
+    gdf = read_layer(src, role=role)
+    return to_metric(gdf, crs, name=f"{role} ({src})")
