@@ -8,6 +8,7 @@ is printed as its message, without a traceback, and exits with status 2; anythin
 from __future__ import annotations
 
 import importlib
+from importlib.util import find_spec
 import logging
 import sys
 from typing import Any
@@ -30,7 +31,7 @@ COMMANDS: dict[str, str] = {
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(n for n, t in COMMANDS.items() if find_spec(t.split(":")[0]) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
