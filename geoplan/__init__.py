@@ -60,5 +60,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from geoplan.county import County, CountySummary
-    from geoplan.io import ReadReport, read_layer
+    from geoplan.county import County as County
+    from geoplan.county import CountySummary as CountySummary
+    from geoplan.io import ReadReport as ReadReport
+    from geoplan.io import read_layer as read_layer

@@ -44,9 +44,7 @@ class Role:
         raise KeyError(name)
 
 
-def _f(
-    name: str, type: FieldType, *aliases: str, required: bool = False, doc: str = ""
-) -> Field:
+def _f(name: str, type: FieldType, *aliases: str, required: bool = False, doc: str = "") -> Field:
     return Field(name, type, required, aliases, doc)
 
 
@@ -75,7 +73,14 @@ ROLES: dict[str, Role] = {
             "point",
             (
                 _f("name", "str", "名称", "MC", "居民点名称", "NAME", "Name", required=True),
-                _f("kind", "str", "类型", "等级", "KIND", doc="county_seat/town/village or 县城/镇/村"),
+                _f(
+                    "kind",
+                    "str",
+                    "类型",
+                    "等级",
+                    "KIND",
+                    doc="county_seat/town/village or 县城/镇/村",
+                ),
                 _f("population", "float", "人口", "常住人口", "户籍人口", "POP", "pop"),
             ),
             "settlements: county seat, towns, villages",
@@ -87,10 +92,21 @@ ROLES: dict[str, Role] = {
             "land-use parcels; class-code columns keep their names (DLBM, YDYHFLDM, ...)",
             rename=False,
             extra={
-                "BSM": "str", "TBBH": "str", "DLBM": "str", "DLMC": "str", "QSXZ": "str",
-                "QSDWDM": "str", "ZLDWDM": "str", "KCDLBM": "str", "CZCSXM": "str",
-                "YDYHFLDM": "str", "GHDLBM": "str", "TBMJ": "float", "KCMJ": "float",
-                "KCXS": "float", "TBDLMJ": "float",
+                "BSM": "str",
+                "TBBH": "str",
+                "DLBM": "str",
+                "DLMC": "str",
+                "QSXZ": "str",
+                "QSDWDM": "str",
+                "ZLDWDM": "str",
+                "KCDLBM": "str",
+                "CZCSXM": "str",
+                "YDYHFLDM": "str",
+                "GHDLBM": "str",
+                "TBMJ": "float",
+                "KCMJ": "float",
+                "KCXS": "float",
+                "TBDLMJ": "float",
             },
         ),
         Role(
@@ -100,8 +116,14 @@ ROLES: dict[str, Role] = {
                 _f("batch_id", "str", "批次名称", "PCMC", "批次编号", "PCBH", required=True),
                 _f("approval_no", "str", "批准文号", "PZWH", "省批文号", "shengpwwh"),
                 _f("approved_on", "date", "批准日期", "PZRQ", "批准时间", required=True),
-                _f("approval_type", "str", "批准类型", "用地类型", "PZLX",
-                   doc="城市批次用地 / 单独选址用地"),
+                _f(
+                    "approval_type",
+                    "str",
+                    "批准类型",
+                    "用地类型",
+                    "PZLX",
+                    doc="城市批次用地 / 单独选址用地",
+                ),
             ),
             "approved construction land (批准用地)",
         ),
@@ -116,13 +138,24 @@ ROLES: dict[str, Role] = {
                 _f("agreed_start", "date", "约定动工日期", "约定开工日期", "YDDGRQ"),
                 _f("agreed_finish", "date", "约定竣工日期", "YDJGRQ"),
                 _f("actual_start", "date", "实际动工日期", "实际开工日期", "SJDGRQ"),
-                _f("developed_ratio", "float", "已开发比例", "开发比例", "KFBL",
-                   doc="developed share of the area due, 0-1"),
-                _f("invested_ratio", "float", "已投资比例", "投资比例", "TZBL",
-                   doc="invested share of total investment (land price and taxes excluded), 0-1"),
+                _f(
+                    "developed_ratio",
+                    "float",
+                    "已开发比例",
+                    "开发比例",
+                    "KFBL",
+                    doc="developed share of the area due, 0-1",
+                ),
+                _f(
+                    "invested_ratio",
+                    "float",
+                    "已投资比例",
+                    "投资比例",
+                    "TZBL",
+                    doc="invested share of total investment (land price and taxes excluded), 0-1",
+                ),
                 _f("suspended_since", "date", "停工日期", "中止开发日期", "TGRQ"),
-                _f("land_price", "float", "成交价款", "出让价款", "划拨价款", "CJJK",
-                   doc="yuan"),
+                _f("land_price", "float", "成交价款", "出让价款", "划拨价款", "CJJK", doc="yuan"),
                 _f("gov_cause", "bool", "政府原因", "ZFYY", doc="delay caused by government"),
             ),
             "land supply records (供地)",
@@ -153,8 +186,16 @@ ROLES: dict[str, Role] = {
             "zoning",
             "polygon",
             (
-                _f("zone_type", "str", "类型", "控制线类型", "KZXLX", "type", required=True,
-                   doc="ugb / basic_farmland / eco_redline (or 城镇开发边界 / 永久基本农田 / 生态保护红线)"),
+                _f(
+                    "zone_type",
+                    "str",
+                    "类型",
+                    "控制线类型",
+                    "KZXLX",
+                    "type",
+                    required=True,
+                    doc="ugb / basic_farmland / eco_redline (or 城镇开发边界 / 永久基本农田 / 生态保护红线)",
+                ),
                 _f("name", "str", "名称", "MC"),
             ),
             "control lines of 三区三线",
@@ -163,16 +204,31 @@ ROLES: dict[str, Role] = {
 }
 
 ZONE_TYPE_VALUES = {
-    "ugb": "ugb", "城镇开发边界": "ugb", "城镇开发边界线": "ugb",
-    "basic_farmland": "basic_farmland", "永久基本农田": "basic_farmland",
+    "ugb": "ugb",
+    "城镇开发边界": "ugb",
+    "城镇开发边界线": "ugb",
+    "basic_farmland": "basic_farmland",
+    "永久基本农田": "basic_farmland",
     "永久基本农田保护红线": "basic_farmland",
-    "eco_redline": "eco_redline", "生态保护红线": "eco_redline",
+    "eco_redline": "eco_redline",
+    "生态保护红线": "eco_redline",
 }
 
 SETTLEMENT_KIND_VALUES = {
-    "county_seat": "county_seat", "县城": "county_seat", "城关镇": "county_seat",
-    "central_town": "central_town", "中心镇": "central_town",
-    "town": "town", "镇": "town", "乡": "town", "一般镇": "town", "乡镇": "town",
-    "village": "village", "村": "village", "行政村": "village", "中心村": "village",
-    "一般村": "village", "自然村": "village",
+    "county_seat": "county_seat",
+    "县城": "county_seat",
+    "城关镇": "county_seat",
+    "central_town": "central_town",
+    "中心镇": "central_town",
+    "town": "town",
+    "镇": "town",
+    "乡": "town",
+    "一般镇": "town",
+    "乡镇": "town",
+    "village": "village",
+    "村": "village",
+    "行政村": "village",
+    "中心村": "village",
+    "一般村": "village",
+    "自然村": "village",
 }

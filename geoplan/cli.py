@@ -8,9 +8,9 @@ is printed as its message, without a traceback, and exits with status 2; anythin
 from __future__ import annotations
 
 import importlib
-from importlib.util import find_spec
 import logging
 import sys
+from importlib.util import find_spec
 from typing import Any
 
 import click
@@ -61,7 +61,9 @@ def main(verbose: int, quiet: bool) -> None:
     the bundled demo county. Results go to --out (default maps/<county>/).
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("geoplan").setLevel(level)
     for noisy in ("pyogrio", "fiona", "rasterio", "urllib3", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -9,15 +9,11 @@ repairs invalid geometries, recording what it did in a :class:`ReadReport`.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,9 +22,10 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geoplan._dates import parse_dates
 from geoplan._encoding import detect_dbf_encoding
-from geoplan._schema import ROLES, SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES, Field, Role
+from geoplan._fields import normalise_fields
+from geoplan._schema import ROLES, Role
+from geoplan._write import atomic_path, write_csv, write_gpkg, write_json
 from geoplan.errors import (
     CRSError,
     DataFileNotFoundError,
@@ -36,7 +33,6 @@ from geoplan.errors import (
     GeometryTypeError,
     InputError,
     LayerNotFoundError,
-    MissingFieldError,
 )
 
 __all__ = [
@@ -59,12 +55,6 @@ _GEOM_FAMILIES = {
     "point": {"Point", "MultiPoint"},
     "line": {"LineString", "MultiLineString"},
 }
-_VALUE_MAPS: dict[tuple[str, str], Mapping[str, str]] = {
-    ("settlements", "kind"): SETTLEMENT_KIND_VALUES,
-    ("zoning", "zone_type"): ZONE_TYPE_VALUES,
-}
-_TRUE = {"1", "true", "t", "yes", "y", "是", "真", "√"}
-_FALSE = {"0", "false", "f", "no", "n", "否", "假", ""}
 
 
 @dataclass
@@ -111,7 +101,9 @@ def read_report(gdf: gpd.GeoDataFrame) -> ReadReport | None:
 # --------------------------------------------------------------------------- sources
 
 
-def split_source(source: str | os.PathLike[str], layer: str | None = None) -> tuple[Path, str | None]:
+def split_source(
+    source: str | os.PathLike[str], layer: str | None = None
+) -> tuple[Path, str | None]:
     """Split ``path:layer`` into a path and a layer name (``layer`` wins when given).
 
     A string that names an existing file is a path even if it contains a colon.
@@ -252,7 +244,7 @@ def read_layer(
         raise EmptyLayerError(f"{label} has no features. Check the file or the layer name.")
     gdf = _apply_crs(gdf, crs, label, rep)
     if role_def is not None:
-        gdf = _normalise_fields(gdf, role_def, fields, label, rep)
+        gdf = normalise_fields(gdf, role_def, fields, label, rep.renamed, rep.added)
     gdf = _repair_geometry(gdf, role_def, label, rep)
     rep.features = len(gdf)
     rep.crs = gdf.crs.to_string() if gdf.crs is not None else None
@@ -321,165 +313,6 @@ def _crs_hint(gdf: gpd.GeoDataFrame) -> str:
     return ""
 
 
-def _find_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    for cand in candidates:
-        if cand in columns:
-            return cand
-        hit = lower.get(cand.lower())
-        if hit is not None:
-            return hit
-    return None
-
-
-def _normalise_fields(
-    gdf: gpd.GeoDataFrame,
-    role: Role,
-    fields: Mapping[str, str] | None,
-    label: str,
-    rep: ReadReport,
-) -> gpd.GeoDataFrame:
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    fields = dict(fields or {})
-    unknown = set(fields) - {f.name for f in role.fields}
-    if unknown and role.rename:
-        raise InputError(
-            f"Field mapping for {role.name} names unknown canonical fields {sorted(unknown)}; "
-            f"known: {[f.name for f in role.fields]}."
-        )
-    rename: dict[str, str] = {}
-    missing: list[Field] = []
-    for f in role.fields:
-        if f.name in fields:
-            src = fields[f.name]
-            if src not in columns:
-                raise MissingFieldError(
-                    f"{label}: the field mapping says {f.name} = {src!r}, but there is no column "
-                    f"{src!r}. Columns present: {', '.join(columns)}."
-                )
-        else:
-            src = _find_column(columns, (f.name, *f.aliases))
-        if src is None:
-            if f.required:
-                missing.append(f)
-            continue
-        if src != f.name:
-            rename[src] = f.name
-    if missing:
-        lines = "; ".join(f"{f.name} (tried: {', '.join((f.name, *f.aliases))})" for f in missing)
-        raise MissingFieldError(
-            f"{label} is missing required field(s) for a {role.name} layer: {lines}. Columns "
-            f"present: {', '.join(columns) or '(none)'}. Rename the column, or map it in "
-            f"county.toml under [fields.{role.name}] (e.g. {missing[0].name} = \"<column>\"), or "
-            "pass fields={...} to read_layer."
-        )
-    # a canonical name already used by an unrelated source column would be shadowed: drop it
-    clash = [c for c in rename.values() if c in columns and c not in rename]
-    out = gdf.drop(columns=clash).rename(columns=rename)
-    rep.renamed = rename
-    for f in role.fields:
-        if f.name not in out.columns:
-            rep.added.append(f.name)
-            out[f.name] = _null_column(f.type, len(out), out.index)
-        else:
-            out[f.name] = _convert(out[f.name], f.type, f.name, label)
-        mapping = _VALUE_MAPS.get((role.name, f.name))
-        if mapping is not None:
-            out[f.name] = _map_values(out[f.name], mapping, f.name, label)
-    for col, typ in role.extra.items():
-        if col in out.columns:
-            out[col] = _convert(out[col], typ, col, label)
-    return out
-
-
-def _null_column(typ: str, n: int, index: pd.Index) -> pd.Series:
-    if typ == "str":
-        return pd.Series(pd.NA, index=index, dtype="string")
-    if typ == "date":
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ms]")
-    if typ == "bool":
-        return pd.Series(pd.NA, index=index, dtype="boolean")
-    return pd.Series(np.nan, index=index, dtype="float64")
-
-
-def _convert(s: pd.Series, typ: str, name: str, label: str) -> pd.Series:
-    if typ == "str":
-        return _to_code_string(s)
-    if typ == "date":
-        return parse_dates(s, field=name, layer=label)
-    if typ == "bool":
-        return _to_bool(s, name, label)
-    return _to_float(s, name, label)
-
-
-def _to_code_string(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_float_dtype(s.dtype):
-        # numeric columns that hold codes: 101.0 -> "101" (never "101.0")
-        vals = s.to_numpy(dtype="float64", na_value=np.nan)
-        whole = np.isfinite(vals) & (vals == np.round(vals))
-        text = s.astype("string")
-        text[whole] = pd.Series(vals[whole].astype("int64"), index=s.index[whole]).astype("string")
-        return text.str.strip()
-    out = s.astype("string").str.strip()
-    return out.mask(out == "")
-
-
-def _to_float(s: pd.Series, name: str, label: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("float64")
-    text = s.astype("string").str.strip().str.replace(",", "", regex=False)
-    pct = text.str.endswith("%").fillna(False)
-    text = text.str.rstrip("%")
-    num = pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
-    bad = num.isna() & text.notna() & (text != "")
-    if bad.any():
-        rows = _rows(bad, s)
-        raise InputError(
-            f"{label}: field {name} must be numeric, but rows {rows} are not. Fix those values "
-            "(empty is allowed for unknown)."
-        )
-    return num.where(~pct, num / 100.0)
-
-
-def _to_bool(s: pd.Series, name: str, label: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean")
-    text = s.astype("string").str.strip().str.lower()
-    true = text.isin(_TRUE)
-    false = text.isin(_FALSE) | text.isna()
-    bad = ~(true | false)
-    if bad.any():
-        raise InputError(
-            f"{label}: field {name} must be yes/no (是/否, true/false, 1/0), but rows "
-            f"{_rows(bad, s)} are not."
-        )
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[true] = True
-    out[false & text.notna() & (text != "")] = False
-    return out
-
-
-def _map_values(s: pd.Series, mapping: Mapping[str, str], name: str, label: str) -> pd.Series:
-    low = {k.lower(): v for k, v in mapping.items()}
-    mapped = s.str.lower().map(low)
-    bad = mapped.isna() & s.notna()
-    if bad.any():
-        values = sorted(set(s[bad].astype(str)))[:10]
-        accepted = sorted(set(mapping))
-        raise InputError(
-            f"{label}: field {name} has values geoplan does not know: {values}. Accepted: "
-            f"{', '.join(accepted)}. Recode them, or map them before reading."
-        )
-    return mapped.astype("string")
-
-
-def _rows(mask: pd.Series, values: pd.Series, limit: int = 10) -> str:
-    idx = list(mask[mask].index[:limit])
-    shown = ", ".join(f"{i} ({values.loc[i]!r})" for i in idx)
-    more = int(mask.sum()) - len(idx)
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
 def _repair_geometry(
     gdf: gpd.GeoDataFrame, role: Role | None, label: str, rep: ReadReport
 ) -> gpd.GeoDataFrame:
@@ -540,104 +373,3 @@ def _keep_family(geoms: np.ndarray, kind: str) -> np.ndarray:
                 g = these[0] if len(these) == 1 else shapely.union_all(these)
             out[i] = g
     return out
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
-
-    Readers never see a half-written file, and a failure leaves the old file in place.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> with atomic_path(target) as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> target.read_text()
-    'done'
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
-            if leftover.exists():
-                leftover.unlink()
-
-
-def write_gpkg(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """Write several layers into one GeoPackage atomically (all or nothing).
-
-    Non-spatial tables (plain DataFrames) are written as attribute-only layers.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, geopandas as gpd, shapely
-    >>> g = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)], crs=4547)
-    >>> p = write_gpkg(pathlib.Path(tempfile.mkdtemp()) / "x.gpkg", {"pts": g})
-    >>> list_layers(p)
-    ['pts']
-    """
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        for name, frame in layers.items():
-            pyogrio.write_dataframe(
-                _json_safe(frame), tmp, layer=name, driver="GPKG", append=tmp.exists()
-            )
-    return target
-
-
-def _json_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """GDAL cannot store nullable booleans with NA or object columns of mixed types: tidy them."""
-    out = frame.copy()
-    for col in out.columns:
-        dtype = out[col].dtype
-        if isinstance(dtype, pd.BooleanDtype):
-            out[col] = out[col].astype("Int8")
-        elif dtype == object and col != getattr(out, "_geometry_column_name", None):
-            out[col] = out[col].astype("string")
-    return out
-
-
-def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
-    """Write a table as UTF-8 CSV with a BOM (so Excel shows Chinese text), atomically.
-
-    Geometry columns are left out.
-    """
-    target = Path(path)
-    table = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if _is_geom(frame[c])]))
-    with atomic_path(target) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
-    return target
-
-
-def _is_geom(col: pd.Series) -> bool:
-    return isinstance(col.dtype, gpd.array.GeometryDtype)
-
-
-def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write JSON (UTF-8, Chinese kept readable, numpy scalars converted), atomically."""
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        tmp.write_text(
-            json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-            encoding="utf-8",
-        )
-    return target
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (pd.Timestamp,)):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -27,7 +27,7 @@ def m2_to_mu(area_m2: _A) -> _A:
     >>> m2_to_mu(10000.0)
     15.0
     """
-    return area_m2 / M2_PER_MU  # type: ignore[return-value]
+    return area_m2 / M2_PER_MU
 
 
 def mu_to_m2(area_mu: _A) -> _A:
@@ -38,7 +38,7 @@ def mu_to_m2(area_mu: _A) -> _A:
     >>> round(mu_to_m2(1.0), 3)
     666.667
     """
-    return area_mu * M2_PER_MU  # type: ignore[return-value]
+    return area_mu * M2_PER_MU
 
 
 def m2_to_ha(area_m2: _A) -> _A:
@@ -49,7 +49,7 @@ def m2_to_ha(area_m2: _A) -> _A:
     >>> m2_to_ha(25000.0)
     2.5
     """
-    return area_m2 / M2_PER_HA  # type: ignore[return-value]
+    return area_m2 / M2_PER_HA
 
 
 def ha_to_m2(area_ha: _A) -> _A:
@@ -60,4 +60,4 @@ def ha_to_m2(area_ha: _A) -> _A:
     >>> ha_to_m2(1.5)
     15000.0
     """
-    return area_ha * M2_PER_HA  # type: ignore[return-value]
+    return area_ha * M2_PER_HA

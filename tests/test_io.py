@@ -99,7 +99,11 @@ def test_codes_stay_strings(tmp_path: Path) -> None:
 def test_settlement_kinds_mapped_and_unknown_rejected(tmp_path: Path) -> None:
     path = tmp_path / "p.geojson"
     pts = gpd.GeoDataFrame(
-        {"名称": ["城关", "张镇", "李村"], "类型": ["县城", "镇", "村"], "人口": [80000, 9000, 600]},
+        {
+            "名称": ["城关", "张镇", "李村"],
+            "类型": ["县城", "镇", "村"],
+            "人口": [80000, 9000, 600],
+        },
         geometry=[shapely.Point(0, 0), shapely.Point(1000, 0), shapely.Point(0, 1000)],
         crs=CRS,
     )
@@ -223,7 +227,9 @@ def test_utf8_shapefile_without_cpg(tmp_path: Path) -> None:
 def test_geoparquet_and_filegdb(tmp_path: Path) -> None:
     g = approvals_cn()
     g.to_parquet(tmp_path / "a.parquet")
-    assert read_layer(tmp_path / "a.parquet", role="approvals")["batch_id"].iloc[0] == "2019年第1批次"
+    assert (
+        read_layer(tmp_path / "a.parquet", role="approvals")["batch_id"].iloc[0] == "2019年第1批次"
+    )
     gdb = tmp_path / "land.gdb"
     pyogrio.write_dataframe(g, gdb, layer="PZYD", driver="OpenFileGDB")
     got = read_layer(f"{gdb}:PZYD", role="approvals")
