@@ -275,7 +275,8 @@ def _read_raw(path: Path, layer: str | None, encoding: str | None, label: str) -
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{label}: text is not in the encoding it was read with ({exc.encoding}). For a "
-            "shapefile add a .cpg file naming the encoding (e.g. GBK or UTF-8)."
+            "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
+            "(Chinese data is usually GBK: write GBK into it); if there is none, add one."
         ) from None
     except ValueError as exc:  # e.g. parquet without geo metadata
         raise InputError(f"{label} could not be read as a geospatial layer: {exc}") from None

@@ -216,6 +216,15 @@ def test_gbk_shapefile(tmp_path: Path, with_cpg: bool) -> None:
     assert gdf["name"].tolist() == names
 
 
+def test_wrong_cpg_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.shp"
+    g = gpd.GeoDataFrame({"乡镇名称": ["城关镇"]}, geometry=[rect(0, 0, 1, 1)], crs=CRS)
+    pyogrio.write_dataframe(g, path, encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")
+    with pytest.raises(InputError, match=r"\.cpg.*GBK"):
+        read_layer(path, role="townships")
+
+
 def test_utf8_shapefile_without_cpg(tmp_path: Path) -> None:
     path = tmp_path / "t.shp"
     g = gpd.GeoDataFrame({"name": ["张庄"]}, geometry=[rect(0, 0, 1, 1)], crs=CRS)
