@@ -1,0 +1,299 @@
+"""Compact, escaped encoding of vector layers for the geoplan map runtime.
+
+Geometries go to WGS 84, large layers are simplified (in metres), coordinates are quantised to
+1e-6 degree (about 0.1 m) and written as one flat array of integer deltas with the nesting as
+counts; polygon rings drop their closing point and consecutive duplicate points. Attribute values
+shown in popups/tooltips are formatted and HTML-escaped here, in Python, and dictionary-encoded
+when they repeat. The JSON is made safe to embed in a ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["polygon", "line", "point"]
+
+SCALE = 1_000_000  # quantisation: 1e-6 degree
+SIMPLIFY_MIN_VERTICES = 20_000  # layers with fewer vertices are drawn as they are
+WGS84 = CRS.from_epsg(4326)
+
+_FAMILY: dict[Kind, tuple[int, ...]] = {
+    "polygon": (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON),
+    "line": (shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING),
+    "point": (shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT),
+}
+
+
+def safe_json(obj: Any) -> str:
+    """JSON text that can sit inside an HTML ``<script>`` element whatever the strings hold."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # "<" is all that can end a script element ("</script") or open a comment ("<!--")
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def as_frame(data: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoDataFrame:
+    """The layer as a GeoDataFrame with a CRS (raises a clear error otherwise)."""
+    if isinstance(data, gpd.GeoSeries):
+        data = gpd.GeoDataFrame(geometry=data)
+    if not isinstance(data, gpd.GeoDataFrame):
+        raise InputError(
+            f"Map layer {name!r} must be a GeoDataFrame or GeoSeries, got {type(data).__name__}. "
+            "Read it with geoplan.read_layer(...) or build one with geopandas."
+        )
+    if data.crs is None:
+        raise CRSError(
+            f"Map layer {name!r} has no CRS, so it cannot be placed on the map. Set it with "
+            "gdf.set_crs(...) (e.g. 'EPSG:4490' for CGCS2000 longitude/latitude)."
+        )
+    return data
+
+
+def wgs84_bounds(
+    data: gpd.GeoDataFrame | gpd.GeoSeries,
+) -> tuple[float, float, float, float] | None:
+    """(minx, miny, maxx, maxy) of a layer in WGS 84, or None when it holds no geometry."""
+    geoms = data.geometry.values if isinstance(data, gpd.GeoDataFrame) else data.values
+    if len(geoms) == 0 or bool(
+        np.all(shapely.is_empty(np.asarray(geoms)) | pd.isna(np.asarray(geoms)))
+    ):
+        return None
+    xmin, ymin, xmax, ymax = (float(v) for v in data.total_bounds)
+    if data.crs is None or CRS.from_user_input(data.crs).equals(WGS84):
+        return xmin, ymin, xmax, ymax
+    tr = Transformer.from_crs(data.crs, WGS84, always_xy=True)
+    a, b, c, d = tr.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=11)
+    return float(a), float(b), float(c), float(d)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Geometries ready to encode: WGS 84, non-empty, of the layer's family."""
+
+    frame: gpd.GeoDataFrame  # rows kept, in input order, with geometry in WGS 84
+    dropped_empty: int
+    tolerance_m: float
+
+
+def auto_tolerance(geoms: np.ndarray, *, metres_per_unit: float) -> float:
+    """Simplification tolerance (metres) for a layer: 0 for small layers.
+
+    Scaled to the layer's extent and feature count: 1/20 of the typical feature spacing
+    ``sqrt(extent area / n)``, at most 1/3000 of the extent's diagonal.
+    """
+    n = len(geoms)
+    if n == 0 or int(shapely.get_num_coordinates(geoms).sum()) < SIMPLIFY_MIN_VERTICES:
+        return 0.0
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    w, h = (xmax - xmin) * metres_per_unit, (ymax - ymin) * metres_per_unit
+    spacing = math.sqrt(max(w * h, 1.0) / n)
+    return float(min(spacing / 20.0, math.hypot(w, h) / 3000.0))
+
+
+def prepare(
+    data: gpd.GeoDataFrame | gpd.GeoSeries, *, kind: Kind, name: str, simplify: float | None
+) -> Prepared:
+    """Check, clean, simplify and reproject one layer for drawing."""
+    gdf = as_frame(data, name)
+    geoms = np.asarray(gdf.geometry.values)
+    keep = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    dropped = int((~keep).sum())
+    if dropped:
+        logger.info("map layer %r: %d features without geometry are not drawn", name, dropped)
+    gdf = gdf.loc[keep]
+    geoms = np.asarray(gdf.geometry.values)
+    types = shapely.get_type_id(geoms)
+    wrong = ~np.isin(types, _FAMILY[kind])
+    if kind == "polygon" and wrong.any():
+        # collections from overlays: keep their polygonal parts
+        coll = types == shapely.GeometryType.GEOMETRYCOLLECTION
+        if coll.any():
+            geoms = geoms.copy()
+            geoms[coll] = _polygonal_parts(geoms[coll])
+            types = shapely.get_type_id(geoms)
+            wrong = ~np.isin(types, _FAMILY[kind]) & ~shapely.is_empty(geoms)
+    if wrong.any():
+        found = sorted({shapely.GeometryType(int(t)).name for t in np.unique(types[wrong])})
+        raise GeometryTypeError(
+            f"Map layer {name!r} holds {', '.join(found)} geometries ({int(wrong.sum())} rows) "
+            f"but add_{kind}s draws {kind}s. Use the matching add_* function (add_polygons, "
+            "add_lines, add_points), or convert first (e.g. gdf.representative_point() for "
+            "points, gdf.boundary for lines)."
+        )
+    crs = CRS.from_user_input(gdf.crs)
+    tol = 0.0
+    if kind != "point":
+        per_unit = 1.0 if crs.is_projected else 111_320.0
+        if crs.is_projected:
+            unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+            per_unit = float(unit)
+        tol = auto_tolerance(geoms, metres_per_unit=per_unit) if simplify is None else simplify
+        if tol > 0:
+            geoms = shapely.simplify(geoms, tol / per_unit, preserve_topology=True)
+            logger.info("map layer %r: simplified with a %.2f m tolerance", name, tol)
+    out = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=geoms, crs=crs)
+    if not crs.equals(WGS84):
+        out = out.to_crs(WGS84)
+    if kind == "point":
+        # a multipoint is drawn at its first point
+        g = np.asarray(out.geometry.values)
+        multi = shapely.get_type_id(g) == shapely.GeometryType.MULTIPOINT
+        if multi.any():
+            g = g.copy()
+            g[multi] = shapely.get_geometry(g[multi], 0)
+            out = out.set_geometry(g)
+    return Prepared(out, dropped, tol)
+
+
+def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    poly = np.isin(shapely.get_type_id(parts), _FAMILY["polygon"])
+    result = np.empty(len(geoms), dtype=object)
+    for i in range(len(geoms)):  # only GeometryCollections, which are rare
+        sel = parts[poly & (idx == i)]
+        result[i] = shapely.multipolygons(shapely.get_parts(sel)) if len(sel) else shapely.Polygon()
+    return result
+
+
+def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:
+    """Quantised delta coordinates and nesting counts (see geoplan_maps.js)."""
+    n = len(geoms)
+    if n == 0:
+        return {"n": 0, "d": [], "g": [], "p": [], "r": []}
+    if kind == "point":
+        coords = shapely.get_coordinates(geoms)
+        q = np.rint(coords * SCALE).astype(np.int64)
+        d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+        return {"n": n, "d": d.ravel().tolist()}
+    gtype, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    q = np.rint(coords * SCALE).astype(np.int64)
+    if kind == "line":
+        if gtype == shapely.GeometryType.LINESTRING:
+            (line_off,) = offsets
+            parts_per_geom = np.ones(n, dtype=np.int64)
+        else:
+            line_off, geom_off = offsets
+            parts_per_geom = np.diff(geom_off)
+        q, pts = _dedupe(q, np.diff(line_off), drop_closing=False)
+        return {"n": n, "d": _deltas(q), "g": parts_per_geom.tolist(), "r": pts.tolist()}
+    if gtype == shapely.GeometryType.POLYGON:
+        ring_off, poly_off = offsets
+        parts_per_geom = np.ones(n, dtype=np.int64)
+    else:
+        ring_off, poly_off, geom_off = offsets
+        parts_per_geom = np.diff(geom_off)
+    q, pts = _dedupe(q, np.diff(ring_off), drop_closing=True)
+    return {
+        "n": n,
+        "d": _deltas(q),
+        "g": parts_per_geom.tolist(),
+        "p": np.diff(poly_off).tolist(),
+        "r": pts.tolist(),
+    }
+
+
+def _dedupe(
+    q: np.ndarray, counts: np.ndarray, *, drop_closing: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop ring-closing points and consecutive duplicates; return coords and new counts."""
+    run = np.repeat(np.arange(len(counts)), counts)
+    keep = np.ones(len(q), dtype=bool)
+    if drop_closing:
+        ends = np.cumsum(counts) - 1
+        keep[ends[counts > 0]] = False
+    same = np.zeros(len(q), dtype=bool)
+    same[1:] = (q[1:] == q[:-1]).all(axis=1) & (run[1:] == run[:-1])
+    keep &= ~same
+    new_counts = np.bincount(run[keep], minlength=len(counts))
+    return q[keep], new_counts
+
+
+def _deltas(q: np.ndarray) -> list[int]:
+    if len(q) == 0:
+        return []
+    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    out: list[int] = d.ravel().tolist()
+    return out
+
+
+# --------------------------------------------------------------------------- attributes
+
+
+def format_values(s: pd.Series, *, lang: str) -> pd.Series:
+    """Display strings (not yet escaped) for one column; missing values become ''."""
+    missing = s.isna()
+    if pd.api.types.is_bool_dtype(s.dtype):
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        text = s.map(lambda v: "" if pd.isna(v) else (yes if v else no))
+    elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+        text = s.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_integer_dtype(s.dtype):
+        text = s.astype("string")
+    elif pd.api.types.is_float_dtype(s.dtype):
+        vals = s.to_numpy(dtype=float, na_value=np.nan)
+        integral = np.isfinite(vals) & (np.abs(vals) < 1e15) & (vals == np.round(vals))
+        text = pd.Series(
+            [
+                "" if not np.isfinite(v) else (f"{int(v):,}" if whole else f"{v:,.2f}")
+                for v, whole in zip(vals, integral, strict=True)
+            ],
+            index=s.index,
+        )
+    else:
+        text = s.map(
+            lambda v: (
+                ""
+                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                else str(v)
+            )
+        )
+    out = text.astype(object).where(~missing, "")
+    return out.astype(object)
+
+
+def encode_column(s: pd.Series, *, lang: str) -> dict[str, list[Any]]:
+    """Escaped display strings; dictionary-encoded ({u, k}) when values repeat."""
+    text = format_values(s, lang=lang)
+    codes, uniques = pd.factorize(text, sort=False)
+    escaped = [html.escape(str(u), quote=True) for u in uniques]
+    if len(uniques) * 2 <= len(text):
+        return {"u": escaped, "k": codes.tolist()}
+    return {"v": [escaped[c] for c in codes]}
+
+
+def require_columns(gdf: pd.DataFrame, columns: Sequence[str], *, layer: str, option: str) -> None:
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise MissingFieldError(
+            f"Map layer {layer!r}: {option} names column(s) {missing} that the layer does not "
+            f"have. Its columns are {[c for c in gdf.columns if c != gdf.geometry.name]}; pass "
+            f"existing column names as {option}={{column: label}}."
+        )
+
+
+def encode_fields(
+    gdf: gpd.GeoDataFrame, fields: Mapping[str, str] | None, *, layer: str, option: str, lang: str
+) -> dict[str, Any] | None:
+    """Escaped labels and columns for a popup or tooltip, or None."""
+    if not fields:
+        return None
+    require_columns(gdf, list(fields), layer=layer, option=option)
+    return {
+        "labels": [html.escape(str(label), quote=True) for label in fields.values()],
+        "cols": [encode_column(gdf[c], lang=lang) for c in fields],
+    }
