@@ -14,7 +14,7 @@ Every mapping can be overridden with a dict or a CSV (``mapping=``).
 
 from __future__ import annotations
 
-from geoplan.landuse._classify import classify_landuse, detect_scheme
+from geoplan.landuse._classify import ADDED_COLUMNS, classify_landuse, detect_scheme
 from geoplan.landuse._schemes import (
     SANLEI,
     SANSHENG,
@@ -27,6 +27,7 @@ from geoplan.landuse._schemes import (
 )
 
 __all__ = [
+    "ADDED_COLUMNS",
     "SANLEI",
     "SANSHENG",
     "SANSHENG_SUBS",

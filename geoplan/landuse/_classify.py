@@ -323,7 +323,7 @@ def _add_areas(out: gpd.GeoDataFrame, sch: Scheme, report: dict[str, Any]) -> No
     out["class_area_m2"] = cls
     out["kc_area_m2"] = kc
     out["kc_share"] = share
-    kcd = np.where(kc > 0, _kc_codes(out, sch), None)
+    kcd = np.where(kc > 0, _kc_codes(out, sch), np.array(None, dtype=object))
     out["kc_code"] = pd.array(kcd, dtype="string")
     kc_lut = sch.table.reindex(pd.Index(kcd, dtype=object))
     for col in ("sanlei", "sansheng", "sansheng_sub"):
@@ -353,5 +353,6 @@ def _kc_codes(out: pd.DataFrame, sch: Scheme) -> np.ndarray:
         return np.full(len(out), default, dtype=object)
     codes, _ = sch.normalise_codes(out[col])
     ok = codes.isin(sch.table.index).fillna(False).to_numpy(dtype=bool)
-    vals = codes.to_numpy(dtype=object, na_value=None)
-    return np.where(ok, vals, default)
+    vals = np.asarray(codes.astype(object).where(codes.notna(), None), dtype=object)
+    out_codes: np.ndarray = np.where(ok, vals, np.array(default, dtype=object))
+    return out_codes

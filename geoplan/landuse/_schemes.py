@@ -357,7 +357,7 @@ def _table_from_frame(df: pd.DataFrame, label: str) -> pd.DataFrame:
     return table
 
 
-def _check_row(code: str, row: Mapping[str, Any], label: str) -> None:
+def _check_row(code: str, row: Mapping[Any, Any], label: str) -> None:
     ss, sub, sl = row.get("sansheng"), row.get("sansheng_sub"), row.get("sanlei")
     if ss not in SANSHENG:
         raise InputError(

@@ -1,0 +1,250 @@
+"""Result objects of the zones analysis: files, map layers, quick maps."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.landuse import Scheme
+
+if TYPE_CHECKING:
+    import folium
+
+# colours of the three functions (and mixed / empty units)
+COLORS: dict[str, str] = {
+    "production": "#e6a532",
+    "living": "#d7301f",
+    "ecological": "#2c9f4b",
+    "mixed": "#8c6bb1",
+    "none": "#bdbdbd",
+}
+LABELS_ZH: dict[str, str] = {
+    "production": "生产 production",
+    "living": "生活 living",
+    "ecological": "生态 ecological",
+    "mixed": "混合 mixed",
+    "none": "无数据 no data",
+}
+CSV_FIRST = (
+    "cell_id",
+    "area_m2",
+    "production",
+    "living",
+    "ecological",
+    "dominant",
+    "mix_label",
+    "entropy",
+)
+
+
+def _mix_colors(values: pd.Series) -> dict[str, str]:
+    """A colour per mix label: single functions in their colour, pairs blended."""
+    out: dict[str, str] = {}
+    for v in pd.unique(values.dropna()):
+        s = str(v)
+        if s in COLORS:
+            out[s] = COLORS[s]
+        elif "+" in s:
+            a, b = s.split("+", 1)
+            out[s] = _blend(COLORS.get(a, "#888888"), COLORS.get(b, "#888888"))
+    return out
+
+
+def _blend(c1: str, c2: str) -> str:
+    r = [(int(c1[i : i + 2], 16) * 2 + int(c2[i : i + 2], 16)) // 3 for i in (1, 3, 5)]
+    return "#" + "".join(f"{v:02x}" for v in r)
+
+
+@dataclass(frozen=True, eq=False)
+class CompositionResult:
+    """Land-use composition of units (see :func:`geoplan.landuse_composition`).
+
+    Attributes
+    ----------
+    units
+        The units with ``unit_id``, ``area_m2``, ``landuse_m2``, one share column per class
+        (0–1 of the unit's area; by 三生 also ``production_agricultural`` … sub-class shares) and
+        ``nodata``.
+    areas
+        Long table: ``unit_id, unit, code, sanlei, sansheng, sansheng_sub, cultivated, urban,
+        area_m2, recorded_m2`` (``recorded_m2``: TBDLMJ/KCMJ apportioned; NaN for rasters).
+    by
+        What the share columns are (``sansheng``, ``sanlei``, ``sansheng_sub``, ``code``).
+    classes
+        The share column names in order.
+    summary
+        JSON-safe figures (units, areas in ha, unknown codes …).
+    landuse
+        The classified parcels (vector input), else None.
+    raster
+        The land-cover raster path (raster input), else None.
+    scheme
+        The raster scheme (raster input), else None.
+    """
+
+    units: gpd.GeoDataFrame
+    areas: pd.DataFrame
+    by: str
+    classes: tuple[str, ...]
+    summary: dict[str, Any] = field(default_factory=dict)
+    landuse: gpd.GeoDataFrame | None = None
+    raster: str | None = None
+    scheme: Scheme | None = None
+
+    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``composition.gpkg`` (layer units) and ``composition.csv`` atomically."""
+        from geoplan.io import write_csv, write_gpkg
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        return {
+            "gpkg": write_gpkg(d / "composition.gpkg", {"units": self.units}),
+            "csv": write_csv(
+                d / "composition.csv", pd.DataFrame(self.units.drop(columns="geometry"))
+            ),
+        }
+
+    def add_to_map(self, m: folium.Map) -> None:
+        """Add the units coloured by their largest class, with the shares in popups."""
+        from geoplan import maps
+
+        units = self.units.copy()
+        cols = [c for c in self.classes if c in units]
+        units["top_class"] = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
+        popup = {"unit_id": "unit", **{c: c for c in cols}}
+        colors = {k: v for k, v in COLORS.items() if k in set(units["top_class"])}
+        maps.add_polygons(
+            m,
+            units,
+            name=f"land-use composition ({self.by})",
+            color_by="top_class",
+            colors=colors or None,
+            popup=popup,
+            tooltip={"top_class": "largest"},
+        )
+        if colors:
+            maps.add_legend(m, "largest class", {LABELS_ZH.get(k, k): v for k, v in colors.items()})
+
+    def explore(self, **kw: Any) -> folium.Map:
+        """A map of the composition (keywords go to :func:`geoplan.maps.new_map`)."""
+        from geoplan import maps
+
+        m = maps.new_map(self.units, **kw)
+        self.add_to_map(m)
+        return maps.finish(m)
+
+
+@dataclass(frozen=True, eq=False)
+class ZonesResult:
+    """Functional zones (see :func:`geoplan.functional_zones`).
+
+    Attributes
+    ----------
+    cells
+        One row per unit: shares, ``dominant``, ``mix_label``, ``entropy``, ``eco_index``,
+        ``zone_id``, ``zone_label`` (and ``region`` when regionalised).
+    zones
+        One polygon per contiguous zone: ``zone_id, label, n_units, area_m2, area_ha`` and
+        area-weighted mean shares.
+    townships
+        Per township: areas in 亩 and ha by 三大类 and 三生, construction share, entropy, and the
+        zoning check columns when zoning was given; None without townships or zoning.
+    summary
+        JSON-safe figures (counts by dominant function, areas, zones merged, UGB multiple …).
+    """
+
+    cells: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """The per-cell table of ``zones.csv`` (no geometry; key columns first)."""
+        df = pd.DataFrame(self.cells.drop(columns=self.cells.geometry.name))
+        if "cell_id" not in df:
+            df.insert(0, "cell_id", df["unit_id"])
+        first = [c for c in CSV_FIRST if c in df]
+        return df[first + [c for c in df.columns if c not in first]]
+
+    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``zones.gpkg`` (layers cells, zones, townships) and ``zones.csv`` atomically."""
+        from geoplan.io import write_csv, write_gpkg
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        cells = self.cells
+        if "cell_id" not in cells:
+            cells = cells.assign(cell_id=cells["unit_id"])
+        layers: dict[str, gpd.GeoDataFrame] = {"cells": cells, "zones": self.zones}
+        if self.townships is not None:
+            layers["townships"] = self.townships
+        return {
+            "gpkg": write_gpkg(d / "zones.gpkg", layers),
+            "csv": write_csv(d / "zones.csv", self.table()),
+        }
+
+    def add_to_map(self, m: folium.Map) -> None:
+        """Add cells (by dominant function), zones (by label) and townships, with legends."""
+        from geoplan import maps
+
+        cells_popup = {
+            "cell_id" if "cell_id" in self.cells else "unit_id": "cell",
+            "dominant": "dominant",
+            "mix_label": "mix",
+            "production": "production",
+            "living": "living",
+            "ecological": "ecological",
+            "entropy": "entropy",
+            "eco_index": "eco index",
+        }
+        present = set(self.cells["dominant"].dropna())
+        dom_colors = {k: v for k, v in COLORS.items() if k in present}
+        maps.add_polygons(
+            m,
+            self.cells,
+            name="三生 dominant function (cells)",
+            color_by="dominant",
+            colors=dom_colors,
+            popup=cells_popup,
+            tooltip={"mix_label": "mix"},
+            weight=0.3,
+        )
+        maps.add_polygons(
+            m,
+            self.zones,
+            name="functional zones",
+            color_by="label",
+            colors=_mix_colors(self.zones["label"]),
+            popup={"zone_id": "zone", "label": "label", "area_ha": "ha", "n_units": "units"},
+            tooltip={"label": "zone"},
+            show=False,
+            weight=1.5,
+        )
+        if self.townships is not None:
+            pop = {c: c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))}
+            if "name" in self.townships:
+                pop = {"name": "township", **pop}
+            maps.add_polygons(
+                m,
+                self.townships,
+                name="townships",
+                color="#555555",
+                fill_opacity=0.0,
+                popup=pop,
+                weight=2.0,
+                show=False,
+            )
+        maps.add_legend(m, "三生 function", {LABELS_ZH[k]: v for k, v in dom_colors.items()})
+
+    def explore(self, **kw: Any) -> folium.Map:
+        """A map of the cells, zones and townships (keywords go to :func:`geoplan.maps.new_map`)."""
+        from geoplan import maps
+
+        m = maps.new_map(self.cells, **kw)
+        self.add_to_map(m)
+        return maps.finish(m)

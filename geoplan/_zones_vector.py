@@ -1,0 +1,202 @@
+"""Vector machinery of the zones analysis: units (grid, H3), unit × parcel areas, adjacency.
+
+Areas of units × parcels come from an STRtree pair query and vectorised shapely operations, never
+from a whole-layer overlay:
+
+- a parcel whose bounding box lies inside a rectangular unit lies inside it: its area is used as is;
+- a parcel crossing a rectangular unit is cut with ``clip_by_rect`` (much cheaper than a general
+  intersection), one vectorised call per unit;
+- against other units (cells clipped to the boundary, townships …) parcels the prepared unit
+  properly contains keep their area, the rest go through ``shapely.intersection``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from geoplan.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+_RECT_RTOL = 1e-9
+
+
+def is_rectangle(geoms: np.ndarray) -> np.ndarray:
+    """Axis-aligned rectangles (a polygon equal to its bounding box)."""
+    b = shapely.bounds(geoms)
+    box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    simple = shapely.get_type_id(geoms) == 3  # Polygon
+    simple &= shapely.get_num_interior_rings(geoms) == 0
+    return simple & (np.abs(shapely.area(geoms) - box_area) <= _RECT_RTOL * np.maximum(box_area, 1))
+
+
+def pair_areas(
+    units: np.ndarray, parcels: np.ndarray, parcel_area: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions ``(unit, parcel)`` of every intersecting pair and the area they share.
+
+    Pairs that only touch (zero area) are dropped.
+    """
+    if parcel_area is None:
+        parcel_area = shapely.area(parcels)
+    tree = shapely.STRtree(parcels)
+    ui, pi = tree.query(units, predicate="intersects")
+    n = len(ui)
+    area = np.zeros(n, dtype="float64")
+    if n == 0:
+        return ui, pi, area
+    ub = shapely.bounds(units)
+    pb = shapely.bounds(parcels)
+    rect = is_rectangle(units)
+    u_b, p_b = ub[ui], pb[pi]
+    bbox_inside = (
+        (p_b[:, 0] >= u_b[:, 0])
+        & (p_b[:, 1] >= u_b[:, 1])
+        & (p_b[:, 2] <= u_b[:, 2])
+        & (p_b[:, 3] <= u_b[:, 3])
+    )
+    inside = rect[ui] & bbox_inside
+    area[inside] = parcel_area[pi[inside]]
+
+    # rectangles: clip_by_rect per unit (bounds must be scalars)
+    cross_rect = np.flatnonzero(rect[ui] & ~inside)
+    if len(cross_rect):
+        order = cross_rect[np.argsort(ui[cross_rect], kind="stable")]
+        uu = ui[order]
+        starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for s, e in zip(starts, ends, strict=True):
+            x0, y0, x1, y1 = ub[uu[s]]
+            idx = order[s:e]
+            area[idx] = shapely.area(shapely.clip_by_rect(parcels[pi[idx]], x0, y0, x1, y1))
+
+    # other units: prepared containment first, then true intersections
+    other = np.flatnonzero(~rect[ui])
+    if len(other):
+        shapely.prepare(units)
+        cont = shapely.contains_properly(units[ui[other]], parcels[pi[other]])
+        area[other[cont]] = parcel_area[pi[other[cont]]]
+        cut = other[~cont]
+        if len(cut):
+            area[cut] = shapely.area(shapely.intersection(units[ui[cut]], parcels[pi[cut]]))
+    keep = area > 0
+    return ui[keep], pi[keep], area[keep]
+
+
+def make_grid_cells(
+    boundary: shapely.Geometry | None,
+    cell: float,
+    *,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Square cells of side ``cell`` anchored at the lower-left corner, clipped to ``boundary``.
+
+    Returns ``(geometries, rows, cols)``; cells that do not reach the boundary are left out.
+    """
+    if not (cell > 0 and math.isfinite(cell)):
+        raise InputError(f"Grid cell size must be a positive number of metres; got {cell!r}.")
+    if boundary is not None:
+        x0, y0, x1, y1 = shapely.bounds(boundary)
+    elif bounds is not None:
+        x0, y0, x1, y1 = bounds
+    else:
+        raise InputError("A grid needs a boundary or bounds.")
+    ncol = max(1, math.ceil((x1 - x0) / cell - 1e-9))
+    nrow = max(1, math.ceil((y1 - y0) / cell - 1e-9))
+    if ncol * nrow > 20_000_000:
+        raise InputError(
+            f"A {cell:g} m grid over {x1 - x0:.0f} × {y1 - y0:.0f} m would have {ncol * nrow:,} "
+            "cells; use a larger cell size."
+        )
+    rows, cols = np.divmod(np.arange(nrow * ncol, dtype="int64"), ncol)
+    xs = x0 + cols * cell
+    ys = y0 + rows * cell
+    cells = shapely.box(xs, ys, xs + cell, ys + cell)
+    if boundary is None:
+        return cells, rows, cols
+    shapely.prepare(boundary)
+    hit = shapely.intersects(boundary, cells)
+    cells, rows, cols = cells[hit], rows[hit], cols[hit]
+    inside = shapely.contains_properly(boundary, cells)
+    clipped = cells.copy()
+    clipped[~inside] = shapely.intersection(cells[~inside], boundary)
+    clipped[~inside] = _polygonal(clipped[~inside])
+    keep = ~shapely.is_empty(clipped) & (shapely.area(clipped) > 0)
+    return clipped[keep], rows[keep], cols[keep]
+
+
+def h3_cells(boundary: shapely.Geometry, crs: CRS, resolution: int) -> tuple[np.ndarray, list[str]]:
+    """H3 cells covering ``boundary`` (metric CRS ``crs``), back in ``crs`` and clipped to it."""
+    import h3
+
+    if not (isinstance(resolution, (int, np.integer)) and 0 <= int(resolution) <= 15):
+        raise InputError(f"H3 resolution must be an integer 0–15; got {resolution!r}.")
+    to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
+    from_ll = Transformer.from_crs(4326, crs, always_xy=True)
+    ll = shapely.transform(
+        boundary, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))
+    )
+    ids: set[str] = set()
+    for part in shapely.get_parts(ll):
+        shape = h3.geo_to_h3shape(part)
+        ids.update(h3.h3shape_to_cells_experimental(shape, int(resolution), contain="overlap"))
+    cell_ids = sorted(ids)
+    if len(cell_ids) > 2_000_000:
+        raise InputError(
+            f"H3 resolution {resolution} gives {len(cell_ids):,} cells; use a lower one."
+        )
+    rings = []
+    for c in cell_ids:
+        latlng = np.asarray(h3.cell_to_boundary(c))
+        x, y = from_ll.transform(latlng[:, 1], latlng[:, 0])
+        rings.append(np.column_stack([x, y]))
+    polys = shapely.polygons([shapely.linearrings(r) for r in rings])
+    shapely.prepare(boundary)
+    inside = shapely.contains_properly(boundary, polys)
+    clipped = polys.copy()
+    clipped[~inside] = _polygonal(shapely.intersection(polys[~inside], boundary))
+    keep = ~shapely.is_empty(clipped) & (shapely.area(clipped) > 0)
+    return clipped[keep], [c for c, k in zip(cell_ids, keep, strict=True) if k]
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep the polygonal parts of intersection results (drop stray lines and points)."""
+    out = geoms.copy()
+    mixed = shapely.get_type_id(out) == 7  # GeometryCollection
+    for i in np.flatnonzero(mixed):
+        parts = shapely.get_parts(out[i])
+        polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[i] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
+    return out
+
+
+def adjacency(
+    geoms: np.ndarray, *, snap: float = 0.01
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of units sharing a border, and the border length.
+
+    Boundaries are snapped to ``snap`` metres first so that edges computed twice (reprojected H3
+    cells, clipped cells) coincide. Units touching only at a corner are not neighbours.
+    """
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if len(i) == 0:
+        return i, j, np.zeros(0)
+    lines = shapely.set_precision(shapely.boundary(geoms), snap)
+    length = shapely.length(shapely.intersection(lines[i], lines[j]))
+    ok = length > snap
+    return i[ok], j[ok], length[ok]
+
+
+def union_geometry(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> shapely.Geometry:
+    """The union of a layer's polygons (a boundary from a layer with one or many rows)."""
+    geoms = np.asarray(gdf.geometry.values if isinstance(gdf, gpd.GeoDataFrame) else gdf.values)
+    return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
