@@ -322,7 +322,7 @@ def test_code_normalisation() -> None:
     gdf = parcels([" 0702 ", "05h1", "101", "9", "201k"])
     out = classify_landuse(gdf)
     assert out["code"].tolist() == ["0702", "05H1", "0101", "09", "0201K"]
-    assert out.attrs["landuse_report"]["codes_padded"] == {"101": 1, "9": 1, "201K": 0}
+    assert out.attrs["landuse_report"]["codes_padded"] == {"101": 1, "9": 1, "201K": 1}
 
 
 def test_numeric_codes() -> None:

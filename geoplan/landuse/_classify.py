@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.errors import InputError, MissingFieldError, UnknownCodeError
-from geoplan.landuse._schemes import SCHEME_NAMES, Scheme, load_scheme
+from geoplan.landuse._schemes import SCHEME_NAMES, Scheme, _code_strings, load_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +186,7 @@ def classify_landuse(
         "scheme": sch.name,
         "code_field": field,
         "features": len(gdf),
-        "codes_padded": {
-            k: int((gdf[field].astype("string").str.strip() == k).sum()) for k in fixes
-        },
+        "codes_padded": _count_values(gdf[field], fixes),
         "missing_code": int(missing.sum()),
         "unknown_codes": {},
     }
@@ -232,6 +230,13 @@ def classify_landuse(
     _add_areas(out, sch, report)
     out.attrs["landuse_report"] = report
     return out
+
+
+def _count_values(raw: pd.Series, fixes: Mapping[str, str]) -> dict[str, int]:
+    if not fixes:
+        return {}
+    pre = _code_strings(raw)
+    return {k: int((pre == k).sum()) for k in fixes}
 
 
 def _resolve(
