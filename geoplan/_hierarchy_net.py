@@ -142,13 +142,9 @@ def routed_links(
     has_path = np.zeros(k, dtype=bool)
     has_path[owner] = True
     lone = np.flatnonzero(~has_path)
-    all_xy = np.concatenate(
-        [child_xy, coords, node_xy[child_rows[lone]], parent_xy], axis=0
-    )
+    all_xy = np.concatenate([child_xy, coords, node_xy[child_rows[lone]], parent_xy], axis=0)
     all_id = np.concatenate([np.arange(k), owner, lone, np.arange(k)])
-    seq = np.concatenate(
-        [np.zeros(k), np.ones(len(owner)), np.ones(len(lone)), np.full(k, 2.0)]
-    )
+    seq = np.concatenate([np.zeros(k), np.ones(len(owner)), np.ones(len(lone)), np.full(k, 2.0)])
     order = np.lexsort((np.arange(len(all_id)), seq, all_id))
     all_xy, all_id = all_xy[order], all_id[order]
     # drop consecutive repeated points (a settlement exactly on its node)

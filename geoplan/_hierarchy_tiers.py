@@ -124,9 +124,7 @@ class HierarchyWeights:
         for name in ("population", "villages_served", "centrality", "seat_distance"):
             value = getattr(self, name)
             if not _is_number(value) or not math.isfinite(value) or value < 0:
-                raise InputError(
-                    f"HierarchyWeights.{name} must be a number >= 0; got {value!r}."
-                )
+                raise InputError(f"HierarchyWeights.{name} must be a number >= 0; got {value!r}.")
         if self.total <= 0:
             raise InputError(
                 "HierarchyWeights: the four term weights are all 0; give at least one a positive "
@@ -253,9 +251,7 @@ def assign_tiers(settlements: gpd.GeoDataFrame) -> tuple[np.ndarray, int, bool]:
         if len(seats) == 0:
             detail = "none has kind county_seat (县城)"
         else:
-            detail = (
-                f"{len(seats)} have it: {_rows(settlements.index[seats], settlements['name'])}"
-            )
+            detail = f"{len(seats)} have it: {_rows(settlements.index[seats], settlements['name'])}"
         raise InputError(
             f"settlements: the hierarchy needs exactly one county seat, but {detail}. Mark the "
             "county seat with kind = county_seat (or 县城) and the other towns with town (镇)."

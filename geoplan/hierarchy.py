@@ -41,7 +41,7 @@ from geoplan._hierarchy_tiers import (
 )
 from geoplan.crs import check_same_crs
 from geoplan.errors import InputError
-from geoplan.network import RoadNetwork, road_network
+from geoplan.network import MultiSourceResult, RoadNetwork, road_network
 
 if TYPE_CHECKING:
     import folium
@@ -134,14 +134,14 @@ class HierarchyResult:
 
         add_hierarchy(self, m, townships=townships, roads=roads)
 
-    def explore(
-        self, *, townships: gpd.GeoDataFrame | None = None, **kwargs: Any
-    ) -> folium.Map:
+    def explore(self, *, townships: gpd.GeoDataFrame | None = None, **kwargs: Any) -> folium.Map:
         """An offline folium map of the hierarchy (keywords go to :func:`geoplan.maps.new_map`:
         ``tiles``, ``lang``, ``title``, ``height``)."""
         from geoplan import maps
 
-        kwargs.setdefault("title", "Settlement hierarchy" if kwargs.get("lang") == "en" else "村镇体系")
+        kwargs.setdefault(
+            "title", "Settlement hierarchy" if kwargs.get("lang") == "en" else "村镇体系"
+        )
         m = maps.new_map(self.settlements, **kwargs)
         self.add_to_map(m, townships=townships)
         return maps.finish(m)
@@ -267,9 +267,7 @@ def settlement_hierarchy(
     towns = np.flatnonzero(np.isin(tier, ("central_town", "town")))
     budget = targets.town_to_village_min
     is_village = tier == "village"
-    served = np.bincount(
-        v_parent[is_village & (v_parent >= 0) & (v_time <= budget)], minlength=n
-    )
+    served = np.bincount(v_parent[is_village & (v_parent >= 0) & (v_time <= budget)], minlength=n)
     within = hnet.reach_counts(net, rows[towns], rows, budget * 60.0)
     within = np.where(rows[towns] >= 0, within - 1, 0)  # not the town itself
     pop = pts["population"].to_numpy(dtype=float)
@@ -296,7 +294,9 @@ def settlement_hierarchy(
     t_parent = np.where(is_village, v_time, np.nan)
     central = np.flatnonzero(tier == "central_town")
     ordinary = np.flatnonzero(tier == "town")
-    link_pass = {i: town_pass for i in np.flatnonzero(is_village)}
+    link_pass: dict[int, MultiSourceResult] = {
+        int(i): town_pass for i in np.flatnonzero(is_village)
+    }
     seat_ok = np.isfinite(t_seat)
     for group in (central, ordinary):
         parent[group] = np.where(seat_ok[group], seat, -1)
@@ -314,8 +314,10 @@ def settlement_hierarchy(
 
     out = _settlement_frame(pts, tier, parent, t_parent, t_seat, snap, towns, terms, served,
                             within, seat)  # fmt: skip
-    out["reason"] = _reasons(tier, on_net, parent, t_seat, snap, max_snap_m, via_central,
-                             has_central=len(central) > 0)  # fmt: skip
+    reasons = _reasons(
+        tier, on_net, parent, t_seat, snap, max_snap_m, via_central, has_central=len(central) > 0
+    )
+    out["reason"] = pd.array(reasons, dtype="string")
     geom = out.geometry.name
     out = out[[c for c in out.columns if c != geom] + [geom]]
     links = _links(net, out, parent, rows, link_pass, seat)
@@ -373,16 +375,14 @@ def _settlement_frame(
     n = len(pts)
     out = pts.copy()
     ids = _id_column(pts.index)
-    out["settlement_id"] = ids.to_numpy()
+    out["settlement_id"] = ids.array
     out["tier"] = pd.array(tier.astype(str), dtype="string")
     names = pts["name"].astype("string").to_numpy()
     ok = parent >= 0
-    out["parent"] = pd.array(np.where(ok, names[np.maximum(parent, 0)], None), dtype="string")
+    out["parent"] = _masked_strings(names[np.maximum(parent, 0)], ok)
     pid = ids.iloc[np.maximum(parent, 0)].reset_index(drop=True)
-    out["parent_id"] = pd.array(pid.where(pd.Series(ok), other=None), dtype=ids.dtype)
-    out["parent_tier"] = pd.array(
-        np.where(ok, tier[np.maximum(parent, 0)].astype(str), None), dtype="string"
-    )
+    out["parent_id"] = pid.where(pd.Series(ok), other=None).astype(ids.dtype).array
+    out["parent_tier"] = _masked_strings(tier[np.maximum(parent, 0)], ok)
     out["time_to_parent_min"] = t_parent
     out["time_to_seat_min"] = t_seat
     out.iloc[seat, out.columns.get_loc("time_to_seat_min")] = 0.0
@@ -393,12 +393,17 @@ def _settlement_frame(
         out[col] = vals
     vs = np.full(n, np.nan)
     vs[towns] = served[towns]
-    out["villages_served"] = pd.array(np.where(np.isnan(vs), None, vs), dtype="Int64")
+    out["villages_served"] = pd.Series(vs).astype("Int64").array
     sw = np.full(n, np.nan)
     sw[towns] = within
-    out["settlements_within"] = pd.array(np.where(np.isnan(sw), None, sw), dtype="Int64")
+    out["settlements_within"] = pd.Series(sw).astype("Int64").array
     out["snap_distance_m"] = np.where(np.isfinite(snap), snap, np.nan)
     return out
+
+
+def _masked_strings(values: np.ndarray, ok: np.ndarray) -> Any:
+    """A string array with ``values`` where ``ok``, missing elsewhere."""
+    return pd.Series(values.astype(str), dtype="string").where(pd.Series(ok)).array
 
 
 def _id_column(index: pd.Index) -> pd.Series:
@@ -418,7 +423,7 @@ def _reasons(
     via_central: bool,
     *,
     has_central: bool,
-) -> pd.arrays.StringArray:
+) -> list[str | None]:
     out: list[str | None] = []
     for t, on, p, ts, sd in zip(tier, on_net, parent, t_seat, snap, strict=True):
         if not on:
@@ -437,7 +442,7 @@ def _reasons(
             out.append("county seat not reachable by road")
         else:
             out.append(None)
-    return pd.array(out, dtype="string")
+    return out
 
 
 _LINK_KIND = {
@@ -496,13 +501,13 @@ def _reach(out: gpd.GeoDataFrame, targets: ReachTargets) -> gpd.GeoDataFrame:
         frame = pd.DataFrame(
             {
                 "check": pd.array([check] * len(sub), dtype="string"),
-                "settlement_id": sub["settlement_id"].to_numpy(),
+                "settlement_id": sub["settlement_id"].array,
                 "name": sub["name"].to_numpy(),
                 "tier": sub["tier"].to_numpy(),
                 "counterpart_id": (
-                    np.repeat(out["settlement_id"].iloc[[seat]].to_numpy(), len(sub))
+                    out["settlement_id"].iloc[[seat] * len(sub)].array
                     if check == "seat_town"
-                    else sub["parent_id"].to_numpy()
+                    else sub["parent_id"].array
                 ),
                 "counterpart": (
                     pd.array([out["name"].iloc[seat]] * len(sub), dtype="string")
@@ -512,19 +517,19 @@ def _reach(out: gpd.GeoDataFrame, targets: ReachTargets) -> gpd.GeoDataFrame:
                 "target_min": float(target),
                 "time_min": time,
                 "meets": np.isfinite(time) & (time <= target),
-                "shortfall_min": np.where(np.isfinite(time), np.maximum(time - target, 0.0),
-                                          np.nan),  # fmt: skip
+                "shortfall_min": np.where(
+                    np.isfinite(time), np.maximum(time - target, 0.0), np.nan
+                ),  # fmt: skip
                 "reason": sub["reason"].to_numpy(),
                 "geometry": sub.geometry.to_numpy(),
             }
         )
         parts.append(frame)
     table = pd.concat(parts, ignore_index=True)
-    for col, dtype in (("settlement_id", out["settlement_id"].dtype),
-                       ("counterpart_id", out["settlement_id"].dtype),
-                       ("name", "string"), ("tier", "string"), ("counterpart", "string"),
-                       ("reason", "string")):  # fmt: skip
-        table[col] = table[col].astype(dtype)
+    dtypes: dict[str, Any] = {"settlement_id": out["settlement_id"].dtype,
+                              "counterpart_id": out["settlement_id"].dtype, "name": "string",
+                              "tier": "string", "counterpart": "string", "reason": "string"}  # fmt: skip
+    table = table.astype(dtypes)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=out.crs)
 
 
