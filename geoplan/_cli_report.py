@@ -1,0 +1,37 @@
+"""``geoplan report [COUNTY] [--out DIR] [--lang zh|en] [--tiles URL]``: the county HTML report."""
+
+from __future__ import annotations
+
+import click
+
+from geoplan._cli_common import county_argument, open_county, out_dir, out_option
+
+
+@click.command()
+@county_argument
+@out_option
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the report and its maps.",
+)
+@click.option(
+    "--tiles",
+    default=None,
+    metavar="URL",
+    help="Tile URL template for a base map (e.g. https://host/{z}/{x}/{y}.png); default none.",
+)
+def report(county: str | None, out: str | None, lang: str, tiles: str | None) -> None:
+    """Run every analysis the county's layers allow and write one offline HTML report.
+
+    Writes index.html (summary, tables, charts, maps; opens with no network) and each
+    analysis's data files in sub-folders audit/, zones/, connectivity/, hierarchy/ of --out
+    (default maps/<county>/). With no COUNTY, the bundled demo county goes to maps/demo/.
+    """
+    from geoplan.report import build_report
+
+    c = open_county(county)
+    page = build_report(c, out=out_dir(out, c), lang=lang, tiles=tiles)
+    click.echo(str(page))

@@ -1,0 +1,194 @@
+"""The county report: every analysis the county's layers allow, in one self-contained HTML page.
+
+:func:`build_report` opens the county, draws an overview of its layers, then runs the audit,
+functional zones, park connectivity and settlement hierarchy — each only when the layers it needs
+exist, each guarded so that a problem in one (a :class:`~geoplan.errors.GeoplanError`) is shown in
+its section and logged while the others still run. Each analysis writes its own data files into a
+sub-folder (``audit/``, ``zones/``, ``connectivity/``, ``hierarchy/``); ``index.html`` holds the
+summary, key figures, escaped tables, inline SVG charts and one offline map per section, sharing
+one inlined copy of Leaflet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from geoplan import maps
+from geoplan._report_analyses import ANALYSES, Analysis, Context, _kwargs_for, summary_figures
+from geoplan._report_html import Section, map_parts, relative_files, render_page
+from geoplan._report_overview import layer_or_none, overview_section
+from geoplan._report_text import ROLE_LABELS, t
+from geoplan._version import __version__
+from geoplan.county import County
+from geoplan.errors import GeoplanError, InputError
+
+__all__ = ["build_report"]
+
+logger = logging.getLogger(__name__)
+
+MAP_HEIGHT = "560px"
+
+
+def build_report(
+    county: County | str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str],
+    lang: str = "zh",
+    tiles: str | None = None,
+) -> Path:
+    """Run every analysis the county allows and write ``index.html`` plus the data files.
+
+    Parameters
+    ----------
+    county
+        A :class:`~geoplan.county.County` or the folder of a county package.
+    out
+        Output folder (created): ``index.html``, ``county.json`` (the layer summary) and one
+        sub-folder per analysis with that analysis's files.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    tiles
+        Optional tile URL template for the maps' base layer (default: none, fully offline).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    InputError
+        Unknown ``lang``.
+    DataFileNotFoundError
+        The county package does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from geoplan.datasets import demo_path
+    >>> page = build_report(demo_path(), out=tempfile.mkdtemp())  # doctest: +SKIP
+    >>> page.name  # doctest: +SKIP
+    'index.html'
+    """
+    if lang not in ("zh", "en"):
+        raise InputError(f"lang must be 'zh' or 'en', got {lang!r}.")
+    c = county if isinstance(county, County) else County.open(county)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    ctx = Context(c, lang)
+    results: dict[str, Any] = {}
+    sections: list[Section] = []
+    for analysis in ANALYSES:
+        sec, result = _run(analysis, ctx, folder, lang)
+        sections.append(sec)
+        if result is not None:
+            results[analysis.key] = result
+    t0 = time.perf_counter()
+    overview, summary, omap = overview_section(
+        c, lang, tiles=tiles, with_land_records="audit" not in results, map_height=MAP_HEIGHT
+    )
+    if omap is not None:
+        overview.map = map_parts(omap)
+    if summary is not None:
+        _write_json(folder / "county.json", summary.to_dict())
+        overview.files = ["county.json"]
+    overview.seconds = time.perf_counter() - t0
+    for key, result in results.items():
+        sec = next(s for s in sections if s.key == key)
+        t1 = time.perf_counter()
+        try:
+            sec.map = map_parts(_section_map(result, ctx, tiles))
+        except GeoplanError as exc:
+            logger.error("%s map failed: %s", key, exc)
+            sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+        sec.seconds += time.perf_counter() - t1
+    sections.insert(0, overview)
+    meta = [
+        (t(lang, "as_of"), c.as_of.isoformat()),
+        (t(lang, "generated"), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+    ]
+    if summary is not None:
+        meta.append((t(lang, "crs"), summary.crs))
+    page = render_page(
+        lang=lang,
+        title=t(lang, "title", name=c.name),
+        meta=meta,
+        sections=sections,
+        footer=t(lang, "footer", version=__version__),
+    )
+    from geoplan.io import atomic_path
+
+    target = folder / "index.html"
+    with atomic_path(target) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    logger.info(
+        "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
+        c.name,
+        target,
+        target.stat().st_size / 1e6,
+        time.perf_counter() - t_start,
+        ", ".join(f"{s.key}={s.status}" for s in sections),
+    )
+    return target
+
+
+def _run(analysis: Analysis, ctx: Context, folder: Path, lang: str) -> tuple[Section, Any]:
+    """Run one analysis guarded: (its section, its result or None)."""
+    sec = Section(analysis.key, t(lang, analysis.key))
+    missing = analysis.missing_roles(ctx.county)
+    if missing:
+        labels = ROLE_LABELS[lang]
+        roles = "、".join(" / ".join(labels.get(r, r) for r in g.split(" / ")) for g in missing)
+        sec.status, sec.note = "skipped", t(lang, "skipped", roles=roles)
+        logger.info("%s skipped: no %s layer", analysis.key, ", ".join(missing))
+        return sec, None
+    if not analysis.available():
+        sec.status = "skipped"
+        sec.note = t(lang, "unavailable", error=f"{analysis.module} not installed")
+        logger.warning("%s skipped: %s is not available", analysis.key, analysis.module)
+        return sec, None
+    t0 = time.perf_counter()
+    try:
+        result = analysis.run(ctx)
+        files = result.to_files(folder / analysis.key)
+    except GeoplanError as exc:
+        logger.error("%s failed: %s", analysis.key, exc)
+        sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+        sec.seconds = time.perf_counter() - t0
+        return sec, None
+    sec.files = relative_files(files, folder)
+    sec.figures, every = summary_figures(dict(result.summary), analysis, lang)
+    sec.blocks = analysis.blocks(result, lang)
+    if every is not None:
+        sec.blocks.append(every)
+    sec.seconds = time.perf_counter() - t0
+    logger.info("%s done in %.1f s", analysis.key, sec.seconds)
+    return sec, result
+
+
+def _section_map(result: Any, ctx: Context, tiles: str | None) -> Any:
+    c = ctx.county
+    problems: dict[str, str] = {}
+    boundary = layer_or_none(c, "boundary", problems)
+    m = maps.new_map(*([boundary] if boundary is not None else []), tiles=tiles,
+                     lang=ctx.lang, height=MAP_HEIGHT)  # fmt: skip
+    if boundary is not None:
+        maps.add_polygons(m, boundary, name=t(ctx.lang, "lyr_boundary"), color="#333333",
+                          fill_opacity=0.0, weight=2.5)  # fmt: skip
+    extra = _kwargs_for(result.add_to_map, townships=ctx.townships())
+    result.add_to_map(m, **extra)
+    return maps.finish(m)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    from geoplan.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")

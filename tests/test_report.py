@@ -1,0 +1,306 @@
+"""geoplan.report / ``geoplan report``: the county HTML report (checked in headless Chromium)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geoplan import report as report_mod
+from geoplan._report_html import bar_chart, stacked_shares, table
+from geoplan.cli import main
+from geoplan.errors import DataFileNotFoundError, InputError
+from geoplan.report import build_report
+from tests import browser
+
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+EVIL = "<script>alert(1)</script>"
+PWN = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"
+X0, Y0 = 500_000.0, 3_800_000.0  # EPSG:4547 (CGCS2000 GK CM 114E), ~34.3N 114E
+ALL_ROLES = (
+    "boundary", "townships", "settlements", "roads", "parks", "approvals", "supplies", "landuse",
+)  # fmt: skip
+needs_chromium = pytest.mark.skipif(browser.chromium() is None, reason="chromium not installed")
+
+
+def make_county(folder: Path, roles: tuple[str, ...] = ALL_ROLES) -> Path:
+    """A small, complete county package (10 x 8 km) written to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    crs = 4547
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+        return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+    def line(*xy: tuple[float, float]) -> shapely.LineString:
+        return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
+
+    pts = [  # the evil village comes first: tests open its tooltip
+        (EVIL, "village", 900, 7500, 6500),
+        ("县城", "county_seat", 50000, 5000, 4000),
+        ("东镇", "town", 8000, 2500, 4000),
+        ("西乡", "town", 6000, 7500, 4000),
+        ("甲村", "village", 800, 2500, 6500),
+        (PWN, "village", 600, 2500, 1500),
+        ("丁村", "village", 500, 7500, 1500),
+        ("戊村", "village", 700, 9000, 4000),
+    ]
+    roads = [
+        ("trunk", "G107", line((0, 4000), (2500, 4000))),
+        ("trunk", "G107", line((2500, 4000), (5000, 4000))),
+        ("trunk", "G107", line((5000, 4000), (7500, 4000))),
+        ("trunk", "G107", line((7500, 4000), (10000, 4000))),
+        ("secondary", None, line((2500, 4000), (2500, 6500))),
+        ("secondary", None, line((2500, 4000), (2500, 1500))),
+        ("tertiary", None, line((7500, 4000), (7500, 6500))),
+        ("tertiary", None, line((7500, 4000), (7500, 1500))),
+        ("unclassified", None, line((7500, 4000), (9000, 4000))),
+        ("tertiary", None, line((5000, 4000), (5700, 4700))),
+        ("motorway", "G4", line((0, 500), (5000, 500))),
+        ("motorway", "G4", line((5000, 500), (10000, 500))),
+        ("motorway_link", None, line((5000, 500), (5000, 4000))),
+    ]
+    codes = ["0101", "0301", "0702", "0601", "1101", "0201"]
+    cells = [(i, j) for i in range(10) for j in range(8)]
+    lu = gpd.GeoSeries([box(i * 1000, j * 1000, (i + 1) * 1000, (j + 1) * 1000) for i, j in cells])
+    layers = {
+        "boundary": gpd.GeoDataFrame(
+            {"name": ["测试县"], "adcode": ["410000"]}, geometry=[box(0, 0, 10000, 8000)], crs=crs
+        ),
+        "townships": gpd.GeoDataFrame(
+            {"name": ["东镇", "西乡"], "code": ["1", "2"]},
+            geometry=[box(0, 0, 5000, 8000), box(5000, 0, 10000, 8000)],
+            crs=crs,
+        ),
+        "settlements": gpd.GeoDataFrame(
+            {
+                "name": [p[0] for p in pts],
+                "kind": [p[1] for p in pts],
+                "population": [float(p[2]) for p in pts],
+            },
+            geometry=[shapely.Point(X0 + p[3], Y0 + p[4]) for p in pts],
+            crs=crs,
+        ),  # fmt: skip
+        "roads": gpd.GeoDataFrame(
+            {"highway": [r[0] for r in roads], "ref": [r[1] for r in roads]},
+            geometry=[r[2] for r in roads],
+            crs=crs,
+        ),
+        "parks": gpd.GeoDataFrame(
+            {"park_id": ["P1"], "name": ["经开区"], "level": ["省级"]},
+            geometry=[box(5200, 4200, 6200, 5200)],
+            crs=crs,
+        ),
+        "approvals": gpd.GeoDataFrame(
+            {
+                "batch_id": ["B2019", "B2021", "B2023"],
+                "approval_no": ["豫政2019-1", "豫政2021-2", "豫政2023-3"],
+                "approved_on": pd.to_datetime(["2019-05-01", "2021-03-01", "2023-09-01"]),
+            },
+            geometry=[
+                box(5200, 4200, 6200, 5200),
+                box(1000, 1000, 1500, 1400),
+                box(8000, 6000, 8600, 6600),
+            ],
+            crs=crs,
+        ),  # fmt: skip
+        "supplies": gpd.GeoDataFrame(
+            {
+                "supply_id": ["S1", "S2"],
+                "batch_id": ["B2019", "B2021"],
+                "supplied_on": pd.to_datetime(["2020-01-01", "2022-01-01"]),
+                "supply_method": ["出让", "划拨"],
+                "agreed_start": pd.to_datetime(["2020-06-01", "2022-06-01"]),
+                "land_price": [1e6, 0.0],
+            },
+            geometry=[box(5200, 4200, 5800, 5200), box(1000, 1000, 1500, 1200)],
+            crs=crs,
+        ),
+        "landuse": gpd.GeoDataFrame(
+            {"DLBM": [codes[(i * 3 + j) % 6] for i, j in cells], "TBDLMJ": lu.area.values},
+            geometry=lu.values,
+            crs=crs,
+        ),
+    }
+    for role in roles:
+        layers[role].to_file(folder / "county.gpkg", layer=role, driver="GPKG")
+    manifest = ["[county]", 'name = "测试县"', 'adcode = "410000"', 'as_of = "2026-06-30"', ""]
+    manifest += ["[layers]", *(f'{r} = "county.gpkg:{r}"' for r in roles)]
+    (folder / "county.toml").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return folder
+
+
+def _sections(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"', page))
+
+
+def _notes(page: str) -> dict[str, str]:
+    out = {}
+    for key, body in re.findall(r'<section id="([a-z]+)"(.*?)</section>', page, re.S):
+        note = re.search(r'<p class="note[^"]*">(.*?)</p>', body, re.S)
+        if note:
+            out[key] = note.group(1)
+    return out
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def test_bar_chart_widths_are_proportional_and_labels_escaped() -> None:
+    svg = str(
+        bar_chart([("2019", 0.25), ("<b>2020</b>", 1.0), ("2021", float("nan"))], title="t<",
+                  scale=100, value_format=".0f", max_value=1.0, floor=0.6, floor_label="60%")
+    )  # fmt: skip
+    widths = [float(w) for w in re.findall(r'<rect x="150" y="\d+" width="([\d.]+)"', svg)]
+    plot_w = 640 - 150 - 70
+    assert widths == pytest.approx([0.25 * plot_w, plot_w, 0.0])
+    assert "&lt;b&gt;2020&lt;/b&gt;" in svg and "<b>" not in svg and "t&lt;" in svg
+    assert ">25<" in svg and ">100<" in svg and ">—<" in svg
+    floor_x = float(re.search(r'<line x1="([\d.]+)"', svg).group(1))  # type: ignore[union-attr]
+    assert floor_x == pytest.approx(150 + 0.6 * plot_w)
+
+
+def test_stacked_shares_fill_each_row() -> None:
+    svg = str(stacked_shares(["甲", "乙"], [("a", "#f00", [0.2, 0.5]), ("b", "#0f0", [0.8, 0.5])],
+                             title="x"))  # fmt: skip
+    widths = [
+        float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="18"', svg)
+    ]
+    plot_w = 640 - 150 - 20
+    assert widths == pytest.approx([0.2 * plot_w, 0.8 * plot_w, 0.5 * plot_w, 0.5 * plot_w])
+
+
+def test_table_escapes_formats_and_truncates() -> None:
+    df = pd.DataFrame({"name": [EVIL, "b", "c"], "rate": [0.5, 0.125, None], "n": [1, 2, 3]})
+    html = str(table(df, {"name": "名称", "rate": "<i>率</i>", "missing": "x"}, lang="zh",
+                     percent=("rate",), max_rows=2))  # fmt: skip
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "<th>&lt;i&gt;率&lt;/i&gt;</th>" in html
+    assert ">50.0%<" in html and ">12.5%<" in html
+    assert html.count("<tr>") == 3  # header + 2 rows
+    assert "另有 1 行未显示" in html
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_report_skips_analyses_whose_layers_are_missing(tmp_path: Path) -> None:
+    county = make_county(tmp_path / "c", roles=("boundary", "townships", "settlements"))
+    page = build_report(county, out=tmp_path / "out", lang="en")
+    text = page.read_text(encoding="utf-8")
+    assert _sections(text) == {
+        "overview": "ok", "audit": "skipped", "zones": "skipped", "connectivity": "skipped",
+        "hierarchy": "skipped",
+    }  # fmt: skip
+    notes = _notes(text)
+    assert "approvals" in notes["audit"] and "supplies" in notes["audit"]
+    assert "land use / land cover (raster)" in notes["zones"]
+    assert "parks" in notes["connectivity"] and "roads" in notes["connectivity"]
+    assert "roads" in notes["hierarchy"] and "settlements" not in notes["hierarchy"]
+    summary = json.loads((tmp_path / "out" / "county.json").read_text(encoding="utf-8"))
+    assert [lyr["features"] for lyr in summary["layers"]] == [1, 2, 8]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["county.json", "index.html"]
+
+
+def test_a_failing_analysis_is_shown_and_the_others_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    county = make_county(tmp_path / "c", roles=("boundary", "settlements", "roads"))
+
+    def broken(ctx: object) -> object:
+        raise InputError(f"settlements: bad kind {EVIL}")
+
+    analyses = tuple(
+        dataclasses.replace(a, run=broken) if a.key == "hierarchy" else a
+        for a in report_mod.ANALYSES
+    )
+    monkeypatch.setattr(report_mod, "ANALYSES", analyses)
+    text = build_report(county, out=tmp_path / "out").read_text(encoding="utf-8")
+    assert _sections(text)["hierarchy"] == "error"
+    assert _sections(text)["overview"] == "ok"
+    note = _notes(text)["hierarchy"]
+    assert "分析失败" in note and "&lt;script&gt;alert(1)&lt;/script&gt;" in note
+    assert not (tmp_path / "out" / "hierarchy").exists()
+
+
+def test_report_errors_at_the_boundary(tmp_path: Path) -> None:
+    with pytest.raises(DataFileNotFoundError):
+        build_report(tmp_path / "nowhere", out=tmp_path / "out")
+    county = make_county(tmp_path / "c", roles=("boundary",))
+    with pytest.raises(InputError, match="lang"):
+        build_report(county, out=tmp_path / "out", lang="fr")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "county.toml" in result.output
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_full_report_in_chromium(tmp_path: Path) -> None:
+    county = make_county(tmp_path / "c")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(county), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = Path(result.output.strip().splitlines()[-1])
+    assert page == out / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert browser.external_refs(text) == []
+    statuses = _sections(text)
+    assert list(statuses) == ["overview", "audit", "zones", "connectivity", "hierarchy"]
+    assert "error" not in statuses.values(), _notes(text)
+    for key, status in statuses.items():
+        if status == "ok" and key != "overview":
+            assert (out / key).is_dir() and any((out / key).iterdir())
+    # open the evil settlement's tooltip on the overview map once the page has loaded
+    opener = (
+        "<script>window.addEventListener('load', function () {"
+        "var li = document.querySelector('#geoplan-stats li[data-name=\"居民点\"]');"
+        "geoplan.layers[li.getAttribute('data-layer')].openTooltip();});</script>"
+    )
+    page.write_text(text + opener, encoding="utf-8")
+    run = browser.load(page)
+    assert run.console == [] and run.requests == []
+    stats = browser.layer_stats(run.dom)
+    by_name = {s["data-name"]: s for s in stats.values()}
+    expected = {"县界": 1, "乡镇": 2, "居民点": 8, "产业园区": 1, "土地利用（三生）": 80}
+    for name, n in expected.items():
+        assert by_name[name]["data-features"] == str(n) == by_name[name]["data-objects"]
+    roads = sum(
+        int(s["data-features"]) for n, s in by_name.items() if n in ("干线公路", "其他道路")
+    )
+    assert roads >= 13  # every road line of the overview (other sections add their own)
+    tip = re.search(r'<div class="leaflet-tooltip[^"]*"[^>]*>(.*?)</div>', run.dom, re.S)
+    assert tip is not None and "&lt;script&gt;alert(1)&lt;/script&gt;" in tip.group(1)
+    assert 'data-pwned="1"' not in run.dom
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = browser.screenshot(page, ARTIFACTS / "report_fixture.png", size=(1200, 2400))
+    assert shot.stat().st_size > 50_000
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    datasets = pytest.importorskip("geoplan.datasets")
+    if not Path(datasets.demo_path(), "county.toml").exists():
+        pytest.skip("the demo county is not bundled")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["report"])  # what `make demo` runs
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "maps" / "demo" / "index.html"
+    assert page.exists()
+    assert page.stat().st_size <= 10 * 1024 * 1024
+    text = page.read_text(encoding="utf-8")
+    assert browser.external_refs(text) == []
+    assert "error" not in _sections(text).values(), _notes(text)
+    run = browser.load(page)
+    assert run.console == [] and run.requests == []
+    assert browser.layer_stats(run.dom)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(page, ARTIFACTS / "report_demo.png", size=(1200, 3000))
+    assert browser.load_time_ms(page) < 5000
