@@ -1,0 +1,413 @@
+"""Composition, functional zones, township table, zoning check, rasters and the zones CLI."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geoplan.cli import main
+from geoplan.errors import InputError, MissingExtraError, UnknownCodeError
+from geoplan.zones import functional_zones, h3_units, landuse_composition, make_grid
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_800_000.0  # a real place in GK zone 4547 (~114°E, 34°N)
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def layer(
+    codes: list[str], geoms: list[shapely.Geometry], **cols: list[object]
+) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"DLBM": codes, **cols}, geometry=geoms, crs=CRS)
+
+
+@pytest.fixture
+def plan() -> gpd.GeoDataFrame:
+    """Four parcels on a 200 × 200 m square; a 100 m grid gives hand-computable shares."""
+    tri = shapely.Polygon([(X0, Y0 + 100), (X0 + 200, Y0 + 100), (X0, Y0 + 200)])
+    return layer(
+        ["0101", "0702", "0301", "1201"],
+        [box(0, 0, 150, 100), box(150, 0, 200, 100), tri, box(100, 150, 200, 200)],
+        CZCSXM=[None, "203", None, "203"],
+    )
+
+
+@pytest.fixture
+def square() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": ["县"]}, geometry=[box(0, 0, 200, 200)], crs=CRS)
+
+
+# ------------------------------------------------------------------ units
+
+
+def test_grid_anchored_and_clipped_to_boundary() -> None:
+    # L-shaped county: 300 × 100 plus 100 × 150 on the left
+    shape = shapely.union_all([box(0, 0, 300, 100), box(0, 100, 100, 250)])
+    b = gpd.GeoDataFrame(geometry=[shape], crs=CRS)
+    g = make_grid(b, 100)
+    assert g["cell_id"].tolist() == [0, 1, 2, 3, 6]
+    assert g["area_m2"].tolist() == [1e4, 1e4, 1e4, 1e4, 5e3]
+    assert g.geometry.iloc[0].bounds == (X0, Y0, X0 + 100, Y0 + 100)  # lower-left anchor
+    assert math.isclose(g["area_m2"].sum(), shape.area)
+    with pytest.raises(InputError, match="positive"):
+        make_grid(b, 0)
+
+
+def test_grid_islands() -> None:
+    shape = shapely.union_all([box(0, 0, 200, 200), box(300, 300, 350, 350)])
+    g = make_grid(gpd.GeoDataFrame(geometry=[shape], crs=CRS), 100)
+    assert g["cell_id"].tolist() == [0, 1, 4, 5, 15]
+    assert g.set_index("cell_id").loc[15, "area_m2"] == 2500.0
+
+
+def test_h3_units_cover_boundary() -> None:
+    b = gpd.GeoDataFrame(geometry=[box(0, 0, 3000, 2000)], crs=CRS)
+    h = h3_units(b, 8)
+    assert math.isclose(h["area_m2"].sum(), 6e6, rel_tol=1e-9)
+    assert h["cell_id"].is_unique and len(h) > 6
+    assert all(b.geometry.iloc[0].buffer(1e-6).covers(g) for g in h.geometry)
+    with pytest.raises(InputError, match="resolution"):
+        h3_units(b, 16)
+
+
+# ------------------------------------------------------------------ composition
+
+
+def test_exact_shares_on_grid(plan, square) -> None:
+    comp = landuse_composition(plan, make_grid(square, 100))
+    u = comp.units.set_index("cell_id")
+    assert u.loc[0, ["production", "living", "ecological"]].tolist() == [1.0, 0.0, 0.0]
+    assert u.loc[1, ["production", "living", "ecological"]].tolist() == [0.5, 0.5, 0.0]
+    assert u.loc[2, ["production", "living", "ecological", "nodata"]].tolist() == [0, 0, 0.75, 0.25]
+    assert u.loc[3, ["production", "living", "ecological", "nodata"]].tolist() == [
+        0,
+        0.5,
+        0.25,
+        0.25,
+    ]
+    assert u.loc[3, "living_rural"] == 0.5 and u.loc[3, "ecological_forest"] == 0.25
+    assert comp.summary["landuse_outside_units_ha"] == 0.0
+
+    z = functional_zones(comp, min_zone_area=0)
+    c = z.cells.set_index("cell_id")
+    assert c["dominant"].tolist() == ["production", "production", "ecological", "living"]
+    assert c["mix_label"].tolist() == ["production", "production", "ecological", "living"]
+    assert math.isclose(c.loc[1, "entropy"], math.log(2) / math.log(3))
+    h3 = -(2 / 3 * math.log(2 / 3) + 1 / 3 * math.log(1 / 3)) / math.log(3)
+    assert math.isclose(c.loc[3, "entropy"], h3)
+    assert math.isclose(c.loc[3, "eco_index"], 2 / 3 * 0.20 + 1 / 3 * 0.73)
+    assert math.isclose(c.loc[0, "eco_index"], 0.28)
+
+
+def test_mixed_label_and_threshold(plan, square) -> None:
+    comp = landuse_composition(plan, make_grid(square, 100))
+    c = functional_zones(comp, single_share=0.7, min_zone_area=0).cells.set_index("cell_id")
+    assert c.loc[1, "dominant"] == "mixed" and c.loc[1, "mix_label"] == "production+living"
+    assert c.loc[3, "dominant"] == "mixed" and c.loc[3, "mix_label"] == "living+ecological"
+
+
+def test_by_sanlei_and_code(plan, square) -> None:
+    cells = make_grid(square, 100)
+    u = landuse_composition(plan, cells, by="sanlei").units.set_index("cell_id")
+    assert u.loc[1, ["agricultural_land", "construction_land"]].tolist() == [0.5, 0.5]
+    assert u.loc[3, ["agricultural_land", "construction_land"]].tolist() == [0.25, 0.5]
+    codes = landuse_composition(plan, cells, by="code").units
+    assert codes["code_0301"].sum() == 1.0  # 7500 + 2500 over 10000-m² cells
+
+
+def test_kcmj_added_back_as_tiankan(square) -> None:
+    lu = layer(
+        ["0103", "0301"],
+        [box(0, 0, 100, 200), box(100, 0, 200, 200)],
+        TBMJ=[20000.0, 20000.0],
+        TBDLMJ=[16000.0, 20000.0],
+        KCMJ=[4000.0, 0.0],
+    )
+    comp = landuse_composition(lu, make_grid(square, 100), by="code")
+    u = comp.units.set_index("cell_id")
+    assert u.loc[0, "code_0103"] == pytest.approx(0.8) and u.loc[0, "code_1203"] == pytest.approx(
+        0.2
+    )
+    a = comp.areas.groupby("code")[["area_m2", "recorded_m2"]].sum()
+    assert a.loc["1203", "recorded_m2"] == pytest.approx(4000.0)
+    assert a.loc["0103", "recorded_m2"] == pytest.approx(16000.0)
+    s = landuse_composition(lu, make_grid(square, 100)).units
+    assert s["production_agricultural"].tolist() == pytest.approx([1.0, 0.0, 1.0, 0.0])
+
+
+def _voronoi_parcels(n: int, seed: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    pts = shapely.points(rng.uniform(X0, X0 + 1000, n), rng.uniform(Y0, Y0 + 1000, n))
+    frame = box(0, 0, 1000, 1000)
+    polys = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame))
+    polys = shapely.intersection(polys, frame)
+    codes = rng.choice(["0101", "0301", "0702", "0601", "1101", "0404"], len(polys))
+    return layer(list(codes), list(polys))
+
+
+def test_matches_geopandas_overlay_on_clipped_cells() -> None:
+    lu = _voronoi_parcels(400, 1)
+    county = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(480)], crs=CRS)
+    cells = make_grid(county, 130)
+    comp = landuse_composition(lu, cells, by="code")
+    ov = gpd.overlay(cells[["cell_id", "geometry"]], lu[["DLBM", "geometry"]], how="intersection")
+    ov["a"] = ov.area
+    ref = ov.pivot_table(index="cell_id", columns="DLBM", values="a", aggfunc="sum", fill_value=0)
+    ref = ref.div(cells.set_index("cell_id")["area_m2"], axis=0)
+    got = comp.units.set_index("cell_id")[[f"code_{c}" for c in ref.columns]]
+    np.testing.assert_allclose(got.loc[ref.index].to_numpy(), ref.to_numpy(), atol=1e-9)
+
+
+def test_polygon_units_and_reprojection(plan) -> None:
+    towns = gpd.GeoDataFrame(
+        {"name": ["西", "东"]},
+        geometry=[
+            shapely.Polygon([(X0, Y0), (X0 + 200, Y0), (X0, Y0 + 200)]),
+            shapely.Polygon([(X0 + 200, Y0), (X0 + 200, Y0 + 200), (X0, Y0 + 200)]),
+        ],
+        crs=CRS,
+    ).to_crs(4326)
+    comp = landuse_composition(plan, towns, by="code")
+    assert comp.units.crs.to_epsg() != 4326  # projected automatically
+    total = (comp.units[[c for c in comp.classes]].mul(comp.units["area_m2"], axis=0)).sum().sum()
+    assert total == pytest.approx(plan.area.sum(), rel=1e-6)
+
+
+def test_units_as_cell_size_anchored_at_landuse(plan) -> None:
+    comp = landuse_composition(plan, 100.0)
+    assert len(comp.units) == 4 and comp.units.geometry.iloc[0].bounds[:2] == (X0, Y0)
+
+
+def test_islands_zones_and_merge() -> None:
+    shape = shapely.union_all([box(0, 0, 200, 200), box(300, 300, 350, 350)])
+    county = gpd.GeoDataFrame(geometry=[shape], crs=CRS)
+    lu = layer(["0101", "1105"], [box(0, 0, 200, 200), box(300, 300, 350, 350)])
+    comp = landuse_composition(lu, 100.0, boundary=county)
+    z = functional_zones(comp, min_zone_area=1e6)
+    c = z.cells.set_index("cell_id")
+    assert c.loc[15, "area_m2"] == 2500.0 and c.loc[15, "ecological"] == 1.0
+    assert len(z.zones) == 2  # the island cannot merge: it has no neighbour
+    assert z.summary["small_isolated_zones"] == 2
+
+
+def test_small_zone_merges_into_longest_border() -> None:
+    units = gpd.GeoDataFrame(
+        {"unit_id": [1, 2, 3]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 110, 150), box(110, 0, 210, 150)],
+        crs=CRS,
+    )
+    lu = layer(["0101", "0702", "0301"], list(units.geometry))
+    comp = landuse_composition(lu, units)
+    z = functional_zones(comp, min_zone_area=5000)
+    assert z.cells["dominant"].tolist() == ["production", "living", "ecological"]
+    assert z.cells["zone_label"].tolist() == ["production", "ecological", "ecological"]
+    assert len(z.zones) == 2 and z.summary["zones_merged"] == 1
+    zz = z.zones.set_index("label")
+    assert zz.loc["ecological", "area_m2"] == 16500.0
+    assert zz.loc["ecological", "geometry"].area == pytest.approx(16500.0)
+
+
+def test_township_table_and_zoning_check() -> None:
+    lu = layer(
+        ["0101", "0601", "0702", "0301"],
+        [
+            box(0, 0, 100, 100),
+            box(100, 0, 200, 100),
+            box(0, 100, 100, 200),
+            box(100, 100, 200, 200),
+        ],
+        CZCSXM=[None, "202", "203", None],
+    )
+    towns = gpd.GeoDataFrame(
+        {"name": ["西乡", "东镇"]}, geometry=[box(0, 0, 100, 200), box(100, 0, 200, 200)], crs=CRS
+    )
+    zoning = gpd.GeoDataFrame(
+        {"zone_type": ["ugb", "basic_farmland", "eco_redline"]},
+        geometry=[box(50, 0, 200, 50), box(0, 0, 100, 150), box(50, 150, 150, 200)],
+        crs=CRS,
+    )
+    comp = landuse_composition(lu, 100.0)
+    z = functional_zones(comp, min_zone_area=0, townships=towns, zoning=zoning)
+    t = z.townships.set_index("name")
+    mu = 10000 / 15  # m² per 亩
+    assert t.loc["西乡", "agricultural_land_mu"] == pytest.approx(10000 / mu)
+    assert t.loc["西乡", "construction_land_mu"] == pytest.approx(15.0)
+    assert t.loc["东镇", "construction_share"] == pytest.approx(0.5)
+    assert t.loc["东镇", "production_ha"] == pytest.approx(1.0)
+    assert t.loc["西乡", "entropy"] == pytest.approx(math.log(2) / math.log(3))
+    assert t.loc["西乡", "construction_outside_ugb_mu"] == pytest.approx(15.0)
+    assert t.loc["东镇", "construction_outside_ugb_mu"] == pytest.approx(5000 / mu)
+    assert t.loc["西乡", "basic_farmland_mu"] == pytest.approx(15000 / mu)
+    assert t.loc["西乡", "cultivated_in_farmland_mu"] == pytest.approx(15.0)
+    assert t.loc["西乡", "non_cultivated_in_farmland_mu"] == pytest.approx(5000 / mu)
+    assert t.loc["西乡", "construction_in_redline_mu"] == pytest.approx(2500 / mu)
+    assert t.loc["东镇", "construction_in_redline_mu"] == 0.0
+    assert z.summary["ugb_expansion_multiple"] == pytest.approx(1.5)
+    assert "CZCSXM" in z.summary["ugb_basis"]
+
+
+def test_regions_need_the_extra(plan, square) -> None:
+    comp = landuse_composition(plan, make_grid(square, 100))
+    if importlib.util.find_spec("spopt") is None:
+        with pytest.raises(MissingExtraError, match=r"pip install geoplan\[regions\]"):
+            functional_zones(comp, regions=2)
+    else:
+        z = functional_zones(comp, regions=2, min_zone_area=0)
+        assert sorted(z.cells["region"].unique()) == [1, 2]
+
+
+def test_bad_arguments(plan, square) -> None:
+    comp = landuse_composition(plan, make_grid(square, 100), by="sanlei")
+    with pytest.raises(InputError, match="by='sansheng'"):
+        functional_zones(comp)
+    with pytest.raises(InputError, match="by="):
+        landuse_composition(plan, 100.0, by="colour")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="units"):
+        landuse_composition(plan, "cells")  # type: ignore[arg-type]
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    with pytest.raises(InputError, match="polygons"):
+        landuse_composition(pts, 100.0)
+
+
+# ------------------------------------------------------------------ raster
+
+
+def _write_tif(path: Path, arr: np.ndarray, nodata: int = 0) -> Path:
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype="uint8",
+        crs=CRS,
+        nodata=nodata,
+        transform=Affine(10, 0, X0, 0, -10, Y0 + 10 * arr.shape[0]),
+    ) as ds:
+        ds.write(arr.astype("uint8"), 1)
+    return path
+
+
+LC = np.array([[10, 10, 40, 40], [10, 10, 40, 40], [50, 50, 80, 80], [50, 50, 80, 0]])
+
+
+def test_raster_partial_pixels(tmp_path) -> None:
+    tif = _write_tif(tmp_path / "wc.tif", LC)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b"]}, geometry=[box(0, 0, 15, 40), box(25, 0, 40, 15)], crs=CRS
+    )
+    comp = landuse_composition(str(tif), units)
+    u = comp.units.set_index("unit_id")
+    # a: 2 full + 2 half pixels of tree cover (10) and of built-up (50) over 600 m²
+    assert u.loc["a", ["ecological", "living", "production"]].tolist() == pytest.approx(
+        [0.5, 0.5, 0]
+    )
+    # b: water pixels weighted .25 + .5 + .5 = 125 m² of 225; one nodata pixel = 100 m²
+    assert u.loc["b", "ecological_water"] == pytest.approx(125 / 225)
+    assert u.loc["b", "nodata"] == pytest.approx(100 / 225)
+    assert comp.summary["scheme"] == "worldcover"
+
+
+def test_raster_clcd_detected_and_unknown_values(tmp_path) -> None:
+    clcd = _write_tif(tmp_path / "clcd.tif", np.where(LC == 10, 2, np.where(LC == 40, 1, LC // 10)))
+    u = landuse_composition(str(clcd), 20.0).units
+    assert u["production"].sum() == pytest.approx(1.0) and len(u) == 4
+    bad = _write_tif(tmp_path / "bad.tif", np.full((4, 4), 77))
+    with pytest.raises(UnknownCodeError, match="77"):
+        landuse_composition(str(bad), 20.0)
+    with pytest.raises(UnknownCodeError, match="77"):
+        landuse_composition(str(bad), 20.0, scheme="worldcover")
+
+
+def test_real_dem_is_not_land_cover(data_dir) -> None:
+    dem = data_dir / "dem_small.tif"
+    if not dem.exists():
+        pytest.skip("tests/data/dem_small.tif not committed yet")
+    with pytest.raises(UnknownCodeError, match="Cannot tell the scheme"):
+        landuse_composition(str(dem), 5000.0)
+
+
+# ------------------------------------------------------------------ outputs and CLI
+
+
+def test_files_and_map(plan, square, tmp_path) -> None:
+    z = functional_zones(
+        landuse_composition(plan, make_grid(square, 100)), min_zone_area=0, townships=square
+    )
+    files = z.to_files(tmp_path)
+    assert set(pyogrio.list_layers(files["gpkg"])[:, 0]) == {"cells", "zones", "townships"}
+    csv = pd.read_csv(files["csv"], encoding="utf-8-sig")
+    assert list(csv.columns[:8]) == [
+        "cell_id",
+        "area_m2",
+        "production",
+        "living",
+        "ecological",
+        "dominant",
+        "mix_label",
+        "entropy",
+    ]
+    assert len(csv) == 4
+    if importlib.util.find_spec("geoplan.maps") is not None:
+        html = z.explore().get_root().render()
+        assert "三生 dominant function" in html
+
+
+def _package(tmp_path: Path, codes: list[str]) -> tuple[Path, Path]:
+    gpkg = tmp_path / "in.gpkg"
+    lu = layer(codes, [box(0, 0, 600, 400), box(600, 0, 1000, 400), box(0, 400, 1000, 1000)])
+    lu.to_file(gpkg, layer="landuse")
+    gpd.GeoDataFrame({"name": ["县"]}, geometry=[box(0, 0, 1000, 1000)], crs=CRS).to_file(
+        gpkg, layer="boundary"
+    )
+    return gpkg, tmp_path / "out"
+
+
+def test_cli_zones(tmp_path) -> None:
+    gpkg, out = _package(tmp_path, ["0101", "0601", "0301"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "zones",
+            "--landuse",
+            f"{gpkg}:landuse",
+            "--boundary",
+            f"{gpkg}:boundary",
+            "--cell",
+            "500",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    csv = pd.read_csv(out / "zones.csv", encoding="utf-8-sig", dtype={"cell_id": str})
+    assert len(csv) == 4
+    assert csv["production"].round(6).tolist() == [0.8, 0.8, 0.0, 0.0]
+    assert csv["dominant"].tolist() == ["production", "production", "ecological", "ecological"]
+    assert {"cells", "zones"} <= set(pyogrio.list_layers(out / "zones.gpkg")[:, 0])
+
+
+def test_cli_bad_input_exits_2(tmp_path) -> None:
+    gpkg, out = _package(tmp_path, ["0101", "9999", "0301"])
+    res = CliRunner().invoke(main, ["zones", "--landuse", f"{gpkg}:landuse", "--out", str(out)])
+    assert res.exit_code == 2 and "9999" in res.output
+    res = CliRunner().invoke(
+        main,
+        ["zones", "--landuse", f"{gpkg}:landuse", "--cell", "100", "--h3", "8", "--out", str(out)],
+    )
+    assert res.exit_code == 2 and "only one" in res.output
