@@ -23,7 +23,7 @@ TIER_COLORS = {
     "town": "#2166ac",
     "village": "#4d9221",
 }
-_VILLAGE_STATUS_COLORS = {"meets": "#4d9221", "misses": "#f4a582", "unreachable": "#6a3d9a"}
+_VILLAGE_STATUS_COLORS = {"meets": "#4d9221", "misses": "#e7298a", "unreachable": "#252525"}
 _ROAD_COLORS = {
     "motorway": "#7b3294",
     "trunk": "#b2182b",
@@ -31,6 +31,25 @@ _ROAD_COLORS = {
     "secondary": "#f4a582",
     "tertiary": "#878787",
     "unclassified": "#bababa",
+}
+# OSM highway classes as Chinese road administration levels (domain notes §5)
+_ROAD_NAMES = {
+    "zh": {
+        "motorway": "高速公路",
+        "trunk": "国道",
+        "primary": "省道",
+        "secondary": "县道",
+        "tertiary": "乡道",
+        "unclassified": "村道及其他",
+    },
+    "en": {
+        "motorway": "Motorway",
+        "trunk": "National road (trunk)",
+        "primary": "Provincial road (primary)",
+        "secondary": "County road (secondary)",
+        "tertiary": "Township road (tertiary)",
+        "unclassified": "Village and other roads",
+    },
 }
 _TIER_RADIUS = {"county_seat": 13.0, "central_town": 9.5, "town": 7.0}
 _VILLAGE_RADIUS = 3.0
@@ -44,6 +63,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "townships": "乡镇界",
         "roads": "道路",
         "trunk": "干线公路",
+        "road_classes": "道路等级",
         "links_village": "村—镇联系",
         "links_town": "镇—县城/中心镇联系",
         "tiers": "村镇等级",
@@ -74,6 +94,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "townships": "Townships",
         "roads": "Roads",
         "trunk": "Trunk routes",
+        "road_classes": "Road class",
         "links_village": "Village–town links",
         "links_town": "Town–seat / central-town links",
         "tiers": "Settlement tiers",
@@ -116,22 +137,31 @@ def add_hierarchy(
             tooltip=tip,
         )  # fmt: skip
     if roads and result.roads is not None and len(result.roads):
-        _add_roads(m, result.roads, tx)
+        _add_roads(m, result.roads, tx, lang)
     _add_links(m, result.catchment_links, tx)
     _add_settlements(m, result, tx)
 
 
-def _add_roads(m: folium.Map, lines: gpd.GeoDataFrame, tx: dict[str, str]) -> None:
+def _add_roads(m: folium.Map, lines: gpd.GeoDataFrame, tx: dict[str, str], lang: str) -> None:
     hw = lines["highway"].astype("string").str.replace("_link", "", regex=False)
-    frame = lines.assign(road_class=hw.where(hw.isin(list(_ROAD_COLORS)), "unclassified"))
+    hw = hw.where(hw.isin(list(_ROAD_COLORS)), "unclassified").fillna("unclassified")
+    names = _ROAD_NAMES[lang]
+    frame = lines.assign(road_class=hw.map(names))
+    colors = {names[k]: c for k, c in _ROAD_COLORS.items()}
     tip = {"road_class": tx["highway"], "ref": tx["ref"], "name": tx["road_name"]}
     trunk = frame["is_trunk"].to_numpy(dtype=bool)
+    legend: dict[str, str] = {}
     if (~trunk).any():
-        maps.add_lines(m, frame[~trunk], name=tx["roads"], color_by="road_class",
-                       colors=_ROAD_COLORS, weight=1.5, tooltip=tip)  # fmt: skip
+        fg = maps.add_lines(m, frame[~trunk], name=tx["roads"], color_by="road_class",
+                            colors=colors, weight=1.5, tooltip=tip)  # fmt: skip
+        legend.update(fg.geoplan_legend)  # type: ignore[attr-defined]
     if trunk.any():
-        maps.add_lines(m, frame[trunk], name=tx["trunk"], color_by="road_class",
-                       colors=_ROAD_COLORS, weight=4.5, opacity=0.9, tooltip=tip)  # fmt: skip
+        fg = maps.add_lines(m, frame[trunk], name=tx["trunk"], color_by="road_class",
+                            colors=colors, weight=4.5, opacity=0.9, tooltip=tip)  # fmt: skip
+        legend.update(fg.geoplan_legend)  # type: ignore[attr-defined]
+    order = list(colors)
+    items = sorted(legend.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+    maps.add_legend(m, tx["road_classes"], dict(items), position="bottomright")
 
 
 def _add_links(m: folium.Map, links: gpd.GeoDataFrame, tx: dict[str, str]) -> None:
