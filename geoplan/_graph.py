@@ -1,0 +1,265 @@
+"""Array graph: topology from runs of nodes, CSR matrices, multi-source Dijkstra, paths, max-flow.
+
+Nodes are addressed by *row* (0..n-1, the position in the sorted node-id array) everywhere in
+here; :mod:`geoplan.network` translates rows to and from node ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra, maximum_flow
+
+__all__ = [
+    "Topology",
+    "build_topology",
+    "csr_from_edges",
+    "edge_disjoint_paths",
+    "lookup_entries",
+    "multi_source",
+    "path_rows",
+]
+
+_NO_PRED = -9999  # scipy's marker for "no predecessor"
+
+
+@dataclass
+class Topology:
+    """Graph nodes (sorted ids, coordinates) and directed edges (rows, run, geometry, length)."""
+
+    node_id: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    street_count: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    key: np.ndarray
+    run: np.ndarray
+    reversed: np.ndarray
+    piece: np.ndarray
+    length: np.ndarray
+    geometry: np.ndarray
+    runs_dropped: int
+    pieces: int
+
+
+def _compact(
+    ptr: np.ndarray, node_id: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Drop repeated consecutive nodes and runs left with fewer than two nodes."""
+    lengths = np.diff(ptr)
+    n_runs = len(lengths)
+    run_of = np.repeat(np.arange(n_runs), lengths)
+    keep = np.ones(len(node_id), dtype=bool)
+    if len(node_id) > 1:
+        keep[1:] = ~((node_id[1:] == node_id[:-1]) & (run_of[1:] == run_of[:-1]))
+    new_len = np.bincount(run_of[keep], minlength=n_runs)
+    ok = new_len >= 2
+    keep &= ok[run_of]
+    runs = np.flatnonzero(ok)
+    new_ptr = np.zeros(len(runs) + 1, dtype=np.int64)
+    new_ptr[1:] = np.cumsum(new_len[runs])
+    return new_ptr, node_id[keep], x[keep], y[keep], runs, int((~ok).sum())
+
+
+def build_topology(
+    ptr: np.ndarray,
+    node_id: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    direction: np.ndarray,
+    junction_nodes: np.ndarray,
+) -> Topology:
+    """Split runs at graph nodes and expand them into directed edges.
+
+    A node is a graph node when it ends a run, occurs more than once over all runs (a junction,
+    or a run that loops back on itself) or is in ``junction_nodes``. Each stretch of a run between
+    two graph nodes becomes one edge, keeping every intermediate vertex in its geometry;
+    ``direction`` (per run: 1 forward, -1 backward, 0 both) decides which directed edges exist.
+    ``x``/``y`` must be metric: edge length is the planar length of the geometry.
+    """
+    ptr, node_id, x, y, run_index, dropped = _compact(ptr, node_id, x, y)
+    n_pos = len(node_id)
+    lengths = np.diff(ptr)
+    run_of = np.repeat(np.arange(len(lengths)), lengths)
+    _, inv, counts = np.unique(node_id, return_inverse=True, return_counts=True)
+    is_node = counts[inv.ravel()] >= 2
+    is_node[ptr[:-1]] = True
+    if n_pos:
+        is_node[ptr[1:] - 1] = True
+    if junction_nodes.size:
+        is_node |= np.isin(node_id, junction_nodes)
+    gpos = np.flatnonzero(is_node)
+    a, b = gpos[:-1], gpos[1:]
+    same = run_of[a] == run_of[b]
+    a, b = a[same], b[same]
+    piece_run = run_of[a]
+
+    seg = np.zeros(n_pos, dtype=float)
+    if n_pos > 1:
+        seg[:-1] = np.hypot(np.diff(x), np.diff(y))
+        seg[:-1][run_of[1:] != run_of[:-1]] = 0.0
+    piece_len = np.add.reduceat(seg, a) if len(a) else np.zeros(0)
+
+    g_ids, g_first = np.unique(node_id[gpos], return_index=True)
+    node_x, node_y = x[gpos[g_first]], y[gpos[g_first]]
+    pu = np.searchsorted(g_ids, node_id[a])
+    pv = np.searchsorted(g_ids, node_id[b])
+    street_count = np.bincount(np.concatenate([pu, pv]), minlength=len(g_ids))
+
+    pdir = direction[run_index[piece_run]]
+    fwd = np.flatnonzero(pdir != -1)
+    bwd = np.flatnonzero(pdir != 1)
+    piece = np.concatenate([fwd, bwd])
+    rev = np.concatenate([np.zeros(len(fwd), bool), np.ones(len(bwd), bool)])
+    order = np.lexsort((rev, piece))
+    piece, rev = piece[order], rev[order]
+    u = np.where(rev, pv[piece], pu[piece])
+    v = np.where(rev, pu[piece], pv[piece])
+    # geometry of each directed edge, drawn from u to v: positions a..b, or b..a when reversed
+    cnt = (b - a + 1)[piece]
+    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    pos = np.where(
+        np.repeat(rev, cnt), np.repeat(b[piece], cnt) - offs, np.repeat(a[piece], cnt) + offs
+    )
+    geom = shapely.linestrings(
+        np.column_stack([x[pos], y[pos]]), indices=np.repeat(np.arange(len(piece)), cnt)
+    )
+
+    key = np.zeros(len(u), dtype=np.int64)
+    if len(u):
+        o = np.lexsort((np.arange(len(u)), v, u))
+        su, sv = u[o], v[o]
+        new = np.ones(len(o), dtype=bool)
+        new[1:] = (su[1:] != su[:-1]) | (sv[1:] != sv[:-1])
+        group_start = np.maximum.accumulate(np.where(new, np.arange(len(o)), 0))
+        key[o] = np.arange(len(o)) - group_start
+    return Topology(
+        node_id=g_ids,
+        node_x=node_x,
+        node_y=node_y,
+        street_count=street_count,
+        u=u,
+        v=v,
+        key=key,
+        run=run_index[piece_run[piece]],
+        reversed=rev,
+        piece=piece,
+        length=piece_len[piece],
+        geometry=geom,
+        runs_dropped=dropped,
+        pieces=len(a),
+    )
+
+
+def csr_from_edges(
+    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, reverse: bool = False
+) -> tuple[csr_array, np.ndarray]:
+    """CSR matrix of edge weights (min over parallel edges, no self-loops) and, per stored
+    entry, the index of the edge it came from. ``reverse`` transposes (travel towards nodes)."""
+    r, c = (v, u) if reverse else (u, v)
+    ei = np.flatnonzero(r != c)
+    ei = ei[np.lexsort((w[ei], c[ei], r[ei]))]
+    rr, cc = r[ei], c[ei]
+    first = np.ones(len(ei), dtype=bool)
+    first[1:] = (rr[1:] != rr[:-1]) | (cc[1:] != cc[:-1])
+    ei, rr, cc = ei[first], rr[first], cc[first]
+    idx_dtype = np.int32 if max(n, len(ei)) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n + 1, dtype=idx_dtype)
+    np.cumsum(np.bincount(rr, minlength=n), out=indptr[1:])
+    mat = csr_array(
+        (w[ei].astype(np.float64), cc.astype(idx_dtype), indptr), shape=(n, n), copy=False
+    )
+    return mat, ei
+
+
+def lookup_entries(mat: csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Position in ``mat.data`` of each (row, col) entry; -1 where there is none."""
+    n = mat.shape[0]
+    entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(mat.indptr))
+    keys = entry_rows * n + mat.indices.astype(np.int64)
+    want = rows.astype(np.int64) * n + cols.astype(np.int64)
+    pos = np.searchsorted(keys, want)
+    pos = np.minimum(pos, len(keys) - 1) if len(keys) else np.zeros(len(want), dtype=np.int64)
+    ok = (keys[pos] == want) if len(keys) else np.zeros(len(want), dtype=bool)
+    return np.where(ok, pos, -1)
+
+
+def multi_source(
+    mat: csr_array, sources: np.ndarray, *, limit: float = np.inf
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One Dijkstra from all ``sources`` at once: distance to the nearest source, predecessor row
+    (-1 at sources and unreached nodes) and the row of that nearest source (-1 if unreached)."""
+    n = mat.shape[0]
+    sources = np.unique(np.asarray(sources, dtype=np.int64))
+    if len(sources) == 0 or n == 0:
+        return np.full(n, np.inf), np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+    dist, pred, origin = dijkstra(
+        mat,
+        directed=True,
+        indices=sources,
+        return_predecessors=True,
+        min_only=True,
+        limit=limit,
+    )
+    pred = np.where(pred == _NO_PRED, -1, pred).astype(np.int64)
+    origin = np.where(origin == _NO_PRED, -1, origin).astype(np.int64)
+    return dist, pred, origin
+
+
+def path_rows(pred: np.ndarray, target: int) -> list[int]:
+    """Rows from ``target`` back along predecessors to the source (inclusive)."""
+    path = [int(target)]
+    limit = len(pred)
+    while pred[path[-1]] >= 0:
+        path.append(int(pred[path[-1]]))
+        if len(path) > limit:  # pragma: no cover - predecessors from Dijkstra are acyclic
+            raise RuntimeError("predecessor chain has a cycle")
+    return path
+
+
+def edge_disjoint_paths(
+    n: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    groups: list[np.ndarray],
+    sinks: np.ndarray,
+    cap: int,
+) -> np.ndarray:
+    """For each group of start rows, the number of edge-disjoint directed paths to any sink row,
+    at most ``cap`` (maximum flow with unit edge capacities; parallel edges add up).
+
+    The flow network is built once; per group only a super-source row is appended
+    (``S0 -> S`` with capacity ``cap``, ``S -> each start`` with capacity ``cap``), and all sinks
+    drain into one super-sink ``T``.
+    """
+    out = np.zeros(len(groups), dtype=np.int64)
+    if cap <= 0 or len(sinks) == 0 or not groups:
+        return out
+    t, s, s0 = n, n + 1, n + 2
+    keep = u != v
+    keys, caps = np.unique(u[keep].astype(np.int64) * n + v[keep], return_counts=True)
+    rows = np.concatenate([keys // n, np.unique(sinks)])
+    cols = np.concatenate([keys % n, np.full(len(np.unique(sinks)), t)])
+    data = np.concatenate([caps, np.full(len(np.unique(sinks)), cap)]).astype(np.int32)
+    order = np.lexsort((cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    base_ptr = np.zeros(n + 2, dtype=np.int32)  # rows 0..n (T has no out-arcs)
+    np.cumsum(np.bincount(rows, minlength=n + 1), out=base_ptr[1:])
+    base_idx = cols.astype(np.int32)
+    nnz = len(base_idx)
+    for i, group in enumerate(groups):
+        starts = np.unique(np.asarray(group, dtype=np.int32))
+        if len(starts) == 0:
+            continue
+        indptr = np.concatenate([base_ptr, [nnz + len(starts), nnz + len(starts) + 1]]).astype(
+            np.int32
+        )
+        indices = np.concatenate([base_idx, starts, [s]]).astype(np.int32)
+        caps_i = np.concatenate([data, np.full(len(starts), cap), [cap]]).astype(np.int32)
+        graph = csr_array((caps_i, indices, indptr), shape=(n + 3, n + 3))
+        out[i] = min(int(maximum_flow(graph, s0, t, method="dinic").flow_value), cap)
+    return out

@@ -1,0 +1,633 @@
+"""Routable road networks from OSM files or line layers, with a compact array graph.
+
+:func:`road_network` reads an ``.osm.pbf`` / ``.osm`` file (pyosmium) or a line layer and returns a
+:class:`RoadNetwork`: node and edge GeoDataFrames in a metric CRS, an osmnx-compatible NetworkX
+graph on request, and CSR matrices for fast multi-source shortest paths (scipy.sparse.csgraph).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from geoplan import _graph
+from geoplan._osm import RawWays, lines_to_ways, read_osm_ways
+from geoplan._roadclass import (
+    RoadClasses,
+    Speeds,
+    network_highways,
+    parse_maxspeed,
+    parse_oneway,
+)
+from geoplan.errors import CRSError, DataFileNotFoundError, InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from scipy.sparse import csr_array
+
+__all__ = [
+    "MultiSourceResult",
+    "NetworkReport",
+    "RoadClasses",
+    "RoadNetwork",
+    "Speeds",
+    "road_network",
+]
+
+logger = logging.getLogger(__name__)
+
+_OSM_SUFFIXES = (".pbf", ".osm", ".o5m", ".osm.bz2", ".osm.gz", ".osc")
+_WEIGHT_ALIASES = {"length": "length_m", "travel_time": "time_s"}
+_TRUNK_RANK = {"motorway": 0, "trunk": 1, "primary": 2}
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    """What happened while building a network: kept, excluded, cut and defaulted ways.
+
+    ``ways_cut``: ways of a clipped extract that referenced nodes missing from the file; each
+    was split into runs of present nodes (``missing_node_refs`` refs skipped, never bridged;
+    runs of one node dropped, counted in ``runs_dropped``). ``oneway_fallback`` /
+    ``maxspeed_fallback`` map each value that was not understood (or ``reversible``) to the
+    number of ways that carried it: those ways were treated as two-way / given their class speed.
+    """
+
+    source: str
+    network: str
+    ways_read: int
+    ways_kept: int
+    excluded: dict[str, int]
+    ways_cut: int
+    missing_node_refs: int
+    runs_dropped: int
+    oneway_fallback: dict[str, int]
+    maxspeed_tagged: int
+    maxspeed_fallback: dict[str, int]
+    nodes: int
+    edges: int
+    trunk_nodes: int
+    motorway_entrances: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict of the report."""
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class MultiSourceResult:
+    """Shortest paths from (or, with ``reverse``, to) the nearest of several source nodes.
+
+    Arrays are per node row (the order of ``RoadNetwork.nodes``): ``dist`` (inf where not
+    reached), ``origin`` (node id of the nearest source, -1 where not reached) and
+    ``predecessors`` (row of the previous node on the search tree, -1 at sources and unreached
+    nodes; with ``reverse`` it is the *next* node towards the source).
+    """
+
+    dist: np.ndarray
+    origin: np.ndarray
+    predecessors: np.ndarray
+    sources: np.ndarray
+    weight: str
+    reverse: bool
+
+    @property
+    def reached(self) -> np.ndarray:
+        """Boolean per node row: was the node reached."""
+        return np.isfinite(self.dist)
+
+
+class RoadNetwork:
+    """A directed road network in a metric CRS.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        Metric CRS of all coordinates and lengths.
+    nodes : GeoDataFrame
+        Index ``node_id`` (int64, OSM id for OSM sources); columns x, y, street_count, highway
+        (node tag, e.g. motorway_junction), is_trunk, is_motorway_entrance, trunk_ref, geometry.
+    edges : GeoDataFrame
+        One row per directed edge: u, v, key, osmid, highway, ref, name, oneway, reversed,
+        maxspeed (raw tag), length_m, speed_kmh, time_s, is_trunk, geometry (drawn from u to v).
+    report : NetworkReport
+        Counts of kept, excluded, cut and defaulted ways.
+    """
+
+    def __init__(
+        self,
+        nodes: gpd.GeoDataFrame,
+        edges: gpd.GeoDataFrame,
+        *,
+        report: NetworkReport,
+        speeds: Speeds,
+        classes: RoadClasses,
+        piece: np.ndarray | None = None,
+    ) -> None:
+        self.nodes = nodes
+        self.edges = edges
+        self.crs: CRS = CRS.from_user_input(nodes.crs)
+        self.report = report
+        self.speeds = speeds
+        self.classes = classes
+        self._ids = nodes.index.to_numpy(dtype=np.int64)
+        self._u = np.searchsorted(self._ids, edges["u"].to_numpy(dtype=np.int64))
+        self._v = np.searchsorted(self._ids, edges["v"].to_numpy(dtype=np.int64))
+        self._csr: dict[tuple[str, bool], tuple[csr_array, np.ndarray]] = {}
+        self._tree: shapely.STRtree | None = None
+        if piece is None:  # one id per physical road piece (both directions share it)
+            lo, hi = np.minimum(self._u, self._v), np.maximum(self._u, self._v)
+            length = np.round(edges["length_m"].to_numpy(dtype=float), 6)
+            keys = pd.MultiIndex.from_arrays([lo, hi, length])
+            piece = pd.factorize(keys)[0]
+        self._piece = np.asarray(piece, dtype=np.int64)
+        self._piece_buffers: dict[float, np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork(nodes={len(self.nodes)}, edges={len(self.edges)}, "
+            f"trunk_nodes={int(self.nodes['is_trunk'].sum())}, "
+            f"motorway_entrances={int(self.nodes['is_motorway_entrance'].sum())}, "
+            f"crs={self.crs.to_string()!r})"
+        )
+
+    # ------------------------------------------------------------------ lookups
+    def node_rows(self, ids: Sequence[int] | np.ndarray | pd.Index | int) -> np.ndarray:
+        """Row positions (in ``nodes``) of node ids; raises InputError for unknown ids."""
+        arr = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        rows = np.searchsorted(self._ids, arr)
+        rows = np.minimum(rows, max(len(self._ids) - 1, 0))
+        bad = (self._ids[rows] != arr) if len(self._ids) else np.ones(len(arr), dtype=bool)
+        if bad.any():
+            raise InputError(
+                f"{int(bad.sum())} node id(s) are not in the road network, e.g. "
+                f"{arr[bad][:5].tolist()}. Use ids from RoadNetwork.nodes.index or nearest_nodes()."
+            )
+        return rows
+
+    def _weights(self, weight: str) -> np.ndarray:
+        col = _WEIGHT_ALIASES.get(weight, weight)
+        if col not in self.edges.columns:
+            raise InputError(
+                f"Unknown edge weight {weight!r}; use 'time_s' (seconds), 'length_m' (metres) or "
+                f"another numeric edge column: {list(self.edges.columns)}."
+            )
+        w = pd.to_numeric(self.edges[col], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(w)) or (w < 0).any():
+            raise InputError(f"Edge weight {col!r} has missing, infinite or negative values.")
+        return w
+
+    def csr(self, weight: str = "time_s", *, reverse: bool = False) -> csr_array:
+        """Sparse adjacency matrix (rows/cols = node rows) with the minimum ``weight`` over
+        parallel edges; ``reverse`` transposes it (shortest paths *to* nodes). Cached."""
+        return self._csr_entries(weight, reverse)[0]
+
+    def _csr_entries(self, weight: str, reverse: bool) -> tuple[csr_array, np.ndarray]:
+        col = _WEIGHT_ALIASES.get(weight, weight)
+        cached = self._csr.get((col, reverse))
+        if cached is None:
+            cached = _graph.csr_from_edges(
+                len(self._ids), self._u, self._v, self._weights(col), reverse=reverse
+            )
+            self._csr[(col, reverse)] = cached
+        return cached
+
+    def nearest_nodes(
+        self, geoms_or_xy: Any, *, max_distance: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest network node to each geometry (or each x, y pair) and its distance (m).
+
+        ``geoms_or_xy``: a GeoSeries/GeoDataFrame in the network's CRS, an array of shapely
+        geometries, an (n, 2) array of coordinates, or a tuple ``(xs, ys)``. Where no node is
+        within ``max_distance`` the id is -1 and the distance inf.
+        """
+        geoms = self._as_geoms(geoms_or_xy)
+        ids = np.full(len(geoms), -1, dtype=np.int64)
+        dist = np.full(len(geoms), np.inf)
+        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if ok.any() and len(self._ids):
+            src, hit = self._node_tree().query_nearest(
+                geoms[ok], max_distance=max_distance, return_distance=False, all_matches=False
+            )
+            rows = np.flatnonzero(ok)[src]
+            ids[rows] = self._ids[hit]
+            dist[rows] = shapely.distance(geoms[rows], self.nodes.geometry.to_numpy()[hit])
+        return ids, dist
+
+    def _as_geoms(self, obj: Any) -> np.ndarray:
+        if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries):
+            if obj.crs is not None and not CRS.from_user_input(obj.crs).equals(self.crs):
+                raise CRSError(
+                    f"Geometries are in {obj.crs.name} but the road network is in "
+                    f"{self.crs.name}. Reproject them first: gdf.to_crs(network.crs)."
+                )
+            return np.asarray(obj.geometry.to_numpy() if hasattr(obj, "geometry") else obj)
+        if isinstance(obj, tuple) and len(obj) == 2:
+            return shapely.points(np.asarray(obj[0], float), np.asarray(obj[1], float))
+        arr = np.asarray(obj)
+        if arr.dtype != object and arr.ndim == 2 and arr.shape[1] == 2:
+            return shapely.points(arr.astype(float))
+        return np.atleast_1d(arr).astype(object)
+
+    def piece_buffers(self, distance: float) -> np.ndarray:
+        """Buffer polygons of each physical road piece (index: ``_piece`` id). Cached."""
+        bufs = self._piece_buffers.get(distance)
+        if bufs is None:
+            _, first = np.unique(self._piece, return_index=True)
+            bufs = shapely.buffer(self.edges.geometry.to_numpy()[first], distance, quad_segs=4)
+            self._piece_buffers[distance] = bufs
+        return bufs
+
+    def _node_tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.nodes.geometry.to_numpy())
+        return self._tree
+
+    # ------------------------------------------------------------------ routing
+    def multi_source(
+        self,
+        sources: Sequence[int] | np.ndarray,
+        *,
+        weight: str = "time_s",
+        reverse: bool = False,
+        limit: float = np.inf,
+    ) -> MultiSourceResult:
+        """One Dijkstra pass from all ``sources`` (node ids) at once.
+
+        Each node gets the cost from its nearest source (``reverse=False``) or to its nearest
+        source (``reverse=True``: travel towards the sources, one-ways respected), the id of
+        that source and the search tree. Nodes beyond ``limit`` are not reached.
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> roads = gpd.GeoDataFrame(
+        ...     {"highway": ["primary", "residential"], "oneway": [None, "yes"]},
+        ...     geometry=[shapely.LineString([(0, 0), (1000, 0)]),
+        ...               shapely.LineString([(1000, 0), (1000, 600)])], crs=3857)
+        >>> net = road_network(roads)
+        >>> res = net.multi_source([0], weight="length_m")
+        >>> res.dist.tolist()
+        [0.0, 1000.0, 1600.0]
+        >>> net.multi_source([0], weight="length_m", reverse=True).dist.tolist()
+        [0.0, 1000.0, inf]
+        """
+        col = _WEIGHT_ALIASES.get(weight, weight)
+        src = np.asarray(sources, dtype=np.int64)
+        rows = self.node_rows(src) if len(src) else np.empty(0, dtype=np.int64)
+        mat, _ = self._csr_entries(col, reverse)
+        dist, pred, origin = _graph.multi_source(mat, rows, limit=limit)
+        origin_ids = np.where(origin >= 0, self._ids[np.maximum(origin, 0)], -1)
+        return MultiSourceResult(
+            dist=dist,
+            origin=origin_ids,
+            predecessors=pred,
+            sources=np.unique(np.asarray(sources, dtype=np.int64)),
+            weight=col,
+            reverse=reverse,
+        )
+
+    def _path_rows(self, result: MultiSourceResult, target: int) -> list[int]:
+        row = int(self.node_rows([target])[0])
+        if not np.isfinite(result.dist[row]):
+            return []
+        rows = _graph.path_rows(result.predecessors, row)
+        return rows if result.reverse else rows[::-1]
+
+    def path(self, result: MultiSourceResult, target: int) -> list[int]:
+        """Node ids of the shortest path, in travel order: from the source to ``target``, or
+        with a ``reverse`` result from ``target`` to its nearest source. Empty if not reached."""
+        return self._ids[self._path_rows(result, target)].tolist()
+
+    def path_edges(self, result: MultiSourceResult, target: int) -> np.ndarray:
+        """Row positions in ``edges`` of the shortest path's edges, in travel order."""
+        rows = np.asarray(self._path_rows(result, target), dtype=np.int64)
+        return self._edges_between(rows[:-1], rows[1:], result.weight)
+
+    def _edges_between(self, a: np.ndarray, b: np.ndarray, weight: str) -> np.ndarray:
+        mat, entry_edge = self._csr_entries(weight, False)
+        pos = _graph.lookup_entries(mat, a, b)
+        if (pos < 0).any():  # pragma: no cover - consecutive path nodes always share an edge
+            raise RuntimeError("path steps without an edge")
+        return entry_edge[pos]
+
+    def path_geometry(self, result: MultiSourceResult, target: int) -> shapely.LineString:
+        """The shortest path as one LineString in travel order (empty if not reached or if
+        ``target`` is itself a source)."""
+        edges = self.path_edges(result, target)
+        return self.edges_line(edges)
+
+    def edges_line(self, edge_rows: np.ndarray) -> shapely.LineString:
+        """Join consecutive edges' geometries (given by row in ``edges``) into one LineString."""
+        if len(edge_rows) == 0:
+            return shapely.LineString()
+        coords, part = shapely.get_coordinates(
+            self.edges.geometry.to_numpy()[edge_rows], return_index=True
+        )
+        first = np.ones(len(part), dtype=bool)
+        first[1:] = part[1:] != part[:-1]
+        first[0] = False
+        return shapely.LineString(coords[~first])
+
+    # ------------------------------------------------------------------ NetworkX
+    def graph(self) -> nx.MultiDiGraph:
+        """The network as an osmnx-compatible ``networkx.MultiDiGraph``.
+
+        Graph attribute ``crs``; node attributes x, y, street_count (and highway,
+        is_trunk, is_motorway_entrance); edge attributes osmid, highway, ref, name, oneway,
+        reversed, length (m), speed_kph, travel_time (s), is_trunk, geometry. Untagged
+        attributes are absent, as in osmnx.
+        """
+        import networkx as nx
+
+        g = nx.MultiDiGraph(crs=self.crs, simplified=True, source=self.report.source)
+        n = self.nodes
+        node_cols = ["x", "y", "street_count", "highway", "is_trunk", "is_motorway_entrance"]
+        g.add_nodes_from(
+            (int(i), {k: v for k, v in zip(node_cols, vals, strict=True) if v is not None})
+            for i, *vals in zip(n.index, *(n[c].tolist() for c in node_cols), strict=True)
+        )
+        e = self.edges
+        rename = {"length_m": "length", "speed_kmh": "speed_kph", "time_s": "travel_time"}
+        cols = ["osmid", "highway", "ref", "name", "maxspeed", "oneway", "reversed",
+                "length_m", "speed_kmh", "time_s", "is_trunk"]  # fmt: skip
+        names = [rename.get(c, c) for c in cols] + ["geometry"]
+        values = [e[c].tolist() for c in cols] + [list(e.geometry.to_numpy())]
+        g.add_edges_from(
+            (u, v, k, {a: x for a, x in zip(names, vals, strict=True) if x is not None})
+            for u, v, k, *vals in zip(
+                e["u"].tolist(), e["v"].tolist(), e["key"].tolist(), *values, strict=True
+            )
+        )
+        return g
+
+
+def _split_source(source: str | Path) -> tuple[Path, str | None]:
+    text = str(source)
+    if Path(text).exists():
+        return Path(text), None
+    if ":" in text:
+        path, layer = text.rsplit(":", 1)
+        if Path(path).exists():
+            return Path(path), layer
+    raise DataFileNotFoundError(
+        f"Road source {text!r} does not exist. Give an .osm.pbf/.osm file, a vector file, or "
+        "'file.gpkg:layer' for one layer of a multi-layer file."
+    )
+
+
+def _is_osm(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s) for s in _OSM_SUFFIXES)
+
+
+def _raw_from_source(
+    source: str | Path | gpd.GeoDataFrame, highways: frozenset[str], crs: Any
+) -> tuple[RawWays, CRS, str]:
+    if isinstance(source, gpd.GeoDataFrame):
+        from geoplan.crs import to_metric
+
+        gdf = to_metric(source, crs, name="roads")
+        return lines_to_ways(gdf, highways), CRS.from_user_input(gdf.crs), "GeoDataFrame"
+    path, layer = _split_source(source)
+    if layer is None and _is_osm(path):
+        raw = read_osm_ways(path, highways)
+        if len(raw.ptr) <= 1:
+            return raw, CRS.from_epsg(4326), str(path)
+        from geoplan.crs import metric_crs_for
+
+        if crs is not None:
+            target = CRS.from_user_input(crs)
+            if not target.is_projected:
+                raise CRSError(f"crs={target.name} is not projected; give a metric CRS.")
+        else:
+            target = metric_crs_for(
+                float((raw.x.min() + raw.x.max()) / 2), float((raw.y.min() + raw.y.max()) / 2)
+            )
+            logger.info("%s: projecting roads to %s", path.name, target.name)
+        tr = Transformer.from_crs(4326, target, always_xy=True)
+        raw.x, raw.y = tr.transform(raw.x, raw.y)
+        raw.crs = target
+        return raw, target, str(path)
+    from geoplan.crs import to_metric
+    from geoplan.io import read_layer
+
+    gdf = read_layer(str(source), role="roads")
+    gdf = to_metric(gdf, crs, name=f"roads ({source})")
+    return lines_to_ways(gdf, highways), CRS.from_user_input(gdf.crs), str(source)
+
+
+def road_network(
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    network: str | Sequence[str] = "drive",
+    speeds: Speeds | None = None,
+    classes: RoadClasses | None = None,
+    crs: CRS | str | int | None = None,
+) -> RoadNetwork:
+    """Build a routable, directed road network.
+
+    Parameters
+    ----------
+    source
+        An OpenStreetMap file (``.osm.pbf``, ``.osm`` XML; read with pyosmium), a vector line
+        file or ``file.gpkg:layer`` (read with :func:`geoplan.io.read_layer`, role ``roads``),
+        or a line GeoDataFrame with columns highway, ref, oneway, maxspeed, name (all but
+        highway optional). Lines are joined where they share an endpoint or any vertex
+        (coordinates equal to 1 mm); crossings without a shared vertex are not joined.
+    network
+        ``"drive"`` (motor roads, no tracks), ``"drive_track"`` (plus tracks), ``"all"``, or a
+        set of highway values. Ways tagged area=yes or closed to cars (access=no/private) are
+        dropped and counted.
+    speeds
+        Default speed per highway class where maxspeed is missing or not understood.
+    classes
+        Which roads are trunk routes (highway class or ref pattern).
+    crs
+        Metric CRS to work in; default: the CGCS2000 Gauss–Krüger zone (China) or UTM zone of
+        the data, or the layer's own CRS when it is already projected.
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    InputError
+        The source holds no roads of the chosen network.
+    DataFileNotFoundError
+        The file does not exist.
+
+    Notes
+    -----
+    Clipped OSM extracts reference nodes that are not in the file: such ways are cut into runs
+    of present nodes and never joined across the gap (``report.ways_cut``). One-way: yes/true/1
+    forward, -1 backward, no/false/0 both; motorway, motorway_link and roundabouts are one-way
+    unless tagged otherwise; reversible/unknown values are treated as two-way and counted.
+    Speed is the tagged maxspeed (km/h; mph and knots converted; several values averaged), else
+    the class default; unparsable values ("CN:urban", "signals", "none") are counted.
+    Edge length is planar in the metric CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> roads = gpd.GeoDataFrame(
+    ...     {"highway": ["primary", "residential", "footway"], "maxspeed": ["60", None, None]},
+    ...     geometry=[shapely.LineString([(0, 0), (600, 0)]),
+    ...               shapely.LineString([(600, 0), (600, 300)]),
+    ...               shapely.LineString([(0, 0), (600, 300)])], crs=3857)
+    >>> net = road_network(roads)
+    >>> net.edges[["u", "v", "highway", "length_m", "time_s"]].round(1)
+       u  v      highway  length_m  time_s
+    0  0  1      primary     600.0    36.0
+    1  1  0      primary     600.0    36.0
+    2  1  2  residential     300.0    36.0
+    3  2  1  residential     300.0    36.0
+    >>> net.report.excluded
+    {'highway=footway': 1}
+    """
+    speeds = speeds if speeds is not None else Speeds()
+    classes = classes if classes is not None else RoadClasses()
+    highways = network_highways(network)
+    net_name = network if isinstance(network, str) else ",".join(sorted(highways))
+    raw, metric, label = _raw_from_source(source, highways, crs)
+    if len(raw.ptr) <= 1:
+        raise InputError(
+            f"{label} contains no roads of the {net_name!r} network: {raw.ways_read} ways with a "
+            f"highway tag were read, excluded: {dict(raw.excluded) or 'none'}. Check that this is "
+            "a road extract (OSM ways tagged highway=*), or choose network='all' / a set of "
+            "highway values."
+        )
+    return _assemble(raw, metric, label, net_name, speeds, classes)
+
+
+def _assemble(
+    raw: RawWays, crs: CRS, label: str, net_name: str, speeds: Speeds, classes: RoadClasses
+) -> RoadNetwork:
+    tags = raw.tags
+    direction, oneway_odd = parse_oneway(tags["oneway"], tags["highway"], tags["junction"])
+    kmh, speed_odd = parse_maxspeed(tags["maxspeed"])
+    default = speeds.for_highways(tags["highway"])
+    run_speed = np.where(np.isnan(kmh), default, kmh)
+    run_trunk = classes.is_trunk(tags["highway"], tags["ref"])
+    topo = _graph.build_topology(raw.ptr, raw.node_id, raw.x, raw.y, direction, raw.junction_nodes)
+    if len(topo.u) == 0:
+        raise InputError(
+            f"{label}: the {net_name!r} roads form no edges ({raw.ways_kept} ways kept, all of "
+            "them shorter than two distinct nodes after clipping)."
+        )
+    r = topo.run
+    speed = run_speed[r]
+    edges = gpd.GeoDataFrame(
+        {
+            "u": topo.node_id[topo.u],
+            "v": topo.node_id[topo.v],
+            "key": topo.key,
+            "osmid": tags["osmid"].to_numpy(dtype=np.int64)[r],
+            "highway": pd.array(tags["highway"].to_numpy(dtype=object)[r], dtype="string"),
+            "ref": pd.array(tags["ref"].to_numpy(dtype=object)[r], dtype="string"),
+            "name": pd.array(tags["name"].to_numpy(dtype=object)[r], dtype="string"),
+            "oneway": direction[r] != 0,
+            "reversed": topo.reversed,
+            "maxspeed": pd.array(tags["maxspeed"].to_numpy(dtype=object)[r], dtype="string"),
+            "length_m": topo.length,
+            "speed_kmh": speed,
+            "time_s": topo.length / (speed / 3.6),
+            "is_trunk": run_trunk[r],
+        },
+        geometry=topo.geometry,
+        crs=crs,
+    )
+    nodes = _node_frame(topo, edges, raw.junction_nodes, crs)
+    report = NetworkReport(
+        source=label,
+        network=net_name,
+        ways_read=raw.ways_read,
+        ways_kept=raw.ways_kept,
+        excluded=dict(raw.excluded),
+        ways_cut=raw.ways_cut,
+        missing_node_refs=raw.missing_node_refs,
+        runs_dropped=raw.runs_dropped + topo.runs_dropped,
+        oneway_fallback=dict(oneway_odd),
+        maxspeed_tagged=int(tags["maxspeed"].notna().sum()),
+        maxspeed_fallback=dict(speed_odd),
+        nodes=len(nodes),
+        edges=len(edges),
+        trunk_nodes=int(nodes["is_trunk"].sum()),
+        motorway_entrances=int(nodes["is_motorway_entrance"].sum()),
+    )
+    _log_report(report)
+    return RoadNetwork(
+        nodes, edges, report=report, speeds=speeds, classes=classes, piece=topo.piece
+    )
+
+
+def _node_frame(
+    topo: _graph.Topology, edges: gpd.GeoDataFrame, junctions: np.ndarray, crs: CRS
+) -> gpd.GeoDataFrame:
+    n = len(topo.node_id)
+    ends = np.concatenate([topo.u, topo.v])
+    hw = np.concatenate([edges["highway"].to_numpy(dtype=object)] * 2)
+    trunk = np.concatenate([edges["is_trunk"].to_numpy()] * 2)
+    is_trunk = np.bincount(ends[trunk], minlength=n) > 0
+    is_link = hw == "motorway_link"
+    is_local = ~np.isin(hw, ["motorway", "motorway_link"])
+    has_link = np.bincount(ends[is_link], minlength=n) > 0
+    has_local = np.bincount(ends[is_local], minlength=n) > 0
+    is_junction = np.isin(topo.node_id, junctions)
+    # trunk_ref: ref of the highest-class trunk edge at the node (motorway > trunk > primary)
+    refs = np.concatenate([edges["ref"].to_numpy(dtype=object)] * 2)
+    rank = pd.Series(hw).map(_TRUNK_RANK).fillna(9).to_numpy()
+    pick = np.flatnonzero(trunk)
+    order = pick[np.lexsort((pd.isna(refs[pick]), rank[pick], ends[pick]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ends[order][1:] != ends[order][:-1]
+    trunk_ref = np.full(n, None, dtype=object)
+    trunk_ref[ends[order][first]] = refs[order][first]
+    trunk_ref[pd.isna(trunk_ref)] = None
+    return gpd.GeoDataFrame(
+        {
+            "x": topo.node_x,
+            "y": topo.node_y,
+            "street_count": topo.street_count,
+            "highway": pd.array(
+                np.array([None, "motorway_junction"], dtype=object)[is_junction.astype(int)],
+                dtype="string",
+            ),
+            "is_trunk": is_trunk,
+            "is_motorway_entrance": is_junction | (has_link & has_local),
+            "trunk_ref": pd.array(trunk_ref, dtype="string"),
+        },
+        index=pd.Index(topo.node_id, name="node_id"),
+        geometry=shapely.points(topo.node_x, topo.node_y),
+        crs=crs,
+    )
+
+
+def _log_report(rep: NetworkReport) -> None:
+    logger.info(
+        "%s: %d nodes, %d directed edges from %d of %d highway ways (%d trunk nodes, %d motorway "
+        "entrances)",
+        rep.source, rep.nodes, rep.edges, rep.ways_kept, rep.ways_read, rep.trunk_nodes,
+        rep.motorway_entrances,
+    )  # fmt: skip
+    if rep.ways_cut:
+        logger.info(
+            "%s: %d ways cut at %d node references missing from the (clipped) file",
+            rep.source, rep.ways_cut, rep.missing_node_refs,
+        )  # fmt: skip
+    if rep.oneway_fallback:
+        logger.warning("%s: oneway values treated as two-way: %s", rep.source, rep.oneway_fallback)
+    if rep.maxspeed_fallback:
+        logger.warning(
+            "%s: maxspeed values not understood, class default speed used: %s",
+            rep.source, rep.maxspeed_fallback,
+        )  # fmt: skip
