@@ -23,6 +23,7 @@ from markupsafe import Markup
 from geoplan._report_html import bar_chart, stacked_shares, table
 from geoplan._report_text import KIND_LABELS, SANSHENG_COLORS, SANSHENG_LABELS, t
 from geoplan.county import County
+from geoplan.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -142,16 +143,12 @@ def summary_figures(
 
 
 def _run_audit(ctx: Context) -> Any:
-    from geoplan import audit
+    from geoplan.audit import AuditRules, audit_land
 
     c = ctx.county
-    params = c.params("audit")
-    opts = getattr(audit, "audit_options", None)
-    kwargs: dict[str, Any] = opts(params) if opts is not None else {}
-    if opts is None and params:
-        kwargs["rules"] = audit.AuditRules(**params)
-    return audit.audit_land(
-        c.approvals, c.supplies, as_of=c.as_of, townships=ctx.townships(), **kwargs
+    rules = AuditRules.from_params(c.params("audit"))
+    return audit_land(
+        c.approvals, c.supplies, as_of=c.as_of, rules=rules, townships=ctx.townships()
     )
 
 
@@ -195,41 +192,61 @@ _IDLE_COLS = {
 }  # fmt: skip
 
 
-def _cohort_year(df: pd.DataFrame) -> pd.Series | None:
-    for col in ("year", "approval_year", "cohort"):
-        if col in df.columns:
-            return df[col]
-    return None
+_COHORT_COLS = {
+    "zh": {"year": "批准年度", "batches": "批次数", "approved_area_mu": "批准（亩）",
+           "supplied_area_mu": "已供（亩）", "unsupplied_area_mu": "未供（亩）",
+           "sliver_area_mu": "碎片（亩）", "supply_rate": "供地率", "in_window": "计入近五年"},
+    "en": {"year": "approval year", "batches": "batches", "approved_area_mu": "approved (mu)",
+           "supplied_area_mu": "supplied (mu)", "unsupplied_area_mu": "unsupplied (mu)",
+           "sliver_area_mu": "slivers (mu)", "supply_rate": "supply rate",
+           "in_window": "in 5-year window"},
+}  # fmt: skip
+STATUS_LABELS = {
+    "zh": {"idle_type1": "闲置（未动工）", "idle_type2": "闲置（停建）", "supplied_unused": "供而未用",
+           "not_due": "未到约定动工日", "started": "已动工", "unknown": "日期缺失"},
+    "en": {"idle_type1": "idle (not started)", "idle_type2": "idle (suspended)",
+           "supplied_unused": "supplied, unused", "not_due": "not yet due", "started": "started",
+           "unknown": "dates missing"},
+}  # fmt: skip
 
 
 def _audit_blocks(result: Any, lang: str) -> list[Markup]:
     out: list[Markup] = []
     cohorts = _frame(result, "cohorts")
-    floor = getattr(getattr(result, "rules", None), "supply_rate_floor", 0.6)
-    if cohorts is not None and "supply_rate" in cohorts.columns:
-        years = _cohort_year(cohorts)
-        if years is not None:
-            items = [
-                (str(y), float(r) if pd.notna(r) else math.nan)
-                for y, r in zip(years, cohorts["supply_rate"], strict=True)
-            ]
-            out.append(
-                bar_chart(
-                    items, title=t(lang, "supply_rate_by_cohort"), value_format=".1f", scale=100,
-                    floor=float(floor), floor_label=t(lang, "floor", v=f"{100 * float(floor):.0f}%"),
-                    max_value=1.0, below_color="#e74c3c",
-                )
-            )  # fmt: skip
-        cols = {c: c for c in cohorts.columns}
-        cols.update(_BATCH_COLS[lang])
-        out.append(table(cohorts, cols, lang=lang, percent=("supply_rate",)))
+    rules = getattr(result, "rules", None)
+    floor = float(getattr(rules, "supply_rate_floor", 0.6))
+    if cohorts is not None and {"year", "supply_rate"} <= set(cohorts.columns):
+        items = [
+            (str(y) if pd.notna(y) else "—", float(r) if pd.notna(r) else math.nan)
+            for y, r in zip(cohorts["year"], cohorts["supply_rate"], strict=True)
+        ]
+        out.append(
+            bar_chart(
+                items, title=t(lang, "supply_rate_by_cohort"), value_format=".1f", scale=100,
+                floor=floor, floor_label=t(lang, "floor", v=f"{100 * floor:.0f}%"),
+                max_value=1.0, below_color="#e74c3c",
+            )
+        )  # fmt: skip
+        out.append(table(cohorts, _COHORT_COLS[lang], lang=lang, percent=("supply_rate",)))
+    supplies = _frame(result, "supplies")
+    if supplies is not None and "status" in supplies.columns:
+        counts = supplies["status"].value_counts()
+        labels = STATUS_LABELS[lang]
+        items2 = [(labels.get(str(k), str(k)), float(v)) for k, v in counts.items()]
+        out.append(bar_chart(items2, title=t(lang, "supply_status"), value_format=",.0f",
+                             color="#7f8c8d"))  # fmt: skip
     batches = _frame(result, "batches")
     if batches is not None:
         if "unsupplied_area_mu" in batches.columns:
             batches = batches.sort_values("unsupplied_area_mu", ascending=False)
+        out.append(Markup("<h3>{}</h3>").format(t(lang, "batches")))
         out.append(table(batches, _BATCH_COLS[lang], lang=lang, percent=("supply_rate",)))
     idle = _frame(result, "idle")
     if idle is not None:
+        idle = idle.copy()
+        if "status" in idle.columns:
+            idle["status"] = idle["status"].map(lambda v: STATUS_LABELS[lang].get(str(v), v))
+        out.append(Markup("<h3>{} ({:,})</h3>").format(t(lang, "idle_list"), len(idle)))
         out.append(table(idle, _IDLE_COLS[lang], lang=lang))
     return out
 
@@ -237,46 +254,98 @@ def _audit_blocks(result: Any, lang: str) -> list[Markup]:
 # --------------------------------------------------------------------------- zones
 
 
-def _run_zones(ctx: Context) -> Any:
-    from geoplan import zones
+_ZONES_PARAMS = ("cell", "single_share", "min_zone_ha", "regions")
 
-    runner = getattr(zones, "county_zones", None)
-    if runner is not None:
-        return runner(ctx.county)
+
+def _run_zones(ctx: Context) -> Any:
+    from geoplan.zones import functional_zones, landuse_composition, make_grid
+
     c = ctx.county
     params = c.params("zones")
-    comp = zones.landuse_composition(
-        c.landuse, c.boundary, **_kwargs_for(zones.landuse_composition, **params)
+    unknown = sorted(set(params) - set(_ZONES_PARAMS))
+    if unknown:
+        raise InputError(
+            f"[parameters.zones] has unknown key(s) {unknown}; known: {', '.join(_ZONES_PARAMS)}."
+        )
+    if c.has("landuse"):
+        landuse: Any = c.layer("landuse")
+        scheme = "auto"
+    else:
+        landuse = c.source("landcover")
+        scheme = str(c.params("landcover").get("scheme", "auto"))
+    units = make_grid(c.boundary, float(params.get("cell", 500.0)))
+    comp = landuse_composition(landuse, units, scheme=scheme)
+    return functional_zones(
+        comp,
+        single_share=float(params.get("single_share", 0.5)),
+        min_zone_area=float(params.get("min_zone_ha", 100.0)) * 1e4,
+        regions=params.get("regions"),
+        townships=ctx.townships(),
+        zoning=c.layer("zoning") if c.has("zoning") else None,
     )
-    return zones.functional_zones(comp, **_kwargs_for(zones.functional_zones, **params))
+
+
+ZONES_LABELS = {
+    "zh": {"cells": "网格数", "zones": "功能分区数", "production_ha": "生产空间（公顷）",
+           "living_ha": "生活空间（公顷）", "ecological_ha": "生态空间（公顷）",
+           "cells_production": "生产主导网格", "cells_living": "生活主导网格",
+           "cells_ecological": "生态主导网格", "cells_mixed": "混合网格",
+           "eco_index": "生态质量指数", "mean_entropy": "平均混合度（熵）",
+           "ugb_expansion_multiple": "城镇开发边界扩展倍数"},
+    "en": {"production_ha": "production (ha)", "living_ha": "living (ha)",
+           "ecological_ha": "ecological (ha)", "eco_index": "eco index",
+           "mean_entropy": "mean entropy", "ugb_expansion_multiple": "UGB expansion multiple"},
+}  # fmt: skip
+ZONES_KEYS = (
+    "production_ha", "living_ha", "ecological_ha", "cells", "cells_production", "cells_living",
+    "cells_ecological", "cells_mixed", "zones", "eco_index", "mean_entropy",
+    "ugb_expansion_multiple",
+)  # fmt: skip
+_TOWNSHIP_COLS = {
+    "zh": {"name": "乡镇", "area_mu": "面积（亩）", "production_mu": "生产（亩）",
+           "living_mu": "生活（亩）", "ecological_mu": "生态（亩）",
+           "construction_share": "建设用地占比", "entropy": "混合度（熵）"},
+    "en": {"name": "township", "area_mu": "area (mu)", "production_mu": "production (mu)",
+           "living_mu": "living (mu)", "ecological_mu": "ecological (mu)",
+           "construction_share": "construction share", "entropy": "entropy"},
+}  # fmt: skip
+_FUNCS = ("production", "living", "ecological")
 
 
 def _zones_blocks(result: Any, lang: str) -> list[Markup]:
     out: list[Markup] = []
+    summary = dict(getattr(result, "summary", {}) or {})
     towns = _frame(result, "townships")
-    if towns is None:
-        return out
-    name_col = next((c for c in ("name", "township") if c in towns.columns), None)
-    share_cols = [
-        (k, next((c for c in (f"{k}_share", k) if c in towns.columns), None))
-        for k in ("production", "living", "ecological")
-    ]
-    if name_col is not None and all(c is not None for _k, c in share_cols):
-        vals = {k: pd.to_numeric(towns[c], errors="coerce") for k, c in share_cols if c}
+    rows: list[str] = []
+    shares: dict[str, list[float]] = {f: [] for f in _FUNCS}
+    county_total = [float(summary.get(f"{f}_ha") or 0.0) for f in _FUNCS]
+    if sum(county_total) > 0:
+        rows.append(t(lang, "whole_county"))
+        for f, v in zip(_FUNCS, county_total, strict=True):
+            shares[f].append(v / sum(county_total))
+    if towns is not None and all(f"{f}_mu" in towns.columns for f in _FUNCS):
+        vals = {f: pd.to_numeric(towns[f"{f}_mu"], errors="coerce").fillna(0.0) for f in _FUNCS}
         total = vals["production"] + vals["living"] + vals["ecological"]
-        if bool((total > 1.5).any()):  # areas, not shares
-            vals = {k: v / total for k, v in vals.items()}
+        names = towns["name"] if "name" in towns.columns else pd.Series(range(len(towns)))
+        for i, name in enumerate(names):
+            tot = float(total.iloc[i])
+            rows.append(str(name))
+            for f in _FUNCS:
+                shares[f].append(float(vals[f].iloc[i]) / tot if tot > 0 else math.nan)
+    if rows:
         out.append(
             stacked_shares(
-                [str(v) for v in towns[name_col]],
-                [
-                    (SANSHENG_LABELS[lang][k], SANSHENG_COLORS[k], vals[k].tolist())
-                    for k, _c in share_cols
-                ],
+                rows,
+                [(SANSHENG_LABELS[lang][f], SANSHENG_COLORS[f], shares[f]) for f in _FUNCS],
                 title=t(lang, "township_shares"),
             )
         )
-    out.append(table(towns, {c: c for c in towns.columns}, lang=lang))
+    if towns is not None:
+        cols = dict(_TOWNSHIP_COLS[lang])
+        for c in towns.columns:  # zoning-check columns, when zoning was given
+            if c not in cols and any(k in c for k in ("ugb", "farmland", "redline")):
+                cols[c] = c
+        out.append(table(towns, cols, lang=lang, percent=("construction_share",)))
     return out
 
 
@@ -284,11 +353,33 @@ def _zones_blocks(result: Any, lang: str) -> list[Markup]:
 
 
 def _run_connectivity(ctx: Context) -> Any:
-    from geoplan import connectivity
+    from geoplan.connectivity import park_connectivity
 
     params = ctx.county.params("connectivity")
-    fn = connectivity.park_connectivity
-    return fn(ctx.county.parks, ctx.network(), **_kwargs_for(fn, **params))
+    accepted = _kwargs_for(park_connectivity, **params)
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise InputError(f"[parameters.connectivity] has unknown key(s) {unknown}.")
+    return park_connectivity(ctx.county.parks, ctx.network(), **accepted)
+
+
+CONNECTIVITY_LABELS = {
+    "zh": {"parks": "园区数", "parks_reaching_trunk": "可达干线园区",
+           "parks_reaching_motorway": "可达高速园区", "parks_within_30min": "30分钟内上高速园区",
+           "share_within_30min": "30分钟内上高速比例", "parks_detour_flagged": "绕行过远园区",
+           "parks_single_access_route": "仅一条通道园区",
+           "median_trunk_distance_m": "至干线距离中位数（米）",
+           "median_trunk_time_min": "至干线时间中位数（分）",
+           "median_motorway_time_min": "至高速时间中位数（分）",
+           "max_motorway_time_min": "至高速最长时间（分）", "parks_with_reason": "有问题园区"},
+    "en": {"share_within_30min": "share within 30 min of a motorway"},
+}  # fmt: skip
+CONNECTIVITY_KEYS = (
+    "parks", "parks_reaching_trunk", "parks_within_30min", "share_within_30min",
+    "median_trunk_distance_m", "median_trunk_time_min", "median_motorway_time_min",
+    "max_motorway_time_min", "parks_detour_flagged", "parks_single_access_route",
+    "parks_with_reason",
+)  # fmt: skip
 
 
 _PARK_COLS = {
@@ -421,9 +512,9 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("audit", "geoplan.audit", (("approvals",), ("supplies",)), _run_audit,
              _audit_blocks, AUDIT_LABELS, AUDIT_KEYS),
     Analysis("zones", "geoplan.zones", (("landuse", "landcover"), ("boundary",)), _run_zones,
-             _zones_blocks),
+             _zones_blocks, ZONES_LABELS, ZONES_KEYS),
     Analysis("connectivity", "geoplan.connectivity", (("parks",), ("roads",)),
-             _run_connectivity, _connectivity_blocks),
+             _run_connectivity, _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
     Analysis("hierarchy", "geoplan.hierarchy", (("settlements",), ("roads",)), _run_hierarchy,
              _hierarchy_blocks, HIERARCHY_LABELS, HIERARCHY_KEYS),
 )  # fmt: skip

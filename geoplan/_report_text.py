@@ -77,6 +77,10 @@ TEXT: dict[str, dict[str, str]] = {
         "trunk_time": "园区至最近干线公路时间（分钟）",
         "motorway_time": "园区至最近高速公路出入口时间（分钟）",
         "reach_misses": "未达到可达性目标的居民点",
+        "supply_status": "供地宗数（按状态）",
+        "whole_county": "全县",
+        "batches": "批次",
+        "idle_list": "闲置土地",
     },
     "en": {
         "title": "{name}: county planning report",
@@ -151,6 +155,10 @@ TEXT: dict[str, dict[str, str]] = {
         "trunk_time": "Park to nearest trunk road (minutes)",
         "motorway_time": "Park to nearest motorway entrance (minutes)",
         "reach_misses": "Settlements that miss their reach target",
+        "supply_status": "Supply records by status",
+        "whole_county": "whole county",
+        "batches": "Batches",
+        "idle_list": "Idle land",
     },
 }
 
