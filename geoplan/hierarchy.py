@@ -87,6 +87,22 @@ class HierarchyResult:
         JSON-serialisable figures (see :func:`settlement_hierarchy`).
     roads : GeoDataFrame or None
         The road lines drawn under the hierarchy on maps (highway, ref, name, is_trunk).
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd, shapely
+    >>> roads = gpd.GeoDataFrame(
+    ...     {"highway": ["trunk"]}, geometry=[shapely.LineString([(0, 0), (7000, 0)])], crs=4547)
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"name": ["县城", "<b>村</b>"], "kind": ["县城", "村"]},
+    ...     geometry=[shapely.Point(0, 0), shapely.Point(7000, 50)], crs=4547)
+    >>> h = settlement_hierarchy(pts, roads)
+    >>> m = h.explore(lang="en")          # a folium map; shows itself in Jupyter
+    >>> files = h.to_files(tempfile.mkdtemp())
+    >>> sorted(p.name for p in files.values())
+    ['hierarchy.gpkg', 'hierarchy.html']
+    >>> "&lt;b&gt;村&lt;/b&gt;" in files["html"].read_text(encoding="utf-8")
+    True
     """
 
     settlements: gpd.GeoDataFrame
