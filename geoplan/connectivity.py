@@ -10,7 +10,7 @@ unit-capacity maximum flow per park.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -21,16 +21,23 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geoplan import _connectivity_tables as tables
 from geoplan import _graph
 from geoplan._isochrone import reach_polygons
-from geoplan._park_access import Access, best_per_feature, snap_features
+from geoplan._park_access import snap_features
 from geoplan.errors import CRSError, EmptyLayerError, InputError
-from geoplan.network import MultiSourceResult, RoadNetwork, road_network
+from geoplan.network import RoadNetwork, road_network
 
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["PARK_COLUMNS", "ConnectivityResult", "isochrones", "park_connectivity"]
+__all__ = [
+    "PARK_COLUMNS",
+    "ConnectivityResult",
+    "connectivity_options",
+    "isochrones",
+    "park_connectivity",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +235,7 @@ def park_connectivity(
         for target, t_ids in (("trunk", trunk_ids), ("motorway", mway_ids))
         for w in ("length_m", "time_s")
     }
-    table, starts = _metrics(net, access, passes, detour_limit)
+    table, starts = tables.metrics(net, access, passes, detour_limit)
     table.insert(0, "park_id", ids.to_numpy())
     table.index = parks.index
     name = parks["name"].astype("string") if "name" in parks.columns else None
@@ -240,12 +247,12 @@ def park_connectivity(
     else:
         flows = np.zeros(len(parks), dtype=np.int64)
     table.insert(list(table.columns).index("detour_flag") + 1, "access_routes", flows)
-    table["reason"] = _reasons(access, table, len(trunk_ids), len(mway_ids))
+    table["reason"] = tables.reasons(access, table, len(trunk_ids), len(mway_ids))
     if "level" in parks.columns:
         table["level"] = parks["level"].astype("string")
     out = gpd.GeoDataFrame(table, geometry=geoms, crs=net.crs)
-    routes = _routes(net, out, passes, starts)
-    iso = _isochrone_frame(
+    routes = tables.routes(net, out, passes, starts)
+    iso = tables.isochrone_frame(
         net, access, ids.to_numpy(), tuple(isochrone_minutes), isochrone_buffer_m
     )
     acc = pd.DataFrame(
@@ -255,7 +262,7 @@ def park_connectivity(
             "distance_m": access.distance,
         }
     )
-    summary = _summary(out, net, max_routes, snap_tolerance, max_snap_m, detour_limit)
+    summary = tables.summary(out, net, max_routes, snap_tolerance, max_snap_m, detour_limit)
     logger.info(
         "connectivity: %d parks, %d reach a trunk route, %d within 30 min of a motorway entrance",
         len(out), summary["parks_reaching_trunk"], summary["parks_within_30min"],
@@ -263,179 +270,55 @@ def park_connectivity(
     return ConnectivityResult(out, routes, iso, acc, summary, net)
 
 
-def _metrics(
-    net: RoadNetwork,
-    access: Access,
-    passes: dict[tuple[str, str], MultiSourceResult],
-    detour_limit: float,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The per-park metrics, and per target the node row each shortest route starts from."""
-    nodes = net.nodes
-    xy = np.column_stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()])
-    td, t_row = best_per_feature(access, passes[("trunk", "length_m")].dist)
-    tt, _ = best_per_feature(access, passes[("trunk", "time_s")].dist)
-    md, _ = best_per_feature(access, passes[("motorway", "length_m")].dist)
-    mt, _ = best_per_feature(access, passes[("motorway", "time_s")].dist)
-    t_res = passes[("trunk", "length_m")]
-    ok = t_row >= 0
-    trunk_node = np.full(len(td), -1, dtype=np.int64)
-    trunk_node[ok] = t_res.origin[t_row[ok]]
-    straight = np.full(len(td), np.nan)
-    if ok.any():
-        end = net.node_rows(trunk_node[ok])
-        straight[ok] = np.hypot(*(xy[t_row[ok]] - xy[end]).T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        detour = np.where(straight > 0, td / straight, np.nan)
-    refs = np.full(len(td), None, dtype=object)
-    if ok.any():
-        r = nodes["trunk_ref"].to_numpy(dtype=object)[net.node_rows(trunk_node[ok])]
-        refs[ok] = np.where(pd.isna(r), None, r)
-    m_res = passes[("motorway", "length_m")]
-    _, m_row = best_per_feature(access, m_res.dist)
-    m_node = np.where(m_row >= 0, m_res.origin[np.maximum(m_row, 0)], -1)
-    table = pd.DataFrame(
-        {
-            "access_nodes": access.count,
-            "snap_distance_m": access.snap,
-            "trunk_distance_m": td,
-            "trunk_time_min": tt / 60.0,
-            "nearest_trunk_ref": pd.array(refs, dtype="string"),
-            "motorway_distance_m": md,
-            "motorway_time_min": mt / 60.0,
-            "detour_index": detour,
-            "detour_flag": np.nan_to_num(detour, nan=0.0) > detour_limit,
-            "within_30min": np.nan_to_num(mt, nan=np.inf) <= 30 * 60.0,
-            "trunk_node": trunk_node,
-            "motorway_node": m_node,
-        }
-    )
-    return table, {"trunk": t_row, "motorway": m_row}
+_ANALYSIS_KEYS = ("max_routes", "snap_tolerance", "max_snap_m", "detour_limit",
+                  "isochrone_minutes", "isochrone_buffer_m")  # fmt: skip
+_NETWORK_KEYS = ("network", "trunk_highways", "trunk_ref_pattern", "speeds")
 
 
-def _reasons(access: Access, table: pd.DataFrame, n_trunk: int, n_mway: int) -> pd.Series:
-    out: list[str | None] = []
-    td = table["trunk_distance_m"].to_numpy()
-    md = table["motorway_distance_m"].to_numpy()
-    for i, base in enumerate(access.reason):
-        notes = [base] if base else []
-        if base is None:
-            if n_trunk == 0:
-                notes.append("the road network has no trunk routes")
-            elif np.isnan(td[i]):
-                notes.append(
-                    "no trunk route can be reached by road from the park (its part of the "
-                    "network has no trunk road, or one-ways block the way out)"
-                )
-            if n_mway == 0:
-                notes.append("the road network has no motorway entrances")
-            elif np.isnan(md[i]):
-                notes.append("no motorway entrance can be reached by road from the park")
-        out.append("; ".join(notes) if notes else None)
-    return pd.Series(pd.array(out, dtype="string"), index=table.index)
+def connectivity_options(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split ``[parameters.connectivity]`` from county.toml into keywords for
+    :func:`~geoplan.network.road_network` and for :func:`park_connectivity`.
 
+    Network keys: ``network``, ``trunk_highways`` (list), ``trunk_ref_pattern`` (a regex;
+    ``""`` to ignore refs), ``speeds`` (a table of :class:`~geoplan.network.Speeds` fields).
+    Analysis keys: max_routes, snap_tolerance, max_snap_m, detour_limit, isochrone_minutes,
+    isochrone_buffer_m.
 
-def _routes(
-    net: RoadNetwork,
-    parks: gpd.GeoDataFrame,
-    passes: dict[tuple[str, str], MultiSourceResult],
-    starts: dict[str, np.ndarray],
-) -> gpd.GeoDataFrame:
-    rows: list[dict[str, Any]] = []
-    t_edge = net.edges["time_s"].to_numpy(dtype=float)
-    l_edge = net.edges["length_m"].to_numpy(dtype=float)
-    refs = net.nodes["trunk_ref"]
-    for target, col in (("trunk", "trunk_node"), ("motorway", "motorway_node")):
-        res = passes[(target, "length_m")]
-        dist_col = f"{target}_distance_m"
-        for pid, dist, to_node, start in zip(
-            parks["park_id"], parks[dist_col], parks[col], starts[target], strict=True
-        ):
-            if not np.isfinite(dist) or dist <= 0 or start < 0:
-                continue
-            edges = net.path_edges(res, int(net.nodes.index[start]))
-            ref = refs.loc[to_node] if target == "trunk" else None
-            rows.append(
-                {
-                    "park_id": pid,
-                    "target": target,
-                    "from_node": int(net.nodes.index[start]),
-                    "to_node": int(to_node),
-                    "to_ref": None if ref is None or pd.isna(ref) else str(ref),
-                    "distance_m": float(l_edge[edges].sum()),
-                    "time_min": float(t_edge[edges].sum() / 60.0),
-                    "geometry": net.edges_line(edges),
-                }
-            )
-    cols = ["park_id", "target", "from_node", "to_node", "to_ref", "distance_m", "time_min"]
-    frame = pd.DataFrame(rows, columns=[*cols, "geometry"])
-    for c in ("park_id", "target", "to_ref"):
-        frame[c] = frame[c].astype("string")
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=net.crs)
+    Examples
+    --------
+    >>> net_kw, kw = connectivity_options({"max_routes": 3, "trunk_ref_pattern": "^[GSX]\\d",
+    ...                                    "speeds": {"residential": 25}})
+    >>> kw, net_kw["classes"].trunk_ref_pattern, net_kw["speeds"].residential
+    ({'max_routes': 3}, '^[GSX]\\d', 25)
+    """
+    from geoplan.network import RoadClasses, Speeds
 
-
-def _isochrone_frame(
-    net: RoadNetwork,
-    access: Access,
-    ids: np.ndarray,
-    minutes: tuple[float, ...],
-    buffer_m: float,
-) -> gpd.GeoDataFrame:
-    reach = reach_polygons(net, access.groups(), minutes, buffer_m)
-    geoms = np.array([r.geometry for r in reach], dtype=object)
-    return gpd.GeoDataFrame(
-        {
-            "park_id": pd.array([ids[r.group] for r in reach], dtype="string"),
-            "minutes": np.array([r.minutes for r in reach], dtype=float),
-            "nodes_reached": np.array([r.nodes_reached for r in reach], dtype=np.int64),
-            "area_m2": shapely.area(geoms) if len(geoms) else np.zeros(0),
-        },
-        geometry=geoms if len(geoms) else [],
-        crs=net.crs,
-    )
-
-
-def _summary(
-    parks: gpd.GeoDataFrame,
-    net: RoadNetwork,
-    max_routes: int,
-    snap_tolerance: float,
-    max_snap_m: float,
-    detour_limit: float,
-) -> dict[str, Any]:
-    def stat(col: str, fn: Any) -> float | None:
-        v = parks[col].to_numpy(dtype=float)
-        v = v[np.isfinite(v)]
-        return float(fn(v)) if len(v) else None
-
-    n = len(parks)
-    within = int(parks["within_30min"].sum())
-    return {
-        "parks": n,
-        "parks_reaching_trunk": int(parks["trunk_distance_m"].notna().sum()),
-        "parks_reaching_motorway": int(parks["motorway_distance_m"].notna().sum()),
-        "parks_within_30min": within,
-        "share_within_30min": within / n if n else None,
-        "parks_detour_flagged": int(parks["detour_flag"].sum()),
-        "parks_single_access_route": int((parks["access_routes"] == 1).sum()),
-        "parks_snapped_beyond_tolerance": int((parks["snap_distance_m"] > snap_tolerance).sum()),
-        "parks_with_reason": int(parks["reason"].notna().sum()),
-        "median_trunk_distance_m": stat("trunk_distance_m", np.median),
-        "max_trunk_distance_m": stat("trunk_distance_m", np.max),
-        "median_trunk_time_min": stat("trunk_time_min", np.median),
-        "median_motorway_time_min": stat("motorway_time_min", np.median),
-        "max_motorway_time_min": stat("motorway_time_min", np.max),
-        "max_routes": max_routes,
-        "snap_tolerance_m": snap_tolerance,
-        "max_snap_m": max_snap_m,
-        "detour_limit": detour_limit,
-        "network_nodes": len(net.nodes),
-        "network_edges": len(net.edges),
-        "trunk_nodes": net.report.trunk_nodes,
-        "motorway_entrances": net.report.motorway_entrances,
-        "ways_cut": net.report.ways_cut,
-        "oneway_fallback": sum(net.report.oneway_fallback.values()),
-        "maxspeed_fallback": sum(net.report.maxspeed_fallback.values()),
-    }
+    unknown = sorted(set(params) - set(_ANALYSIS_KEYS) - set(_NETWORK_KEYS))
+    if unknown:
+        raise InputError(
+            f"Unknown [parameters.connectivity] keys {unknown} in county.toml. Known keys: "
+            f"{', '.join(_ANALYSIS_KEYS + _NETWORK_KEYS)}."
+        )
+    kw = {k: params[k] for k in _ANALYSIS_KEYS if k in params}
+    net_kw: dict[str, Any] = {}
+    if "network" in params:
+        net_kw["network"] = params["network"]
+    if "speeds" in params:
+        try:
+            net_kw["speeds"] = Speeds(**dict(params["speeds"]))
+        except TypeError as exc:
+            raise InputError(
+                f"[parameters.connectivity.speeds] in county.toml: {exc}. Keys are highway "
+                "classes (motorway, trunk, ... service, track), link_factor and default."
+            ) from exc
+    if "trunk_highways" in params or "trunk_ref_pattern" in params:
+        default = RoadClasses()
+        pattern = params.get("trunk_ref_pattern", default.trunk_ref_pattern)
+        net_kw["classes"] = RoadClasses(
+            trunk_highways=frozenset(params.get("trunk_highways", default.trunk_highways)),
+            trunk_ref_pattern=pattern or None,
+        )
+    return net_kw, kw
 
 
 def isochrones(
