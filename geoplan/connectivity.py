@@ -286,10 +286,10 @@ def connectivity_options(params: Mapping[str, Any]) -> tuple[dict[str, Any], dic
 
     Examples
     --------
-    >>> net_kw, kw = connectivity_options({"max_routes": 3, "trunk_ref_pattern": "^[GSX]\\d",
+    >>> net_kw, kw = connectivity_options({"max_routes": 3, "trunk_ref_pattern": "^[GSX][0-9]",
     ...                                    "speeds": {"residential": 25}})
     >>> kw, net_kw["classes"].trunk_ref_pattern, net_kw["speeds"].residential
-    ({'max_routes': 3}, '^[GSX]\\d', 25)
+    ({'max_routes': 3}, '^[GSX][0-9]', 25)
     """
     from geoplan.network import RoadClasses, Speeds
 
