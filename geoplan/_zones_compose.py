@@ -49,28 +49,20 @@ def vector_class_areas(lu: gpd.GeoDataFrame, units: np.ndarray) -> pd.DataFrame:
     ui, pi, a = pair_areas(units, geoms, parcel_area)
     n = len(lu)
     urban = urban_flag(lu)
-    main = pd.DataFrame(
-        {
-            "code": lu["code"].to_numpy(),
-            "sanlei": lu["sanlei"].to_numpy(),
-            "sansheng": lu["sansheng"].to_numpy(),
-            "sansheng_sub": lu["sansheng_sub"].to_numpy(),
-            "cultivated": lu["cultivated"].to_numpy(),
-            "urban": urban.to_numpy(),
-        }
+    # a piece's classes follow from (code, sub-class, urban): factorize those, main then 田坎 part
+    cols = {
+        "code": ("code", "kc_code"),
+        "sanlei": ("sanlei", "kc_sanlei"),
+        "sansheng": ("sansheng", "kc_sansheng"),
+        "sansheng_sub": ("sansheng_sub", "kc_sansheng_sub"),
+    }
+    both = {name: pd.concat([lu[a], lu[b]], ignore_index=True) for name, (a, b) in cols.items()}
+    both["cultivated"] = pd.concat(
+        [lu["cultivated"].astype("boolean"), pd.Series(np.zeros(n, dtype=bool), dtype="boolean")],
+        ignore_index=True,
     )
-    kcp = pd.DataFrame(
-        {
-            "code": lu["kc_code"].to_numpy(),
-            "sanlei": lu["kc_sanlei"].to_numpy(),
-            "sansheng": lu["kc_sansheng"].to_numpy(),
-            "sansheng_sub": lu["kc_sansheng_sub"].to_numpy(),
-            "cultivated": np.zeros(n, dtype=bool),
-            "urban": urban.to_numpy(),
-        }
-    )
-    pieces = pd.concat([main, kcp], ignore_index=True)
-    key = pieces.groupby(list(ATTRS), dropna=False, sort=False).ngroup().to_numpy()
+    both["urban"] = pd.concat([urban, urban], ignore_index=True)
+    key = _combo_key(pd.DataFrame({c: both[c] for c in ("code", "sansheng_sub", "urban")}))
     kmain, kkc = key[:n], key[n:]
     kc_share = lu["kc_share"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -86,13 +78,24 @@ def vector_class_areas(lu: gpd.GeoDataFrame, units: np.ndarray) -> pd.DataFrame:
     nk = int(key.max()) + 1 if len(key) else 1
     combo = unit.astype("int64") * nk + k
     uniq, inv = np.unique(combo, return_inverse=True)
-    first = pd.Series(np.arange(len(key))).groupby(key).first().to_numpy()
-    attrs = pieces.iloc[first].reset_index(drop=True)  # row g = attributes of group key g
-    res = attrs.iloc[uniq % nk].reset_index(drop=True)
-    res.insert(0, "unit", uniq // nk)
+    _, first = np.unique(key, return_index=True)  # row of the first piece of each key
+    rows = first[uniq % nk]
+    res = pd.DataFrame({"unit": uniq // nk})
+    for c in ATTRS:
+        res[c] = both[c].take(rows).reset_index(drop=True)
     res["area_m2"] = np.bincount(inv, weights=area, minlength=len(uniq))
     res["recorded_m2"] = np.bincount(inv, weights=rec, minlength=len(uniq))
     return res
+
+
+def _combo_key(frame: pd.DataFrame) -> np.ndarray:
+    """Dense integer id of each row's combination of values (NA is a value of its own)."""
+    combined = np.zeros(len(frame), dtype="int64")
+    for col in frame.columns:
+        codes, uniq = pd.factorize(frame[col], use_na_sentinel=True)
+        combined = combined * (len(uniq) + 1) + (codes + 1)
+    key, _ = pd.factorize(combined)
+    return np.asarray(key, dtype="int64")
 
 
 def raster_long(

@@ -45,8 +45,10 @@ def pair_areas(
     """
     if parcel_area is None:
         parcel_area = shapely.area(parcels)
-    tree = shapely.STRtree(parcels)
-    ui, pi = tree.query(units, predicate="intersects")
+    # bounding-box pairs only: exact predicates would cost as much as the areas themselves, and
+    # pairs whose shapes do not meet get zero area below and are dropped
+    tree = shapely.STRtree(units)
+    pi, ui = tree.query(parcels)
     n = len(ui)
     area = np.zeros(n, dtype="float64")
     if n == 0:

@@ -326,8 +326,9 @@ def functional_zones(
 def _check_polygons(gdf: gpd.GeoDataFrame, name: str) -> None:
     if len(gdf) == 0:
         raise InputError(f"The {name} is empty.")
-    kinds = set(gdf.geometry.geom_type.dropna())
-    if not kinds <= {"Polygon", "MultiPolygon"}:
+    ids = set(np.unique(shapely.get_type_id(np.asarray(gdf.geometry.values))).tolist())
+    kinds = {shapely.GeometryType(i).name.title() for i in ids - {-1}}
+    if not ids - {-1} <= {3, 6}:
         raise GeometryTypeError(
             f"The {name} must hold polygons; it has {', '.join(sorted(kinds))}. Use a polygon "
             "layer (or buffer points/lines first)."

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geoplan.errors import InputError, MissingFieldError, UnknownCodeError
 from geoplan.landuse._schemes import SCHEME_NAMES, Scheme, _code_strings, load_scheme
@@ -177,16 +178,27 @@ def classify_landuse(
     if mapping:
         sch = sch.with_mapping(mapping)
 
-    codes, fixes = sch.normalise_codes(gdf[field])
+    # classify the distinct values only, then spread them over the rows
+    inv, uniq = pd.factorize(gdf[field], use_na_sentinel=True)
+    norm_u, fixes = sch.normalise_codes(pd.Series(uniq))
     table = sch.table
-    known = codes.isin(table.index)
-    missing = codes.isna()
+    known_u = norm_u.isin(table.index).to_numpy(dtype=bool)
+    na_u = norm_u.isna().to_numpy(dtype=bool)
+    has = inv >= 0
+    take = np.where(has, inv, 0)
+    known = has & known_u[take] if len(uniq) else np.zeros(len(inv), dtype=bool)
+    missing = ~has | (na_u[take] if len(uniq) else True)
     bad = ~known & ~missing
+    norm_obj = np.asarray(norm_u.astype(object).where(norm_u.notna(), None), dtype=object)
+    per_value = np.bincount(inv[has], minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
     report: dict[str, Any] = {
         "scheme": sch.name,
         "code_field": field,
         "features": len(gdf),
-        "codes_padded": _count_values(gdf[field], fixes),
+        "codes_padded": {
+            k: int(per_value[(_code_strings(pd.Series(uniq)) == k).to_numpy(dtype=bool)].sum())
+            for k in fixes
+        },
         "missing_code": int(missing.sum()),
         "unknown_codes": {},
     }
@@ -198,7 +210,9 @@ def classify_landuse(
             ", ".join(f"{k}→{v}" for k, v in sorted(fixes.items())),
         )
     if bad.any() or missing.any():
-        counts = codes[bad].value_counts()
+        bad_u = ~known_u & ~na_u
+        counts = pd.Series(per_value[bad_u], index=norm_obj[bad_u]).groupby(level=0).sum()
+        counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
         report["unknown_codes"] = {str(k): int(v) for k, v in counts.items()}
         if unknown == "raise":
             listed = ", ".join(f"{k} ({v}×)" for k, v in list(counts.items())[:30])
@@ -218,25 +232,34 @@ def classify_landuse(
         )
 
     out = gdf.copy()
-    lut = table.reindex(codes.where(known).to_numpy())
-    out["code"] = codes.where(known | bad)
-    out["class_name"] = pd.array(lut["name"].to_numpy(), dtype="string")
-    out["scheme"] = pd.array([sch.name] * len(out), dtype="string")
-    out["sanlei"] = pd.array(lut["sanlei"].to_numpy(), dtype="string")
-    out["sansheng"] = pd.array(lut["sansheng"].to_numpy(), dtype="string")
-    out["sansheng_sub"] = pd.array(lut["sansheng_sub"].to_numpy(), dtype="string")
-    out["cultivated"] = pd.array(lut["cultivated"].to_numpy(), dtype="boolean")
+    none = np.array(None, dtype=object)
+    lut = table.reindex(pd.Index(list(np.where(known_u, norm_obj, none))))
+    idx = np.where(known, take, -1)
+    code_idx = np.where(has & ~missing, take, -1)
+
+    def spread(values: np.ndarray, which: np.ndarray, dtype: Any) -> Any:
+        if dtype == "string" and len(values):
+            # dictionary-encode through Arrow: much faster than an object array of strings
+            ind = pa.array(which.astype("int32"), mask=which < 0)
+            dic = pa.array(
+                [None if v is None or v is pd.NA else str(v) for v in values], pa.string()
+            )
+            arr = pa.DictionaryArray.from_arrays(ind, dic).cast(pa.string())
+            return pd.array(arr, dtype="string")
+        picked = values[np.maximum(which, 0)] if len(values) else np.full(len(which), None)
+        filled: np.ndarray = np.where(which >= 0, picked, none)
+        return pd.array(filled, dtype=dtype)
+
+    out["code"] = spread(norm_obj, code_idx, "string")
+    out["class_name"] = spread(lut["name"].to_numpy(dtype=object), idx, "string")
+    out["scheme"] = pd.array(np.full(len(out), sch.name, dtype=object), dtype="string")
+    for col in ("sanlei", "sansheng", "sansheng_sub"):
+        out[col] = spread(lut[col].to_numpy(dtype=object), idx, "string")
+    out["cultivated"] = spread(lut["cultivated"].to_numpy(dtype=object), idx, "boolean")
     report["czcsxm_rules_applied"] = _apply_czcsxm(out, sch)
     _add_areas(out, sch, report)
     out.attrs["landuse_report"] = report
     return out
-
-
-def _count_values(raw: pd.Series, fixes: Mapping[str, str]) -> dict[str, int]:
-    if not fixes:
-        return {}
-    pre = _code_strings(raw)
-    return {k: int((pre == k).sum()) for k in fixes}
 
 
 def _resolve(
