@@ -86,9 +86,8 @@ def voronoi_county(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, gpd.GeoData
 
 
 def synthetic_county(scale: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    from geoplan.datasets import synthetic_county as make  # type: ignore[attr-defined]
-
     from geoplan.county import County
+    from geoplan.datasets import synthetic_county as make  # type: ignore[attr-defined]
 
     folder = Path(tempfile.mkdtemp(prefix="geoplan-bench-county-"))
     county = County.open(make(folder, scale=scale))
