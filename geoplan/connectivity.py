@@ -250,6 +250,7 @@ def park_connectivity(
     table["reason"] = tables.reasons(access, table, len(trunk_ids), len(mway_ids))
     if "level" in parks.columns:
         table["level"] = parks["level"].astype("string")
+    table = table[[*PARK_COLUMNS, *(c for c in table.columns if c not in PARK_COLUMNS)]]
     out = gpd.GeoDataFrame(table, geometry=geoms, crs=net.crs)
     routes = tables.routes(net, out, passes, starts)
     iso = tables.isochrone_frame(
