@@ -16,7 +16,7 @@ geoplan at least 3x faster.
 Raster: a WorldCover-like uint8 GeoTIFF (10 m pixels, patchy classes). geoplan: the exactextract
 path of ``landuse_composition``; baseline: ``rasterstats.zonal_stats(categorical=True)``. The grid
 is aligned with the pixels, so both count whole pixels and the shares agree within 1e-6; geoplan at
-least 10x faster. Each side runs in its own subprocess, so each peak memory (``ru_maxrss``) is its own.
+least 10x faster. Each side runs in its own subprocess, so each peak memory (VmHWM) is its own.
 """
 
 from __future__ import annotations
@@ -86,12 +86,11 @@ def voronoi_county(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, gpd.GeoData
 
 
 def synthetic_county(scale: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    from geoplan.county import County
-    from geoplan.datasets import synthetic_county as make  # type: ignore[attr-defined]
+    """Land use and boundary of ``geoplan.datasets.synthetic_county(scale=...)``."""
+    from geoplan.datasets import synthetic_county as make
 
-    folder = Path(tempfile.mkdtemp(prefix="geoplan-bench-county-"))
-    county = County.open(make(folder, scale=scale))
-    return county.layer("landuse"), county.layer("boundary")
+    county = make(seed=0, scale=scale)
+    return county.layers["landuse"], county.layers["boundary"]
 
 
 def make_raster(path: Path, pixels: int, seed: int = 0) -> Path:
@@ -128,6 +127,13 @@ def make_raster(path: Path, pixels: int, seed: int = 0) -> Path:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process in MB (VmHWM: not inherited from the parent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -239,7 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes, seconds")
     p.add_argument("--parcels", type=int, default=None, help="number of parcels (default 520k)")
     p.add_argument("--pixels", type=int, default=None, help="raster pixels (default 1.6e7)")
-    p.add_argument("--source", choices=["auto", "voronoi", "synthetic"], default="voronoi")
+    p.add_argument(
+        "--source",
+        choices=["auto", "voronoi", "synthetic"],
+        default="auto",
+        help="auto: geoplan.datasets.synthetic_county when present, else Voronoi",
+    )
     p.add_argument("--scale", type=float, default=25.0, help="synthetic_county scale")
     p.add_argument("--only", choices=["vector", "raster"], default=None)
     p.add_argument("--side", help=argparse.SUPPRESS)
@@ -282,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _has_synthetic() -> bool:
     try:
-        from geoplan.datasets import synthetic_county  # type: ignore[attr-defined]  # noqa: F401
+        from geoplan.datasets import synthetic_county  # noqa: F401
     except ImportError:
         return False
     return True
