@@ -41,6 +41,9 @@ _LAZY: dict[str, str] = {
     "ReachTargets": "geoplan.hierarchy",
     "HierarchyResult": "geoplan.hierarchy",
     "build_report": "geoplan.report",
+    "synthetic_county": "geoplan.datasets",
+    "SyntheticCounty": "geoplan.datasets",
+    "demo_path": "geoplan.datasets",
 }
 
 __all__ = ["__version__", *_LAZY]
