@@ -43,11 +43,22 @@ class Context:
 
             c = self.county
             src = c.source("roads")
+            # network options (speeds, trunk classes) live in [parameters.connectivity]; one
+            # network serves connectivity and hierarchy
+            net_kw = self.connectivity_options()[0]
             # an OSM extract is read by the network builder; a line layer comes from the County
             # (its field mapping applied), both in the county's CRS
             roads = src if is_osm_file(src) else c.layer("roads")
-            self._network = road_network(roads, crs=c.crs)
+            self._network = road_network(roads, crs=c.crs, **net_kw)
         return self._network
+
+    def connectivity_options(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        from geoplan.connectivity import connectivity_options
+
+        opts: tuple[dict[str, Any], dict[str, Any]] = connectivity_options(
+            self.county.params("connectivity")
+        )
+        return opts
 
     def townships(self) -> gpd.GeoDataFrame | None:
         return self.county.layer("townships") if self.county.has("townships") else None
@@ -355,12 +366,7 @@ def _zones_blocks(result: Any, lang: str) -> list[Markup]:
 def _run_connectivity(ctx: Context) -> Any:
     from geoplan.connectivity import park_connectivity
 
-    params = ctx.county.params("connectivity")
-    accepted = _kwargs_for(park_connectivity, **params)
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise InputError(f"[parameters.connectivity] has unknown key(s) {unknown}.")
-    return park_connectivity(ctx.county.parks, ctx.network(), **accepted)
+    return park_connectivity(ctx.county.parks, ctx.network(), **ctx.connectivity_options()[1])
 
 
 CONNECTIVITY_LABELS = {
