@@ -76,7 +76,7 @@ def pair_areas(
         for s, e in zip(starts, ends, strict=True):
             x0, y0, x1, y1 = ub[uu[s]]
             idx = order[s:e]
-            area[idx] = shapely.area(shapely.clip_by_rect(parcels[pi[idx]], x0, y0, x1, y1))
+            area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
 
     # other units: prepared containment first, then true intersections
     other = np.flatnonzero(~rect[ui])
@@ -86,9 +86,34 @@ def pair_areas(
         area[other[cont]] = parcel_area[pi[other[cont]]]
         cut = other[~cont]
         if len(cut):
-            area[cut] = shapely.area(shapely.intersection(units[ui[cut]], parcels[pi[cut]]))
+            area[cut] = _intersection_areas(units[ui[cut]], parcels[pi[cut]])
     keep = area > 0
     return ui[keep], pi[keep], area[keep]
+
+
+def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Areas of ``geoms`` inside a rectangle; GEOS's fast clip, a general intersection if the
+    clip rejects a degenerate ring (e.g. a ring collapsed by coordinate rounding)."""
+    try:
+        return np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)))
+    except shapely.errors.GEOSException:
+        rect = shapely.box(x0, y0, x1, y1)
+        return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
+
+
+def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Areas of ``a & b`` pairwise, repairing an input GEOS rejects (one pair at a time)."""
+    try:
+        return np.asarray(shapely.area(shapely.intersection(a, b)))
+    except shapely.errors.GEOSException:
+        out = np.zeros(len(a))
+        for k in range(len(a)):
+            try:
+                out[k] = shapely.area(shapely.intersection(a[k], b[k]))
+            except shapely.errors.GEOSException:
+                out[k] = shapely.area(shapely.intersection(a[k], shapely.make_valid(b[k])))
+        logger.info("intersection: %d pair(s) needed a repaired geometry", len(a))
+        return out
 
 
 def make_grid_cells(
