@@ -55,7 +55,7 @@ def raster_class_areas(
     gs = gpd.GeoSeries(units, crs=units_crs)
     metric_area = gs.area.to_numpy()
     in_r = gs.to_crs(rcrs.to_wkt()) if not gs.crs.equals(rcrs.to_wkt()) else gs
-    r_area = in_r.area.to_numpy()
+    r_area = shapely.area(np.asarray(in_r.values))  # in the raster's own units, for the ratio
     frame = gpd.GeoDataFrame({"_uid": np.arange(len(units))}, geometry=in_r.values, crs=in_r.crs)
     res_df = exact_extract(
         str(p), frame, ["unique", "frac", "count"], output="pandas", include_cols=["_uid"]

@@ -339,7 +339,7 @@ def test_real_dem_is_not_land_cover(data_dir) -> None:
     if not dem.exists():
         pytest.skip("tests/data/dem_small.tif not committed yet")
     with pytest.raises(UnknownCodeError, match="Cannot tell the scheme"):
-        landuse_composition(str(dem), 5000.0)
+        landuse_composition(str(dem), 100_000.0)
 
 
 # ------------------------------------------------------------------ outputs and CLI
@@ -411,3 +411,44 @@ def test_cli_bad_input_exits_2(tmp_path) -> None:
         ["zones", "--landuse", f"{gpkg}:landuse", "--cell", "100", "--h3", "8", "--out", str(out)],
     )
     assert res.exit_code == 2 and "only one" in res.output
+
+
+def test_h3_units_are_neighbours_for_zoning() -> None:
+    b = gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 2000)], crs=CRS)
+    h = h3_units(b, 9)
+    lu = layer(["0101", "0301"], [box(0, 0, 1000, 2000), box(1000, 0, 2000, 2000)])
+    z = functional_zones(landuse_composition(lu, h), min_zone_area=0)
+    # reprojected hexagons share edges: one zone per side of the county
+    assert sorted(z.zones["label"]) == ["ecological", "production"]
+    assert z.zones["n_units"].sum() == len(h)
+    assert z.zones["area_m2"].sum() == pytest.approx(4e6)
+
+
+def test_geographic_raster_gives_metric_areas(tmp_path) -> None:
+    import rasterio
+    from affine import Affine
+
+    tif = tmp_path / "wc4326.tif"
+    arr = np.array([[10, 40], [50, 80]], dtype="uint8")
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        nodata=0,
+        transform=Affine(0.001, 0, 114.0, 0, -0.001, 34.002),
+    ) as ds:
+        ds.write(arr, 1)
+    u = landuse_composition(str(tif), 10_000.0).units  # one cell covering the raster
+    assert len(u) == 1 and u.crs.to_epsg() == 4547
+    row = u.iloc[0]
+    covered = row["landuse_m2"]
+    assert covered == pytest.approx(
+        0.002 * 111_320 * 0.002 * 110_900 * math.cos(math.radians(34.001)), rel=0.01
+    )
+    for col in ("ecological_forest", "production_agricultural", "living_urban", "ecological_water"):
+        assert row[col] * row["area_m2"] / covered == pytest.approx(0.25, abs=1e-3)
