@@ -175,7 +175,10 @@ def regionalise(cells: gpd.GeoDataFrame, k: int) -> np.ndarray:
         ) from None
     if not (isinstance(k, (int, np.integer)) and 1 <= k <= len(cells)):
         raise InputError(f"regions must be an integer between 1 and {len(cells)}; got {k!r}.")
-    i, j, _ = adjacency(np.asarray(cells.geometry.values))
+    # queen contiguity (a shared corner is enough) so that clipped edge cells are not islands
+    geoms = np.asarray(cells.geometry.values)
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    i, j = i[i < j], j[i < j]
     neighbors: dict[int, list[int]] = {u: [] for u in range(len(cells))}
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
         neighbors[a].append(b)

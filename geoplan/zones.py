@@ -258,8 +258,9 @@ def functional_zones(
     eco_weights
         Weight per sub-class for the eco index (default ``geoplan/landuse/eco_weights.csv``).
     regions
-        Also cluster the units into this many spatially contiguous regions (spopt SKATER; needs
-        ``pip install geoplan[regions]``); adds ``region``.
+        Also cluster the units into this many spatially contiguous regions (spopt SKATER on
+        queen contiguity; needs ``pip install geoplan[regions]``); adds ``region``. Parts of
+        the county not connected to the rest (islands) become regions of their own.
     townships
         Township polygons: adds the township table (areas in 亩 and ha by 三大类 and 三生,
         construction-land share, entropy).
@@ -317,6 +318,8 @@ def functional_zones(
         town_table, check = _townships(composition, cells, townships, zoning)
     summary = _summary(cells, zones, zstats, composition, single_share, min_zone_area)
     summary.update(check)
+    if regions is not None:
+        summary["regions"] = int(cells["region"].nunique())
     return ZonesResult(cells=cells, zones=zones, townships=town_table, summary=summary)
 
 
