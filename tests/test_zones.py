@@ -452,3 +452,27 @@ def test_geographic_raster_gives_metric_areas(tmp_path) -> None:
     )
     for col in ("ecological_forest", "production_agricultural", "living_urban", "ecological_water"):
         assert row[col] * row["area_m2"] / covered == pytest.approx(0.25, abs=1e-3)
+
+
+def test_cli_county_with_landcover_raster(tmp_path) -> None:
+    _write_tif(tmp_path / "lc.tif", np.kron(LC, np.ones((5, 5), dtype=int)))  # 20 × 20 px, 200 m
+    gpd.GeoDataFrame({"name": ["县"]}, geometry=[box(0, 0, 200, 200)], crs=CRS).to_file(
+        tmp_path / "c.gpkg", layer="boundary"
+    )
+    (tmp_path / "county.toml").write_text(
+        '[county]\nname = "测试县"\nas_of = "2026-06-30"\n\n[layers]\n'
+        'boundary = "c.gpkg:boundary"\nlandcover = "lc.tif"\n\n'
+        '[parameters.landcover]\nscheme = "worldcover"\n\n[parameters.zones]\ncell = 100\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["zones", str(tmp_path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    csv = pd.read_csv(out / "zones.csv", encoding="utf-8-sig").set_index("cell_id")
+    # 100 m cells = 5 × 5 blocks of the 4 × 4 class pattern: one class per quarter
+    assert csv.loc[0, "living"] == pytest.approx(1.0)  # lower-left: built-up (50)
+    assert csv.loc[2, "ecological"] == pytest.approx(1.0)  # upper-left: tree cover (10)
+    assert csv.loc[3, "production"] == pytest.approx(1.0)  # upper-right: cropland (40)
+    assert csv.loc[1, "ecological"] == pytest.approx(0.75) and csv.loc[
+        1, "nodata"
+    ] == pytest.approx(0.25)
