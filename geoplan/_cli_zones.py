@@ -139,7 +139,7 @@ def zones(
         comp,
         single_share=share,
         min_zone_area=min_ha * 1e4,
-        regions=regions,
+        regions=regions if regions is not None else params.get("regions"),
         townships=towns,
         zoning=zoning,
     )
