@@ -28,7 +28,7 @@ CELL_M2 = {"farm": 110_000, "flood": 90_000, "eco": 60_000, "village": 45_000, "
 def _in_region(region: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
     x0, y0, x1, y1 = region.bounds
     frac = max(region.area / ((x1 - x0) * (y1 - y0)), 0.05)
-    out = []
+    out: list[np.ndarray] = []
     while sum(len(o) for o in out) < n:
         p = rng.uniform((x0, y0), (x1, y1), (int(n / frac * 1.2) + 16, 2))
         out.append(p[shapely.contains_xy(region, p[:, 0], p[:, 1])])
@@ -100,8 +100,8 @@ def classes(
         idx = np.flatnonzero(z == zi)
         if len(idx) == 0:
             continue
-        codes, p = ZONE_CLASSES[zone]
-        p = np.tile(np.asarray(p, float), (len(idx), 1))
+        codes, weights = ZONE_CLASSES[zone]
+        p = np.tile(np.asarray(weights, float), (len(idx), 1))
         if zone == "farm":
             pts = xy[idx]
             orch = fld(pts, 0) > 0.8

@@ -23,7 +23,7 @@ class RoadBuilder:
 
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []
-        self._xy: np.ndarray | None = np.empty((0, 2))
+        self._xy: np.ndarray = np.empty((0, 2))
         self.n_nodes = 0
         self.lines: list[np.ndarray] = []
         self.tags: list[dict[str, str]] = []
@@ -35,7 +35,6 @@ class RoadBuilder:
         if self._chunks:
             self._xy = np.vstack([self._xy, *self._chunks])
             self._chunks = []
-        assert self._xy is not None
         return self._xy
 
     def add_nodes(self, xy: np.ndarray) -> np.ndarray:
@@ -131,7 +130,7 @@ def node_lines(
     act = np.flatnonzero(groups[seg_line] >= 0)
     segs = shapely.linestrings(np.stack([xy[a[act]], xy[b[act]]], axis=1))
     tree = shapely.STRtree(segs)
-    qi, qj = tree.query(segs, predicate="intersects")
+    qi, qj = tree.query(segs, predicate="dwithin", distance=eps)
     i, j = act[qi], act[qj]
     m = (i < j) & (seg_line[i] != seg_line[j]) & (groups[seg_line[i]] == groups[seg_line[j]])
     m &= (a[i] != a[j]) & (a[i] != b[j]) & (b[i] != a[j]) & (b[i] != b[j])

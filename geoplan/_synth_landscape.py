@@ -196,18 +196,20 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     x0, y0, x1, y1 = b.bounds
     w, h = x1 - x0, y1 - y0
 
-    # county seat: near the middle, a little south-west of the centroid, well inside
-    inner = shapely.buffer(b, -SEAT_RADIUS * 1.6)
+    # county seat: near the middle, well inside (smaller in a small test county)
+    seat_radius = SEAT_RADIUS * min(1.0, f)
+    inner = _inner(b, seat_radius * 1.6)
     seat = cen + rng.normal(0, 0.04, 2) * np.array([w, h]) / f
     if not shapely.contains_xy(inner, *seat):
         seat = np.array(shapely.point_on_surface(inner).coords[0])
 
     n_towns = max(3, round(TOWNS_PER_SCALE * scale))
-    inner_t = shapely.buffer(b, -1500)
+    inner_t = _inner(b, 1500 * min(1.0, f))
     towns = _spread_points(inner_t, n_towns, rng, existing=seat[None, :])
     n_towns = len(towns)
     town_pop = np.round(rng.lognormal(math.log(18_000), 0.45, n_towns), -1)
     town_radius = np.clip(np.sqrt(town_pop / 6000.0 / math.pi) * 1000 * 0.9, 500, 1500)
+    town_radius *= min(1.0, f)
     is_xiang = rng.random(n_towns) < 0.35
     tnames = township_names(rng, n_towns + 1)
     seat_name = "城关镇"
@@ -228,7 +230,7 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
 
     # villages on a jittered lattice, away from the seat and towns
     keep_out = shapely.union_all(
-        [shapely.buffer(shapely.points(seat), SEAT_RADIUS + 500)]
+        [shapely.buffer(shapely.points(seat), seat_radius + 500)]
         + list(shapely.buffer(shapely.points(towns), town_radius + 350))
     )
     vregion = shapely.difference(shapely.buffer(b, -250), keep_out)
@@ -276,7 +278,7 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     ditches = list(shapely.linestrings(np.stack([dstart, dend], axis=1)))
     # drop ditches that run into a settlement
     discs = shapely.buffer(shapely.points(np.vstack([villages, towns, seat])), 1.0)
-    rad = np.concatenate([vrad + 60, town_radius + 350, [SEAT_RADIUS + 500]])
+    rad = np.concatenate([vrad + 60, town_radius + 350, [seat_radius + 500]])
     di, si = shapely.STRtree(discs).query(ditches, predicate="dwithin", distance=float(rad.max()))
     dist = shapely.distance(np.asarray(ditches)[di], discs[si])
     hit = np.zeros(len(ditches), bool)
@@ -302,7 +304,10 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
         reservoirs.append(shapely.difference(ell, island))
         islands.append(island)
     eco_blobs = []
-    far = shapely.difference(shapely.buffer(b, -1000), shapely.buffer(shapely.points(seat), 8000))
+    far = shapely.difference(
+        _inner(b, 1000), shapely.buffer(shapely.points(seat), 8000 * min(1, f))
+    )
+    far = far if far.area > 0 else b
     for _ in range(max(2, round(2 * scale))):
         pt = _random_point_in(far, rng)
         r = rng.uniform(900, 1800)
@@ -314,7 +319,7 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
 
     return Landscape(
         boundary=b, crs=crs, adcode=adcode, scale=scale,
-        seat=seat, seat_radius=SEAT_RADIUS, seat_name=seat_name,
+        seat=seat, seat_radius=seat_radius, seat_name=seat_name,
         towns=towns, town_radius=town_radius, town_names=town_names, town_population=town_pop,
         villages=villages, village_radius=vrad, village_names=vnames, village_population=vpop,
         village_township=vt, village_code=vcode,
@@ -323,6 +328,12 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
         small_rivers=small_rivers, canals=canals, ditches=ditches, railway=railway,
         reservoirs=reservoirs, islands=islands, eco_blobs=eco_blobs, field=field,
     )  # fmt: skip
+
+
+def _inner(b: shapely.Geometry, d: float) -> shapely.Geometry:
+    """``b`` shrunk by ``d`` metres, or ``b`` itself when that leaves too little."""
+    g = shapely.buffer(b, -d)
+    return g if g.area > 0.15 * b.area else b
 
 
 def _merge_detached(polys: np.ndarray) -> np.ndarray:
@@ -347,11 +358,12 @@ def _merge_detached(polys: np.ndarray) -> np.ndarray:
 
 def _random_point_in(region: shapely.Geometry, rng: np.random.Generator) -> np.ndarray:
     x0, y0, x1, y1 = region.bounds
-    while True:
+    for _ in range(200):
         p = rng.uniform((x0, y0), (x1, y1), (64, 2))
         ok = shapely.contains_xy(region, p[:, 0], p[:, 1])
         if ok.any():
             return p[int(np.argmax(ok))]
+    return np.array(shapely.point_on_surface(region).coords[0])
 
 
 def _ellipse(centre: np.ndarray, a: float, b: float, angle: float) -> shapely.Polygon:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from affine import Affine
-from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from geoplan._synth_cells import (
@@ -158,7 +157,7 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
             "QSXZ": np.where(state, "20", "30"),
             "ZLDWDM": zldwdm.astype(str),
             "TBMJ": tbmj,
-            "KCDLBM": np.where(cult, "1203", None),
+            "KCDLBM": np.where(cult, "1203", np.full(len(cult), None, dtype=object)),
             "KCXS": kcxs,
             "KCMJ": kcmj,
             "TBDLMJ": tbdlmj,

@@ -79,7 +79,7 @@ def make_roads(land: Landscape, rng: np.random.Generator) -> Roads:
     seat_id = int(snode[0])
 
     # ---- skeleton: trunk (G) and primary (S) routes through the seat and towns
-    skel: list[tuple[np.ndarray, dict[str, str], int, np.ndarray]] = []
+    skel: list[tuple[np.ndarray, dict[str, str], int, float]] = []
     g_refs = iter(["G106", "G310", "G220", "G240", "G327", "G343", "G105", "G311", "G230", "G207"])
     n_trunk = max(2, round(2 * f))
     anchors = [0, 0] + list(rng.choice(np.arange(1, n_t + 1), n_trunk - 2, replace=False))
@@ -176,11 +176,13 @@ def _motorways(
     for k in range(n_mw):
         angle = (0.0 if k % 2 == 0 else math.pi / 2) + rng.normal(0, 0.08)
         normal = np.array([-math.sin(angle), math.cos(angle)])
-        anchor = land.seat + normal * (5500 + 9000 * (k // 2)) * (1 if k < 2 else -1)
-        ctrl = _through(land, anchor, angle)
+        off = (5500 + 9000 * (k // 2)) * min(1.0, f) * (1 if k < 2 else -1)
+        ctrl = _through(land, land.seat + normal * off, angle)
         if ctrl is None:
             continue
-        c = wiggle_line(ctrl, rng, step=300, amp=900, wavelength=30000)
+        c = wiggle_line(ctrl, rng, step=300, amp=900 * min(1.0, f), wavelength=30000)
+        if len(c) < 16:
+            continue
         line = shapely.linestrings(c)
         lines.append(line)
         ref, name = [("G30", "连霍高速"), ("G45", "大广高速"), ("G3", "京台高速")][k % 3]
@@ -231,8 +233,8 @@ def _motorways(
             exit_no += 1
         tags = {"highway": "motorway", "ref": ref, "name": name, "oneway": "yes", "lanes": "2",
                 "maxspeed": "120"}  # fmt: skip
-        for car, cuts in ((fwd, cut_f), (bwd[::-1], cut_b)):
-            cuts = np.unique(np.clip(cuts, 0, len(c) - 1))
+        for car, cut_list in ((fwd, cut_f), (bwd[::-1], cut_b)):
+            cuts = np.unique(np.clip(np.asarray(cut_list), 0, len(c) - 1))
             if car is not fwd:
                 cuts = np.unique(len(c) - 1 - cuts)
             for s0, s1 in zip(cuts[:-1], cuts[1:], strict=True):
@@ -355,7 +357,7 @@ def _grid(
                 continue
             specs.append((d, j, centre + v * off - u * half, centre + v * off + u * half))
     one = set(rng.choice(len(specs), min(oneways, len(specs)), replace=False)) if oneways else set()
-    for n, (d, j, a, b) in enumerate(specs):
+    for n, (_d, j, a, b) in enumerate(specs):
         main = main_every and j % main_every == 0
         tags = {"highway": "tertiary" if main else "residential", "name": names[n % len(names)]}
         if n in one and not main:

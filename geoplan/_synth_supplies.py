@@ -178,7 +178,7 @@ def _force_all(recs: list[dict], rng: np.random.Generator, as_of: dt.date, appro
     """Make sure each status (and recoverable / government-caused idle land) occurs."""
     counts = {s: sum(r["status"] == s for r in recs) for s in STATUSES}
     olds = [r for r in recs if (as_of - approved[r["batch"]]).days > 1300]
-    rng.shuffle(olds)  # type: ignore[arg-type]
+    rng.shuffle(olds)
     pool = iter(olds)
     want = [s for s in STATUSES for _ in range(max(0, 2 - counts[s]))]
     recov = [r for r in recs if r["status"] == "idle_type1" and not r["gov"]

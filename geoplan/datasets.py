@@ -265,6 +265,12 @@ def _round(gdf: gpd.GeoDataFrame, grid: float = 0.1) -> gpd.GeoDataFrame:
     return out[~shapely.is_empty(g)]
 
 
+def _repo_demo() -> Path:
+    import geoplan
+
+    return Path(geoplan.__file__).resolve().parents[1] / "data" / "demo"
+
+
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "geoplan" / "demo"
@@ -283,9 +289,7 @@ def demo_path() -> Path:
     >>> (demo_path() / "county.toml").is_file()
     True
     """
-    import geoplan
-
-    repo = Path(geoplan.__file__).resolve().parents[1] / "data" / "demo"
+    repo = _repo_demo()
     if (repo / "county.toml").is_file():
         return repo
     cache = _cache_dir()
@@ -293,6 +297,7 @@ def demo_path() -> Path:
     want = f"geoplan {__version__} seed={DEMO_SEED} scale={DEMO_SCALE}"
     if not (cache / "county.toml").is_file() or not stamp.is_file() or stamp.read_text() != want:
         logger.info("generating the demo county into %s", cache)
-        synthetic_county(seed=DEMO_SEED, scale=DEMO_SCALE).write(cache, overwrite=True)
+        county = synthetic_county(seed=DEMO_SEED, scale=DEMO_SCALE)
+        county.write(cache, overwrite=True, landuse_format="parquet")
         stamp.write_text(want)
     return cache

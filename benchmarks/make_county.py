@@ -1,0 +1,94 @@
+"""Write a synthetic benchmark county package of a given scale.
+
+    python -m benchmarks.make_county --scale 25            # -> benchmarks/_work/county_s25
+    python -m benchmarks.make_county --scale 25 --osm-only --out big.osm.pbf
+
+Prints the time of each stage, the counts (parcels, approvals, supplies, road nodes/ways/directed
+edges) and the size of every file written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+from geoplan.datasets import synthetic_county, write_osm
+
+
+def _fmt_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} GB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scale", type=float, default=25.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--approvals-factor",
+        type=float,
+        default=1.0,
+        help="multiply the number of approval batches (audit benchmarks)",
+    )
+    ap.add_argument("--landuse-format", choices=["gpkg", "parquet"], default="gpkg")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder (default benchmarks/_work/county_s<scale>); with --osm-only a "
+        ".osm.pbf or .osm file",
+    )
+    ap.add_argument("--osm-only", action="store_true", help="write only the road network")
+    ap.add_argument("--quick", action="store_true", help="scale 0.2 (a smoke run)")
+    args = ap.parse_args(argv)
+    scale = 0.2 if args.quick else args.scale
+    tag = f"{scale:g}".replace(".", "_")
+    t0 = time.perf_counter()
+    county = synthetic_county(seed=args.seed, scale=scale, approvals_factor=args.approvals_factor)
+    t1 = time.perf_counter()
+    st = county.stats
+    print(f"generated scale {scale:g} (seed {args.seed}) in {t1 - t0:.1f} s")
+    for k in ("landscape", "roads", "parcels", "records"):
+        print(f"  {k:<10} {st['seconds_' + k]:8.1f} s")
+    for k in (
+        "area_km2",
+        "townships",
+        "settlements",
+        "parcels",
+        "approval_polygons",
+        "approval_batches",
+        "supplies",
+        "parks",
+        "road_nodes",
+        "road_ways",
+        "directed_edges",
+    ):
+        print(f"  {k:<18} {st[k]:>12,.0f}")
+    if args.osm_only:
+        out = args.out or Path("benchmarks/_work") / f"roads_s{tag}.osm.pbf"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_osm(county.roads_nodes, county.roads_ways, out)
+        files = [out]
+    else:
+        out = args.out or Path("benchmarks/_work") / f"county_s{tag}"
+        county.write(out, overwrite=True, landuse_format=args.landuse_format)
+        files = sorted(p for p in out.iterdir() if p.is_file())
+    t2 = time.perf_counter()
+    print(f"written to {out} in {t2 - t1:.1f} s (total {t2 - t0:.1f} s)")
+    total = 0
+    for p in files:
+        total += p.stat().st_size
+        print(f"  {p.name:<18} {_fmt_size(p.stat().st_size):>12}")
+    print(f"  {'total':<18} {_fmt_size(total):>12}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (maxrss) {peak:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
