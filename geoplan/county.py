@@ -160,7 +160,7 @@ class County:
     >>> from geoplan.datasets import demo_path
     >>> county = County.open(demo_path())
     >>> county.crs.to_epsg()
-    4548
+    4547
     >>> county.has("approvals"), county.as_of.year
     (True, 2026)
     """
