@@ -87,6 +87,23 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
         k_cor[keep],
         area[keep],
     )
+    geoms, gone = _absorb_slivers(geoms, area)
+    needles = (area < 1e-3) & ~gone  # degenerate overlay needles (~1e-9 m² in all)
+    sliver_notes = {
+        "slivers_merged": float(gone.sum()),
+        "needles_dropped": float(needles.sum()),
+        "needles_dropped_m2": float(area[needles].sum()),
+    }
+    gone |= needles
+    area = shapely.area(geoms)
+    keep = ~gone
+    geoms, is_cor, k_rem, k_cor, area = (
+        geoms[keep],
+        is_cor[keep],
+        k_rem[keep],
+        k_cor[keep],
+        area[keep],
+    )
     rp = shapely.point_on_surface(geoms)
     rpxy = shapely.get_coordinates(rp)
     _, near_seed = cKDTree(xy).query(rpxy)
@@ -169,8 +186,43 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     for col in ("BSM", "TBBH", "DLBM", "DLMC", "QSXZ", "ZLDWDM", "KCDLBM", "CZCSXM"):
         landuse[col] = landuse[col].astype("string")
     zoning = _zoning(land, parks, raw, xy, z, dist)
-    notes = {"seeds": float(len(xy)), "corridor_pieces": float(len(pieces))}
+    notes = {"seeds": float(len(xy)), "corridor_pieces": float(len(pieces)), **sliver_notes}
     return Parcels(landuse, zoning, notes)
+
+
+def _absorb_slivers(
+    geoms: np.ndarray, area: np.ndarray, min_area: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge pieces under ``min_area`` m² (overlay slivers) into the neighbour sharing the
+    longest border; returns the new geometries and a mask of the pieces merged away."""
+    geoms = geoms.copy()
+    gone = np.zeros(len(geoms), bool)
+    tiny = np.flatnonzero(area < min_area)
+    if not len(tiny):
+        return geoms, gone
+    ti, nj = shapely.STRtree(geoms).query(geoms[tiny], predicate="intersects")
+    src = tiny[ti]
+    ok = (nj != src) & (area[nj] >= min_area)
+    src, nj = src[ok], nj[ok]
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[src]), shapely.boundary(geoms[nj]))
+    )
+    order = np.lexsort((-shared, src))
+    src, nj = src[order], nj[order]
+    first = np.ones(len(src), bool)
+    first[1:] = src[1:] != src[:-1]
+    src, nj = src[first], nj[first]
+    # several slivers may go to one neighbour: merge in rounds
+    rank = np.zeros(len(nj), int)
+    o = np.argsort(nj, kind="stable")
+    rank[o] = np.arange(len(nj)) - np.searchsorted(nj[o], nj[o])
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        sel = rank == r
+        merged = shapely.union(geoms[nj[sel]], geoms[src[sel]])
+        single = shapely.get_type_id(merged) == 3
+        geoms[nj[sel][single]] = merged[single]
+        gone[src[sel][single]] = True
+    return geoms, gone
 
 
 def _zoning(
@@ -191,7 +243,8 @@ def _zoning(
     zone = np.asarray(ZONES, dtype=object)[z]
     ugb = (dist["seat"] < 1.2) | (dist["town"] < 1.25) | near_park
     farm = (zone == "farm") & ~ugb & (dist["village"] > 1.3)
-    eco = np.isin(zone, ["flood", "eco"]) & ~ugb
+    floodplain_village = (zone == "village") & (dist["river"] < land.floodplain_width * 0.8)
+    eco = (np.isin(zone, ["flood", "eco"]) | floodplain_village) & ~ugb
     hubs = [(land.seat, f"{land.seat_name}")] + [
         (land.towns[i], land.town_names[i]) for i in range(len(land.towns))
     ]

@@ -234,6 +234,8 @@ def synthetic_county(
         "road_ways": float(len(ways)),
         "directed_edges": float(roads.notes["directed_edges"]),
         "area_km2": float(land.boundary.area / 1e6),
+        **{f"parcels_{k}": v for k, v in parcels.notes.items()},
+        "junctions": float(roads.notes["junctions"]),
         "seconds_landscape": t1 - t0,
         "seconds_roads": t2 - t1,
         "seconds_parcels": t3 - t2,
