@@ -2,6 +2,7 @@
 
     python -m benchmarks.make_county --scale 25            # -> benchmarks/_work/county_s25
     python -m benchmarks.make_county --scale 25 --osm-only --out big.osm.pbf
+    python -m benchmarks.make_county --scale 25 --osm-only --node-spacing 10   # a >= 50 MB PBF
 
 Prints the time of each stage, the counts (parcels, approvals, supplies, road nodes/ways/directed
 edges) and the size of every file written.
@@ -14,6 +15,7 @@ import resource
 import time
 from pathlib import Path
 
+from geoplan._synth_graph import densify_ways
 from geoplan.datasets import synthetic_county, write_osm
 
 
@@ -44,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         ".osm.pbf or .osm file",
     )
     ap.add_argument("--osm-only", action="store_true", help="write only the road network")
+    ap.add_argument(
+        "--node-spacing",
+        type=float,
+        default=None,
+        help="with --osm-only: add nodes so that no way segment is longer than this "
+        "(m), as dense as real OSM data (10 m at scale 25 gives a >= 50 MB PBF)",
+    )
     ap.add_argument("--quick", action="store_true", help="scale 0.2 (a smoke run)")
     args = ap.parse_args(argv)
     scale = 0.2 if args.quick else args.scale
@@ -72,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.osm_only:
         out = args.out or Path("benchmarks/_work") / f"roads_s{tag}.osm.pbf"
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_osm(county.roads_nodes, county.roads_ways, out)
+        nodes, ways = county.roads_nodes, county.roads_ways
+        if args.node_spacing:
+            nodes, ways = densify_ways(nodes, ways, args.node_spacing)
+            print(f"  densified to {len(nodes):,} nodes (spacing {args.node_spacing:g} m)")
+        write_osm(nodes, ways, out)
         files = [out]
     else:
         out = args.out or Path("benchmarks/_work") / f"county_s{tag}"

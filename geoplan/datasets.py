@@ -105,7 +105,14 @@ class SyntheticCounty:
         Raises
         ------
         InputError
-            If ``folder`` already holds a county package and ``overwrite`` is False.
+            If ``folder`` exists and is not empty and ``overwrite`` is False.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> out = synthetic_county(scale=0.03).write(pathlib.Path(tempfile.mkdtemp()) / "c")
+        >>> sorted(p.name for p in out.iterdir())
+        ['county.gpkg', 'county.toml', 'landcover.tif', 'roads.osm.pbf']
         """
         from geoplan._synth_write import write_package
 
