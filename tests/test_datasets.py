@@ -413,3 +413,17 @@ def test_real_fixtures_load(data_dir: Path) -> None:
         assert r.crs.to_epsg() == 4326 and r.res == pytest.approx((0.2, 0.2))
         assert 0 <= dem.min() and 2000 < dem.max() < 4000
     assert sum(p.stat().st_size for p in data_dir.iterdir()) < 2 * 1024 * 1024
+
+
+def test_densify_ways_keeps_order_and_bounds_segment_length(small: ds.SyntheticCounty) -> None:
+    from geoplan._synth_graph import densify_ways
+
+    nodes, ways = densify_ways(small.roads_nodes, small.roads_ways, 25.0)
+    assert len(nodes) > 3 * len(small.roads_nodes) and nodes["id"].is_unique
+    pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
+    tr = Transformer.from_crs(4326, small.crs, always_xy=True)
+    x, y = tr.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    for old, new in zip(small.roads_ways["nodes"][:300], ways["nodes"][:300], strict=True):
+        assert list(np.asarray(new)[np.isin(new, old)]) == list(old)  # originals, same order
+        k = pos[np.asarray(new)].to_numpy()
+        assert np.hypot(np.diff(x[k]), np.diff(y[k])).max() < 25.0 * 1.01 + 1.0
