@@ -5,7 +5,7 @@ Run from the repository root (heavy runs under ``flock /tmp/geoplan-heavy.lock``
     python -m benchmarks.bench_report            # 100k parcels + 50k road lines + 5k points;
                                                  # report on a >= 500k-parcel synthetic county
     python -m benchmarks.bench_report --quick    # seconds: 5k parcels, no big report
-    python -m benchmarks.bench_report --parcels 200000 --report-scale 1.0
+    python -m benchmarks.bench_report --parcels 200000 --report-scale 1  # demo-sized county
 
 Layers: Voronoi parcels (approval-like polygons with batch/date/area popups), a road grid cut into
 segments (coloured by class) and settlement points (sized by population), all in EPSG:4547.
@@ -17,8 +17,9 @@ feature (geoplan's ``#geoplan-stats`` and a count of the baseline's ``L.GeoJSON`
 load). Printed: page size, build time, build peak memory (ru_maxrss of a subprocess per side),
 Chromium load-event time (real clock, no virtual time) and the ratios.
 
-Report: ``geoplan.datasets.synthetic_county`` at ``--report-scale`` (when the datasets module is
-available) → ``build_report``: index.html size (limit 25 MB at >= 500k parcels), build time, peak
+Report: ``geoplan.datasets.synthetic_county`` at ``--report-scale`` (default 25: >= 500k parcels;
+the package ``benchmarks/_work/county_s<scale>`` from ``python -m benchmarks.make_county`` is
+reused when it exists) → ``build_report``: index.html size (limit 25 MB at >= 500k parcels), build time, peak
 memory, load-event time in Chromium (limit 5 s).
 """
 
@@ -170,7 +171,13 @@ def build_report(scale: float, out: Path) -> dict[str, Any]:
     from geoplan.report import build_report as build
 
     t0 = time.perf_counter()
-    path = datasets.synthetic_county(seed=1, scale=scale, path=out.parent / "county")
+    cached = Path(__file__).parent / "_work" / f"county_s{scale:g}"
+    if (cached / "county.toml").is_file():  # written by `python -m benchmarks.make_county`
+        path = cached
+    else:
+        path = datasets.synthetic_county(seed=0, scale=scale).write(
+            out.parent / "county", landuse_format="parquet"
+        )
     county = County.open(path)
     gen = time.perf_counter() - t0
     n = len(county.landuse) if county.has("landuse") else 0

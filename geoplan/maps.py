@@ -23,27 +23,24 @@ import logging
 import math
 import os
 from collections.abc import Mapping
-from itertools import count
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import folium
 import geopandas as gpd
 from branca.element import Figure, MacroElement
-from folium.template import Template
 
-from geoplan._maps_assets import OfflineMap, install_assets
-from geoplan._maps_encode import (
-    Kind,
-    as_frame,
-    encode_fields,
-    encode_geometry,
-    prepare,
-    require_columns,
-    safe_json,
-    wgs84_bounds,
+from geoplan._maps_assets import OfflineMap
+from geoplan._maps_layers import (
+    Bounds,
+    ZoomControl,
+    add_layer,
+    bounds_of,
+    check_lang,
+    legend_element,
+    state,
+    union,
 )
-from geoplan._maps_style import PALETTE, classify, radii
 from geoplan.errors import InputError
 
 __all__ = [
@@ -60,114 +57,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Bounds: TypeAlias = tuple[float, float, float, float]
 LayerOrBounds: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | tuple[float, float, float, float]
-
-_LANGS = ("zh", "en")
-_ZOOM_TITLES = {"zh": ("放大", "缩小"), "en": ("Zoom in", "Zoom out")}
-_layer_ids = count()
-
-
-# --------------------------------------------------------------------------- elements
-
-
-class _VectorLayer(MacroElement):
-    """One encoded layer, decoded by ``geoplan.addLayer`` into its parent feature group."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "geoplan.addLayer({{ this._parent.get_name() }}, {{ this.spec_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, spec_json: str) -> None:
-        super().__init__()
-        self._name = "GeoplanLayer"
-        self.spec_json = spec_json
-
-    def render(self, **kwargs: Any) -> Any:
-        figure = self.get_root()
-        if isinstance(figure, Figure):  # also works on a plain folium.Map
-            install_assets(figure, runtime_only=True)
-        return super().render(**kwargs)
-
-
-class _Legend(MacroElement):
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "geoplan.addLegend({{ this._parent.get_name() }}, {{ this.html_json }}, "
-        "{{ this.position_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, html_text: str, position: str) -> None:
-        super().__init__()
-        self._name = "GeoplanLegend"
-        self.html_json = safe_json(html_text)
-        self.position_json = safe_json(position)
-
-    def render(self, **kwargs: Any) -> Any:
-        figure = self.get_root()
-        if isinstance(figure, Figure):
-            install_assets(figure, runtime_only=True)
-        return super().render(**kwargs)
-
-
-class _ZoomControl(MacroElement):
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "L.control.zoom({{ this.options_json }}).addTo({{ this._parent.get_name() }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, lang: str) -> None:
-        super().__init__()
-        self._name = "GeoplanZoom"
-        zin, zout = _ZOOM_TITLES[lang]
-        self.options_json = safe_json({"zoomInTitle": zin, "zoomOutTitle": zout})
 
 
 # --------------------------------------------------------------------------- map
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in _LANGS:
-        raise InputError(f"lang must be one of {_LANGS}, got {lang!r}.")
-    return lang
-
-
-def _union(a: Bounds | None, b: Bounds | None) -> Bounds | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
-
-
-def _bounds_of(item: Any) -> Bounds | None:
-    if isinstance(item, gpd.GeoDataFrame | gpd.GeoSeries):
-        return wgs84_bounds(as_frame(item, "extent"))
-    if isinstance(item, tuple | list) and len(item) == 4:
-        minx, miny, maxx, maxy = (float(v) for v in item)
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError(
-                f"Map bounds {tuple(item)!r} are not (minx, miny, maxx, maxy) in WGS 84 degrees. "
-                "Pass a GeoDataFrame (any CRS) or bounds in longitude/latitude."
-            )
-        return minx, miny, maxx, maxy
-    raise InputError(
-        f"new_map takes GeoDataFrames, GeoSeries or (minx, miny, maxx, maxy) WGS 84 tuples, got "
-        f"{type(item).__name__}."
-    )
-
-
-def _state(m: folium.Map) -> dict[str, Any]:
-    """geoplan's bookkeeping on a map (works on plain folium maps too)."""
-    st: dict[str, Any] | None = getattr(m, "_geoplan", None)
-    if st is None:
-        st = {"lang": "zh", "bounds": None, "layers": 0, "control": None, "fit": None}
-        m._geoplan = st  # type: ignore[attr-defined]
-    return st
 
 
 def lang_of(m: folium.Map) -> str:
@@ -180,7 +73,7 @@ def lang_of(m: folium.Map) -> str:
     >>> lang_of(new_map((113.0, 34.0, 113.5, 34.4), lang="en"))
     'en'
     """
-    return str(_state(m)["lang"])
+    return str(state(m)["lang"])
 
 
 def new_map(
@@ -233,10 +126,10 @@ def new_map(
     >>> "<script src=" in html, "leaflet" in html.lower()
     (False, True)
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     bounds: Bounds | None = None
     for item in layers_or_bounds:
-        bounds = _union(bounds, _bounds_of(item))
+        bounds = union(bounds, bounds_of(item))
     if bounds is None:
         location, zoom = [35.0, 105.0], 4
     else:
@@ -256,7 +149,7 @@ def new_map(
         **size,
     )
     Figure(title=html.escape(title) if title else None).add_child(m)
-    m.add_child(_ZoomControl(lang))
+    m.add_child(ZoomControl(lang))
     if tiles:
         if not isinstance(tiles, str) or "{z}" not in tiles:
             raise InputError(
@@ -268,79 +161,13 @@ def new_map(
             attr=attribution if attribution is not None else html.escape(host),
             control=False,
         ).add_to(m)
-    st = _state(m)
+    st = state(m)
     st["lang"] = lang
     st["bounds"] = bounds
     return m
 
 
 # --------------------------------------------------------------------------- layers
-
-
-def _add(
-    m: folium.Map,
-    gdf: gpd.GeoDataFrame | gpd.GeoSeries,
-    *,
-    kind: Kind,
-    name: str,
-    color: str | None,
-    color_by: str | None,
-    colors: Mapping[Any, str] | None,
-    popup: Mapping[str, str] | None,
-    tooltip: Mapping[str, str] | None,
-    show: bool,
-    style: dict[str, Any],
-    radius: float | None = None,
-    radius_by: str | None = None,
-    simplify: float | None = None,
-    legend: str | None = None,
-) -> folium.FeatureGroup:
-    if not isinstance(m, folium.Map):
-        raise InputError(
-            f"Expected a folium map from geoplan.maps.new_map, got {type(m).__name__}."
-        )
-    st = _state(m)
-    lang = st["lang"]
-    prep = prepare(gdf, kind=kind, name=name, simplify=simplify)
-    frame = prep.frame
-    wanted = [c for c in (color_by, radius_by) if c is not None]
-    require_columns(frame, wanted, layer=name, option="color_by/radius_by")
-    layer_no = st["layers"]
-    st["layers"] = layer_no + 1
-    if color_by is not None:
-        ci, palette, legend_items = classify(frame[color_by], colors, lang=lang)
-    else:
-        palette = [color or PALETTE[layer_no % len(PALETTE)]]
-        ci = None
-        legend_items = {name: palette[0]}
-    spec: dict[str, Any] = encode_geometry(frame.geometry.values, kind)
-    layer_id = f"gp{next(_layer_ids)}"
-    spec.update(
-        k=kind,
-        id=layer_id,
-        name=name,
-        cls=f"gp-layer {layer_id}",
-        pal=palette,
-        st=style,
-        pop=encode_fields(frame, popup, layer=name, option="popup", lang=lang),
-        tip=encode_fields(frame, tooltip, layer=name, option="tooltip", lang=lang),
-    )
-    if ci is not None and len(palette) > 1:
-        spec["ci"] = ci.tolist()
-    if kind == "point":
-        if radius_by is not None:
-            spec["rad"] = radii(frame[radius_by], float(radius or 5))
-    fg = folium.FeatureGroup(name=html.escape(str(name)), show=show)
-    fg.add_child(_VectorLayer(safe_json(spec)))
-    fg.add_to(m)
-    fg.geoplan_id = layer_id  # type: ignore[attr-defined]
-    fg.geoplan_count = int(spec["n"])  # type: ignore[attr-defined]
-    fg.geoplan_legend = legend_items  # type: ignore[attr-defined]
-    if len(frame):
-        st["bounds"] = _union(st["bounds"], tuple(float(v) for v in frame.total_bounds))  # type: ignore[arg-type]
-    if legend is not None:
-        add_legend(m, legend, legend_items)
-    return fg
 
 
 def add_polygons(
@@ -417,7 +244,7 @@ def add_polygons(
     (2, True)
     """
     style = {"weight": weight, "opacity": 0.9, "fillOpacity": fill_opacity}
-    return _add(
+    return add_layer(
         m, gdf, kind="polygon", name=name, color=color, color_by=color_by, colors=colors,
         popup=popup, tooltip=tooltip, show=show, style=style, simplify=simplify, legend=legend,
     )  # fmt: skip
@@ -457,7 +284,7 @@ def add_lines(
     {'tertiary': '#1f77b4', 'trunk': '#d62728'}
     """
     style = {"weight": weight, "opacity": opacity, "fill": False}
-    return _add(
+    return add_layer(
         m, gdf, kind="line", name=name, color=color, color_by=color_by, colors=colors,
         popup=popup, tooltip=tooltip, show=show, style=style, simplify=simplify, legend=legend,
     )  # fmt: skip
@@ -498,7 +325,7 @@ def add_points(
     (False, True)
     """
     style = {"weight": 1, "opacity": 0.9, "color": "#333333", "fillOpacity": 0.85, "radius": radius}
-    return _add(
+    return add_layer(
         m, gdf, kind="point", name=name, color=color, color_by=color_by, colors=colors,
         popup=popup, tooltip=tooltip, show=show, style=style, radius=radius, radius_by=radius_by,
         legend=legend,
@@ -528,16 +355,7 @@ def add_legend(
     >>> "&lt;i&gt;镇&lt;/i&gt;" in to_html(m)
     True
     """
-    if position not in ("bottomright", "bottomleft", "topleft", "topright"):
-        raise InputError(f"Legend position {position!r} is not a Leaflet corner.")
-    esc = html.escape
-    rows = "".join(
-        f'<div class="gp-legend-item"><span class="gp-swatch" style="background:'
-        f'{esc(str(colour))}"></span>{esc(str(label))}</div>'
-        for label, colour in items.items()
-    )
-    text = f'<div class="gp-legend-title">{esc(str(title))}</div>{rows}'
-    legend = _Legend(text, position)
+    legend = legend_element(title, items, position)
     m.add_child(legend)
     return legend
 
@@ -551,7 +369,7 @@ def finish(m: folium.Map) -> folium.Map:
     >>> "L.control.layers" in to_html(m)
     True
     """
-    st = _state(m)
+    st = state(m)
     for key in ("control", "fit"):
         old = st.get(key)
         if old is not None:
