@@ -1,0 +1,494 @@
+"""Land-inventory audit: 批而未供, 供而未用, 闲置土地, unmatched supply and supply rates.
+
+:func:`audit_land` compares approved construction land (批准用地) with land supply records
+(供地) as of an assessment date and returns an :class:`AuditResult`: the unsupplied pieces of
+each batch, every supply with its status (idle type 1/2, supplied but unused, …), the supplies
+lying outside every approval, per-batch and per-year totals and a summary, with area conserved to
+the square metre. Rules follow the domain notes §2 (闲置土地处置办法, 国发〔2004〕28号,
+增存挂钩); every threshold is a field of :class:`AuditRules`.
+
+How the areas are accounted (see :mod:`geoplan._audit_overlay`): polygons are unioned per batch;
+overlapping batches are made disjoint (the earliest approval keeps the overlap), so approved area
+is the area of the union of approvals; unsupplied = batch − ∪ matched supplies; thin or tiny
+remainders are dropped as slivers and their area reported; approved = supplied + unsupplied +
+slivers is checked in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan._audit_geom import largest_overlap
+from geoplan._audit_inputs import (
+    APPROVAL_FIELDS,
+    APPROVAL_REQUIRED,
+    SUPPLY_FIELDS,
+    SUPPLY_REQUIRED,
+    dedup_supplies,
+    parse_as_of,
+    prepare_layer,
+    prepare_townships,
+)
+from geoplan._audit_overlay import account, substantive_supply
+from geoplan._audit_status import (
+    IDLE,
+    age_years,
+    build_summary,
+    cohorts,
+    lapse_due,
+    supply_status,
+)
+from geoplan.crs import check_same_crs
+from geoplan.errors import InputError
+from geoplan.units import M2_PER_MU
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = ["AuditResult", "AuditRules", "audit_land"]
+
+logger = logging.getLogger(__name__)
+
+Match = Literal["overlay", "id", "both"]
+
+
+@dataclass(frozen=True)
+class AuditRules:
+    """Thresholds of the land audit (defaults: national rules; adjust for local practice).
+
+    Parameters
+    ----------
+    match
+        How supplies are matched to approval batches: ``"overlay"`` (by geometry, default),
+        ``"id"`` (by ``batch_id``), or ``"both"`` (figures by geometry; batches where matching
+        by id would give a different supplied area are flagged).
+    sliver_width, sliver_area
+        An unsupplied (or unmatched) piece thinner than ``sliver_width`` metres or smaller than
+        ``sliver_area`` m² is a digitising sliver: dropped, and its area reported.
+    lapse_years
+        An approval this many years old with nothing supplied has lapsed (国发〔2004〕28号).
+    idle_days
+        Days past the agreed start (or since suspension) after which supplied land is idle.
+    recover_days
+        Days past the agreed start after which idle land can be recovered without compensation.
+    idle_fee_rate
+        Idle fee (土地闲置费) as a share of the land price.
+    developed_ratio_min, invested_ratio_min
+        A started parcel below either share, suspended ``idle_days`` or more, is idle (type 2).
+    supply_rate_floor
+        Minimum 5-year supply rate (增存挂钩: 60 %).
+    window_years
+        Approval years counted by the 5-year rate: the ``window_years`` calendar years before
+        the as-of year.
+    match_tolerance_m2
+        With ``match="both"``, supplied areas by overlay and by id differing by more than this
+        flag the batch.
+    """
+
+    match: Match = "overlay"
+    sliver_width: float = 1.0
+    sliver_area: float = 10.0
+    lapse_years: int = 2
+    idle_days: int = 365
+    recover_days: int = 730
+    idle_fee_rate: float = 0.2
+    developed_ratio_min: float = 1.0 / 3.0
+    invested_ratio_min: float = 0.25
+    supply_rate_floor: float = 0.60
+    window_years: int = 5
+    match_tolerance_m2: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.match not in ("overlay", "id", "both"):
+            raise InputError(f"match must be 'overlay', 'id' or 'both', got {self.match!r}.")
+        for name in ("sliver_width", "sliver_area", "match_tolerance_m2", "idle_fee_rate"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not value >= 0:
+                raise InputError(f"AuditRules.{name} must be a number >= 0, got {value!r}.")
+        for name in ("lapse_years", "idle_days", "recover_days", "window_years"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InputError(f"AuditRules.{name} must be a whole number >= 1, got {value!r}.")
+        for name in ("developed_ratio_min", "invested_ratio_min", "supply_rate_floor"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise InputError(f"AuditRules.{name} must be a share in [0, 1], got {value!r}.")
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], **overrides: Any) -> AuditRules:
+        """Rules from a ``[parameters.audit]`` table (unknown keys are an error).
+
+        Examples
+        --------
+        >>> AuditRules.from_params({"sliver_width": 0.5}, match="both").sliver_width
+        0.5
+        """
+        known = {f.name for f in fields(cls)}
+        merged = {**dict(params), **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise InputError(
+                f"Unknown audit parameter(s) {', '.join(unknown)} in [parameters.audit]; the "
+                f"known ones are: {', '.join(sorted(known))}."
+            )
+        return cls(**merged)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What :func:`audit_land` found.
+
+    Attributes
+    ----------
+    unsupplied
+        批而未供: unsupplied pieces (one polygon each) with batch_id, approval_no, approved_on,
+        age_years, area_m2, area_mu, township (when townships were given) and lapsed.
+    supplied_unused
+        供而未用: supplies not started, agreed start passed less than ``idle_days`` ago.
+    idle
+        闲置土地: supplies with status idle_type1 / idle_type2, with days_late, idle_fee and
+        recoverable.
+    unmatched_supplies
+        Supply land outside every approval (a review list, not a violation).
+    supplies
+        Every supply record (exact duplicates dropped) with its status.
+    batches
+        One row per approval batch: approved / supplied / unsupplied / sliver areas (m², 亩),
+        supply_rate, lapsed, match_method; geometry is the batch as approved.
+    cohorts
+        Totals per approval year; ``in_window`` marks the years of the 5-year rate.
+    summary
+        The headline figures (keys of ``summary.json``; areas in 亩, rates 0–1).
+    quality
+        Data-quality report: repairs, duplicates, overlaps, missing dates, id mismatches.
+    rules, as_of
+        The rules and assessment date used.
+    """
+
+    unsupplied: gpd.GeoDataFrame
+    supplied_unused: gpd.GeoDataFrame
+    idle: gpd.GeoDataFrame
+    unmatched_supplies: gpd.GeoDataFrame
+    supplies: gpd.GeoDataFrame
+    batches: gpd.GeoDataFrame
+    cohorts: pd.DataFrame
+    summary: dict[str, Any]
+    quality: dict[str, Any]
+    rules: AuditRules = field(default_factory=AuditRules)
+    as_of: dt.date = dt.date(1970, 1, 1)
+
+    @property
+    def meets_floor(self) -> bool | None:
+        """Whether the 5-year supply rate reaches ``rules.supply_rate_floor`` (None: no data)."""
+        r = self.summary["supply_rate_5y"]
+        return None if r is None else bool(r >= self.rules.supply_rate_floor)
+
+    def to_files(self, directory: str | Path) -> dict[str, Path]:
+        """Write audit.gpkg, audit.xlsx, summary.json and audit.html into ``directory``.
+
+        Each file is written atomically. Returns ``{kind: path}``.
+        """
+        from geoplan._audit_write import write_all
+
+        return write_all(self, Path(directory))
+
+    def add_to_map(self, m: folium.Map) -> None:
+        """Add the audit's layers and legend to a map from :func:`geoplan.maps.new_map`."""
+        from geoplan._audit_map import add_audit_layers
+
+        add_audit_layers(self, m)
+
+    def explore(self, **kw: Any) -> folium.Map:
+        """An offline folium map of the findings (keywords go to :func:`geoplan.maps.new_map`)."""
+        from geoplan import maps
+
+        m = maps.new_map(self.batches, **kw)
+        self.add_to_map(m)
+        return maps.finish(m)
+
+
+def audit_land(
+    approvals: gpd.GeoDataFrame,
+    supplies: gpd.GeoDataFrame,
+    *,
+    as_of: dt.date | str | pd.Timestamp,
+    rules: AuditRules | None = None,
+    townships: gpd.GeoDataFrame | None = None,
+) -> AuditResult:
+    """Audit approved, supplied and idle land as of a date.
+
+    Parameters
+    ----------
+    approvals
+        Approved land (role ``approvals``): ``batch_id``, ``approved_on`` (required),
+        ``approval_no``, ``approval_type``; polygons in a projected CRS.
+    supplies
+        Supply records (role ``supplies``): ``supply_id``, ``agreed_start``, ``actual_start``
+        (required), ``batch_id`` (required with ``match`` "id"/"both"), ``supplied_on``,
+        ``developed_ratio``, ``invested_ratio``, ``suspended_since``, ``land_price``,
+        ``gov_cause``; same CRS as ``approvals``.
+    as_of
+        Assessment date (``datetime.date``, ``YYYY-MM-DD`` text or Timestamp).
+    rules
+        Thresholds and the matching method (default :class:`AuditRules`).
+    townships
+        Optional township polygons (``name``) to attribute findings to (largest overlap).
+
+    Returns
+    -------
+    AuditResult
+
+    Raises
+    ------
+    InputError
+        ``as_of`` is not a date or precedes every approval; bad values (ratios outside 0–1 …).
+    MissingFieldError, EmptyLayerError, GeometryTypeError, CRSError, DateParseError
+        The layers cannot be audited as they are (the message says what to fix).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> approvals = gpd.GeoDataFrame(
+    ...     {"batch_id": ["B1"], "approved_on": pd.to_datetime(["2020-03-01"])},
+    ...     geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> supplies = gpd.GeoDataFrame(
+    ...     {"supply_id": ["S1"], "agreed_start": pd.to_datetime(["2021-01-01"]),
+    ...      "actual_start": pd.to_datetime([None])},
+    ...     geometry=[shapely.box(0, 0, 60, 100)], crs=4547)
+    >>> result = audit_land(approvals, supplies, as_of="2024-06-30")
+    >>> result.summary["supply_rate"], round(result.summary["unsupplied_area_mu"], 2)
+    (0.6, 6.0)
+    >>> result.supplies["status"].tolist()
+    ['idle_type1']
+    """
+    rules = rules if rules is not None else AuditRules()
+    ts = parse_as_of(as_of)
+    a, qa = prepare_layer(
+        approvals,
+        layer="approvals",
+        fields=APPROVAL_FIELDS,
+        required=APPROVAL_REQUIRED,
+        id_field="batch_id",
+    )
+    s_required = SUPPLY_REQUIRED + (("batch_id",) if rules.match != "overlay" else ())
+    s, qs = prepare_layer(
+        supplies, layer="supplies", fields=SUPPLY_FIELDS, required=s_required, id_field="supply_id"
+    )
+    layers: list[tuple[str, gpd.GeoDataFrame]] = [("approvals", a), ("supplies", s)]
+    t = prepare_townships(townships) if townships is not None else None
+    if t is not None:
+        layers.append(("townships", t))
+    check_same_crs(*layers)
+    dated = a["approved_on"].dropna()
+    if len(dated) and bool((dated > ts).all()):
+        raise InputError(
+            f"as_of {ts.date()} is before every approval (the earliest is approved on "
+            f"{dated.min().date()}): nothing can be audited yet. Check the as-of date "
+            "(county.toml [county] as_of or --as-of) or the approval dates."
+        )
+    s, qd = dedup_supplies(s)
+
+    acc = account(
+        a, s, match=rules.match, sliver_width=rules.sliver_width, sliver_area=rules.sliver_area
+    )
+    batches = _batches(acc, ts, rules, a.crs)
+    status = supply_status(s, ts, rules)
+    names = None if t is None else t["name"].to_numpy(dtype=object)
+
+    def township(geoms: Any) -> Any:
+        assert t is not None and names is not None
+        idx = largest_overlap(np.asarray(geoms, dtype=object), np.asarray(t.geometry.values))
+        values = np.where(idx >= 0, names[np.maximum(idx, 0)], None)
+        return pd.Series(values, dtype="string").array
+
+    if t is not None:
+        batches["township"] = township(acc.approved_geom)
+    crs = a.crs
+    pieces = _pieces(acc, batches, crs)
+    if t is not None:
+        pieces["township"] = township(pieces.geometry.values)
+    sup = _supplies(s, status, acc, crs)
+    if t is not None:
+        sup["township"] = township(sup.geometry.values)
+    unmatched = _unmatched(acc, sup, crs)
+    if t is not None:
+        unmatched["township"] = township(unmatched.geometry.values)
+
+    summary = build_summary(
+        as_of=ts,
+        batches=batches,
+        pieces_m2=float(acc.piece_m2.sum()),
+        n_pieces=len(pieces),
+        supplies=sup,
+        unmatched_m2=float(acc.unmatched_m2.sum()),
+        window_years=rules.window_years,
+    )
+    quality = _quality(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)
+    idle_mask = sup["status"].isin(IDLE).to_numpy(dtype=bool)
+    logger.info(
+        "audit as of %s: approved %.2f 亩, supplied %.2f 亩, unsupplied %.2f 亩 in %d pieces, "
+        "%d idle parcels",
+        summary["as_of"], summary["approved_area_mu"], summary["supplied_area_mu"],
+        summary["unsupplied_area_mu"], summary["unsupplied_parcels"], summary["idle_parcels"],
+    )  # fmt: skip
+    return AuditResult(
+        unsupplied=pieces,
+        supplied_unused=sup[(sup["status"] == "supplied_unused").to_numpy(dtype=bool)].copy(),
+        idle=sup[idle_mask].copy(),
+        unmatched_supplies=unmatched,
+        supplies=sup,
+        batches=batches,
+        cohorts=cohorts(batches, ts, rules.window_years),
+        summary=summary,
+        quality=quality,
+        rules=rules,
+        as_of=ts.date(),
+    )
+
+
+def _mu(m2: Any) -> Any:
+    return m2 / M2_PER_MU
+
+
+def _batches(acc: Any, ts: pd.Timestamp, rules: AuditRules, crs: Any) -> gpd.GeoDataFrame:
+    b = acc.batches.copy()
+    nb = len(b)
+    fig = acc.figures
+    b["age_years"] = age_years(b["approved_on"], ts)
+    b["gross_area_m2"] = acc.gross_m2
+    b["approved_area_m2"] = acc.approved_m2
+    b["overlap_area_m2"] = np.maximum(acc.gross_m2 - acc.approved_m2, 0.0)
+    b["supplied_area_m2"] = fig.supplied_m2
+    b["unsupplied_area_m2"] = np.bincount(acc.piece_batch, weights=acc.piece_m2, minlength=nb)
+    b["sliver_area_m2"] = acc.sliver_m2
+    for c in ("approved", "supplied", "unsupplied", "sliver"):
+        b[f"{c}_area_mu"] = _mu(b[f"{c}_area_m2"])
+    app = b["approved_area_m2"].to_numpy()
+    b["supply_rate"] = np.where(app > 0, b["supplied_area_m2"] / np.where(app > 0, app, 1), np.nan)
+    b["n_supplies"] = np.bincount(fig.pairs_b, minlength=nb)
+    due = lapse_due(b["approved_on"], ts, rules.lapse_years) & (app > 0)
+    held = substantive_supply(acc, due, width=rules.sliver_width, min_area=rules.sliver_area)
+    lapsed = pd.array(due & ~held, dtype="boolean")
+    lapsed[b["approved_on"].isna().to_numpy()] = pd.NA
+    b["lapsed"] = lapsed
+    if acc.other is not None:
+        id_sup = acc.other.supplied_m2
+        b["id_supplied_area_mu"] = _mu(id_sup)
+        b["id_unsupplied_area_mu"] = _mu(np.maximum(app - id_sup, 0.0))
+        disagree = np.abs(fig.supplied_m2 - id_sup) > rules.match_tolerance_m2
+        b["match_disagree"] = disagree
+        b["match_method"] = pd.array(np.where(disagree, "overlay", "both"), dtype="string")
+    else:
+        b["match_method"] = pd.array([rules.match] * nb, dtype="string")
+    return gpd.GeoDataFrame(b, geometry=acc.gross_geom, crs=crs)
+
+
+def _pieces(acc: Any, batches: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    idx = acc.piece_batch
+    cols = ["batch_id", "approval_no", "approved_on", "approval_type", "age_years", "lapsed"]
+    out = pd.DataFrame({c: batches[c].to_numpy()[idx] for c in cols})
+    out["lapsed"] = out["lapsed"].astype("boolean")
+    for c in ("batch_id", "approval_no", "approval_type"):
+        out[c] = out[c].astype("string")
+    out["area_m2"] = acc.piece_m2
+    out["area_mu"] = _mu(acc.piece_m2)
+    out = out[
+        ["batch_id", "approval_no", "approved_on", "approval_type", "age_years", "area_m2",
+         "area_mu", "lapsed"]
+    ]  # fmt: skip
+    return gpd.GeoDataFrame(out, geometry=np.asarray(acc.pieces), crs=crs)
+
+
+def _supplies(s: gpd.GeoDataFrame, status: pd.DataFrame, acc: Any, crs: Any) -> gpd.GeoDataFrame:
+    out = pd.DataFrame(s.drop(columns=s.geometry.name))
+    out = out[[c for c in out.columns if c not in ("source_row", "geom_repaired")]]
+    for c in status.columns:
+        out[c] = status[c]
+    area = acc.supply_m2
+    out["area_m2"] = area
+    out["area_mu"] = _mu(area)
+    out["overlay_batches"] = acc.overlay_batches.astype("string").to_numpy()
+    has_id = s["batch_id"].notna().to_numpy()
+    out["id_batch_found"] = pd.array(acc.id_batch >= 0, dtype="boolean")
+    out.loc[~has_id, "id_batch_found"] = pd.NA
+    out["id_in_batch"] = acc.id_inside
+    out["unmatched_area_m2"] = acc.unmatched_by_supply_m2
+    out["geom_repaired"] = s["geom_repaired"].to_numpy()
+    out["source_row"] = s["source_row"].to_numpy()
+    return gpd.GeoDataFrame(out, geometry=s.geometry.values, crs=crs)
+
+
+def _unmatched(acc: Any, sup: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    idx = acc.unmatched_supply
+    cols = ["supply_id", "batch_id", "supply_method", "supplied_on", "status"]
+    out = pd.DataFrame({c: sup[c].to_numpy()[idx] for c in cols})
+    for c in ("supply_id", "batch_id", "supply_method", "status"):
+        out[c] = out[c].astype("string")
+    out["area_m2"] = acc.unmatched_m2
+    out["area_mu"] = _mu(acc.unmatched_m2)
+    return gpd.GeoDataFrame(out, geometry=np.asarray(acc.unmatched), crs=crs)
+
+
+def _ids(values: Any) -> list[str]:
+    return [str(v) for v in values]
+
+
+def _quality(
+    qa: dict[str, Any],
+    qs: dict[str, Any],
+    qd: dict[str, Any],
+    acc: Any,
+    a: gpd.GeoDataFrame,
+    sup: gpd.GeoDataFrame,
+    batches: gpd.GeoDataFrame,
+    ts: pd.Timestamp,
+    rules: AuditRules,
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    missing_date = batches["approved_on"].isna().to_numpy()
+    after = (batches["approved_on"] > ts).fillna(False).to_numpy(dtype=bool)
+    idle = sup["status"].isin(IDLE).to_numpy(dtype=bool)
+    gov = sup["gov_cause"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    no_price = idle & ~gov & sup["land_price"].isna().to_numpy()
+    q: dict[str, Any] = {
+        "match": rules.match,
+        "approvals": qa,
+        "supplies": {**qs, **{k: v for k, v in qd.items() if k == "duplicates_dropped"}},
+        "approval_batches": len(batches),
+        "approval_overlap_pairs": acc.approval_overlap_pairs,
+        "approval_overlap_area_m2": float(batches["overlap_area_m2"].sum()),
+        "batch_attribute_conflicts": list(acc.batches.attrs.get("conflicts", [])),
+        "approvals_missing_date": _ids(batches.loc[missing_date, "batch_id"]),
+        "approvals_after_as_of": _ids(batches.loc[after, "batch_id"]),
+        "supply_duplicates_dropped": qd["duplicates_dropped"],
+        "supply_duplicate_ids": qd["duplicate_ids_dropped"],
+        "supply_same_id_different_geometry": qd["same_id_different_geometry"],
+        "supply_overlap_pairs": acc.supply_overlap_pairs,
+        "supply_overlap_area_m2": acc.supply_overlap_m2,
+        "supplies_unknown_status": _ids(sup.loc[sup["status"] == "unknown", "supply_id"]),
+        "supplies_batch_id_not_found": _ids(
+            sup.loc[sup["id_batch_found"].fillna(True).eq(False), "supply_id"]
+        ),
+        "idle_without_land_price": _ids(sup.loc[no_price, "supply_id"]),
+        "unmatched_sliver_area_m2": acc.unmatched_sliver_m2,
+        "supply_rate_floor": rules.supply_rate_floor,
+        "supply_rate_5y_window": [ts.year - rules.window_years, ts.year - 1],
+        "supply_rate_5y_meets_floor": None
+        if summary["supply_rate_5y"] is None
+        else bool(summary["supply_rate_5y"] >= rules.supply_rate_floor),
+    }
+    if "match_disagree" in batches.columns:
+        q["batches_match_disagree"] = _ids(batches.loc[batches["match_disagree"], "batch_id"])
+    for key in ("approvals_missing_date", "supplies_unknown_status"):
+        if q[key]:
+            logger.warning("%s: %d (%s…)", key, len(q[key]), ", ".join(q[key][:5]))
+    return q
