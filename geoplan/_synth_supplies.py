@@ -136,7 +136,9 @@ def make_supplies(
         if lapsed[bi]:
             continue
         m = int(rng.integers(1, 4))
-        cuts = np.concatenate([[0.0], np.sort(rng.uniform(0.2, 0.8, m - 1)), [1.0]])
+        cuts = np.concatenate(
+            [[0.0], np.linspace(0, 1, m + 1)[1:-1] + rng.uniform(-0.1, 0.1, m - 1), [1.0]]
+        )
         for k in range(m):
             lag = 45 + rng.exponential(480)
             s = approved[bi] + dt.timedelta(days=int(lag))
@@ -207,6 +209,11 @@ def _force_all(recs: list[dict], rng: np.random.Generator, as_of: dt.date, appro
         rec["status"] = target
 
 
+def _largest(g: shapely.Geometry) -> shapely.Polygon | None:
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3]
+    return max(parts, key=lambda p: p.area) if parts else None
+
+
 def _frame(
     recs: list[dict],
     batch: list[str],
@@ -226,7 +233,10 @@ def _frame(
             g = shapely.buffer(g, rng.uniform(0.4, 1.5), join_style="mitre")
         elif x < 0.2:
             g = shapely.buffer(g, -rng.uniform(0.4, 1.5), join_style="mitre")
-        geoms.append(shapely.set_precision(g, 0.1))
+        g = _largest(shapely.set_precision(shapely.make_valid(g), 0.1))
+        if g is None or g.area < 0.5 * rec["geom"].area:  # a thin plot collapsed: keep it plain
+            g = shapely.set_precision(rec["geom"], 0.1)
+        geoms.append(g)
     st = styles(rng, n)
     seq: dict[int, int] = {}
     out = []
