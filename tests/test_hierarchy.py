@@ -480,3 +480,29 @@ def test_cli_on_demo_county(tmp_path) -> None:  # type: ignore[no-untyped-def]
     s = gpd.read_file(tmp_path / "hierarchy.gpkg", layer="settlements")
     assert (s["tier"] == "county_seat").sum() == 1
     assert s.loc[s["tier"] == "village", "parent"].notna().mean() > 0.9
+
+
+def test_demo_county_matches_networkx() -> None:
+    datasets = pytest.importorskip("geoplan.datasets")
+    from geoplan.county import County
+
+    demo = datasets.demo_path()
+    if not (demo / "county.toml").exists():
+        pytest.skip("demo county not built yet")
+    county = County.open(demo)
+    net = road_network(county.source("roads"), crs=county.crs)
+    pts = county.settlements
+    res = settlement_hierarchy(pts, net)
+    s = res.settlements
+    _, _, ref = nx_reference(net, pts, s["tier"].astype(str))
+    got_parent = s["parent"].astype(object).where(s["parent"].notna(), None).tolist()
+    assert got_parent[:1] == [None]
+    vil = (s["tier"] == "village").to_numpy()
+    names = s["name"].astype(str).to_numpy()
+    assert len(set(names)) == len(names)  # names identify settlements in this check
+    want_parent = [ref[n]["parent"] for n in names[vil]]
+    assert [p for p, v in zip(got_parent, vil, strict=True) if v] == want_parent
+    want_time = np.array([ref[n]["time"] for n in names[vil]])
+    np.testing.assert_allclose(s.loc[vil, "time_to_parent_min"], want_time, rtol=1e-9)
+    want_seat = np.array([ref[n]["seat"] for n in names])
+    np.testing.assert_allclose(s["time_to_seat_min"], want_seat, rtol=1e-9)
