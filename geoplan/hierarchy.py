@@ -40,8 +40,7 @@ from geoplan._hierarchy_tiers import (
     pick_central,
     town_scores,
 )
-from geoplan.crs import check_same_crs
-from geoplan.errors import InputError
+from geoplan.errors import CRSError, InputError
 from geoplan.network import RoadNetwork, road_network
 
 if TYPE_CHECKING:
@@ -250,7 +249,13 @@ def settlement_hierarchy(
     _check_options(targets, weights, via_central, max_snap_m)
     pts, unnamed = check_settlements(settlements)
     net = roads if isinstance(roads, RoadNetwork) else road_network(roads, crs=pts.crs)
-    check_same_crs(("settlements", pts), ("roads", net.nodes))
+    if not net.crs.equals(pts.crs):
+        raise CRSError(
+            f"The settlements are in {pts.crs.name} but the road network is in {net.crs.name}. "
+            "Build the network in the settlements' CRS (road_network(source, "
+            "crs=settlements.crs); a County's layers are all in county.crs) or reproject the "
+            "settlements with settlements.to_crs(network.crs)."
+        )
     tier, seat, central_given = assign_tiers(pts)
     n = len(pts)
     names = pts["name"].astype(str).to_numpy()

@@ -364,7 +364,7 @@ def test_bad_kinds_crs_and_options(net) -> None:  # type: ignore[no-untyped-def]
         settlement_hierarchy(settlements_gdf(rows), net)
     with pytest.raises(CRSError, match="geographic"):
         settlement_hierarchy(settlements_gdf().set_crs(4490, allow_override=True), net)
-    with pytest.raises(CRSError):
+    with pytest.raises(CRSError, match="road_network.source, crs=settlements.crs"):
         settlement_hierarchy(settlements_gdf().set_crs(4546, allow_override=True), net)
     with pytest.raises(InputError, match="town_to_village_min"):
         ReachTargets(town_to_village_min=0)
