@@ -143,6 +143,7 @@ QUALITY_LABELS = {
     "idle_without_land_price": "缺少成交价款的闲置土地",
     "unmatched_sliver_area_m2": "未匹配供地中剔除的碎片(平方米)",
     "batches_match_disagree": "两种匹配结果不一致的批次",
+    "robust_recomputed": "按1微米网格重算的批次/供地(浮点叠加校核未通过)",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
@@ -305,6 +306,8 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
 
 
 def _quality_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return " / ".join(str(v) for v in value.values())
     if isinstance(value, list):
         if not value:
             return 0

@@ -480,6 +480,7 @@ def _quality(
         ),
         "idle_without_land_price": _ids(sup.loc[no_price, "supply_id"]),
         "unmatched_sliver_area_m2": acc.unmatched_sliver_m2,
+        "robust_recomputed": {"batches": acc.robust[0], "supplies": acc.robust[1]},
         "supply_rate_floor": rules.supply_rate_floor,
         "supply_rate_5y_window": [ts.year - rules.window_years, ts.year - 1],
         "supply_rate_5y_meets_floor": None
