@@ -171,6 +171,7 @@ def add_layer(
     spec.update(
         k=kind,
         id=layer_id,
+        map=m.get_name(),
         name=name,
         cls=f"gp-layer {layer_id}",
         pal=palette,

@@ -107,9 +107,23 @@ def _page_requests(netlog: Path) -> list[str]:
     return urls
 
 
-def load(path: str | os.PathLike[str], *, budget_ms: int = 5000, timeout: float = 120) -> PageRun:
-    """Open a page, let its scripts run (virtual time budget), return DOM, console, requests."""
-    page = Path(path).resolve()
+def _uri(path: str | os.PathLike[str], fragment: str | None) -> str:
+    uri = Path(path).resolve().as_uri()
+    return f"{uri}#{fragment}" if fragment else uri
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    budget_ms: int = 5000,
+    timeout: float = 120,
+    fragment: str | None = None,
+) -> PageRun:
+    """Open a page, let its scripts run (virtual time budget), return DOM, console, requests.
+
+    ``fragment`` is appended to the URL (e.g. ``"all-maps"``: the report builds every map at
+    once instead of when its section scrolls into view).
+    """
     with tempfile.TemporaryDirectory(prefix="gp-netlog-") as tmp:
         netlog = Path(tmp) / "net.json"
         out, err, secs = _run(
@@ -120,7 +134,7 @@ def load(path: str | os.PathLike[str], *, budget_ms: int = 5000, timeout: float 
                 f"--virtual-time-budget={budget_ms}",
                 "--window-size=1200,800",
                 "--dump-dom",
-                page.as_uri(),
+                _uri(path, fragment),
             ],
             timeout,
         )
@@ -135,6 +149,7 @@ def screenshot(
     size: tuple[int, int] = (1200, 800),
     budget_ms: int = 5000,
     timeout: float = 120,
+    fragment: str | None = None,
 ) -> Path:
     """Save a PNG screenshot of a page (after a virtual time budget for its scripts)."""
     target = Path(png).resolve()
@@ -145,7 +160,7 @@ def screenshot(
             f"--window-size={size[0]},{size[1]}",
             "--hide-scrollbars",
             f"--screenshot={target}",
-            Path(path).resolve().as_uri(),
+            _uri(path, fragment),
         ],
         timeout,
     )
@@ -159,14 +174,16 @@ _TIMER = (
 )
 
 
-def load_time_ms(path: str | os.PathLike[str], *, timeout: float = 120) -> float:
+def load_time_ms(
+    path: str | os.PathLike[str], *, timeout: float = 120, fragment: str | None = None
+) -> float:
     """Milliseconds from navigation start to the load event, in real (not virtual) time."""
     page = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="gp-timing-") as tmp:
         copy = Path(tmp) / page.name
         text = page.read_text(encoding="utf-8")
         copy.write_text(text + _TIMER, encoding="utf-8")
-        out, _err, _secs = _run(["--dump-dom", copy.as_uri()], timeout)
+        out, _err, _secs = _run(["--dump-dom", _uri(copy, fragment)], timeout)
     m = re.search(r'data-load-ms="(\d+)"', out)
     if m is None:
         raise RuntimeError("the page never reached its load event")

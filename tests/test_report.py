@@ -260,25 +260,38 @@ def test_full_report_in_chromium(tmp_path: Path) -> None:
     opener = (
         "<script>window.addEventListener('load', function () {"
         "var li = document.querySelector('#geoplan-stats li[data-name=\"居民点\"]');"
-        "geoplan.layers[li.getAttribute('data-layer')].openTooltip();});</script>"
+        "if (li) { geoplan.layers[li.getAttribute('data-layer')].openTooltip(); }});</script>"
     )
     page.write_text(text + opener, encoding="utf-8")
-    run = browser.load(page)
+    # maps are built when their section comes into view: at first only the top one
+    lazy = browser.load(page)
+    assert lazy.console == [] and lazy.requests == []
+    built = re.findall(r'<section id="([a-z]+)"[^>]*data-map-built="1"', lazy.dom)
+    assert built == ["overview"]
+    run = browser.load(page, fragment="all-maps")  # every map at once
     assert run.console == [] and run.requests == []
+    built = re.findall(r'<section id="([a-z]+)"[^>]*data-map-built="1"', run.dom)
+    assert built == [k for k, v in statuses.items() if v == "ok"]
+    overview_map = re.search(
+        r'<section id="overview".*?id="(map_\w+)"', run.dom, re.S
+    )
+    assert overview_map is not None
     stats = browser.layer_stats(run.dom)
-    by_name = {s["data-name"]: s for s in stats.values()}
+    by_name = {s["data-name"]: s for s in stats.values() if s["data-map"] == overview_map.group(1)}
     expected = {"县界": 1, "乡镇": 2, "居民点": 8, "产业园区": 1, "土地利用（三生）": 80}
     for name, n in expected.items():
         assert by_name[name]["data-features"] == str(n) == by_name[name]["data-objects"]
     roads = sum(
         int(s["data-features"]) for n, s in by_name.items() if n in ("干线公路", "其他道路")
     )
-    assert roads >= 13  # every road line of the overview (other sections add their own)
+    assert roads == 13  # every road line
     tip = re.search(r'<div class="leaflet-tooltip[^"]*"[^>]*>(.*?)</div>', run.dom, re.S)
     assert tip is not None and "&lt;script&gt;alert(1)&lt;/script&gt;" in tip.group(1)
     assert 'data-pwned="1"' not in run.dom
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = browser.screenshot(page, ARTIFACTS / "report_fixture.png", size=(1200, 2400))
+    shot = browser.screenshot(
+        page, ARTIFACTS / "report_fixture.png", size=(1200, 2400), fragment="all-maps"
+    )
     assert shot.stat().st_size > 50_000
 
 
@@ -298,9 +311,11 @@ def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     text = page.read_text(encoding="utf-8")
     assert browser.external_refs(text) == []
     assert "error" not in _sections(text).values(), _notes(text)
-    run = browser.load(page)
+    run = browser.load(page, fragment="all-maps")
     assert run.console == [] and run.requests == []
-    assert browser.layer_stats(run.dom)
+    stats = browser.layer_stats(run.dom)
+    assert all(s["data-features"] == s["data-objects"] for s in stats.values())
     ARTIFACTS.mkdir(exist_ok=True)
     browser.screenshot(page, ARTIFACTS / "report_demo.png", size=(1200, 3000))
     assert browser.load_time_ms(page) < 5000
+    assert browser.load_time_ms(page, fragment="all-maps") < 5000

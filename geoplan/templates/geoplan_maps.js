@@ -7,8 +7,9 @@
  * were HTML-escaped in Python. Popup HTML is built on demand from those escaped strings only.
  *
  * Every layer reports itself in a hidden <ul id="geoplan-stats"> (one <li> per layer with
- * data-layer, data-kind, data-features and data-objects), so tests and benchmarks can count what
- * was drawn whatever the renderer (canvas draws no DOM paths).
+ * data-layer, data-map (the map's element id), data-name, data-kind, data-features and
+ * data-objects), so tests and benchmarks can count what was drawn whatever the renderer (canvas
+ * draws no DOM paths).
  */
 (function () {
   "use strict";
@@ -136,6 +137,7 @@
     G.layers[spec.id] = fg;
     var li = document.createElement("li");
     li.setAttribute("data-layer", spec.id);
+    li.setAttribute("data-map", spec.map);
     li.setAttribute("data-name", spec.name);
     li.setAttribute("data-kind", spec.k);
     li.setAttribute("data-features", String(n));
