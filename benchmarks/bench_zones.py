@@ -267,7 +267,17 @@ def main(argv: list[str] | None = None) -> int:
     if a.only in (None, "vector"):
         t = time.perf_counter()
         use_synth = a.source == "synthetic" or (a.source == "auto" and _has_synthetic())
-        lu, boundary = synthetic_county(a.scale) if use_synth else voronoi_county(n)
+        lu = boundary = None
+        if use_synth:
+            try:
+                lu, boundary = synthetic_county(a.scale)
+            except Exception as exc:  # the generator is another module's: say so, go on
+                if a.source == "synthetic":
+                    raise
+                print(f"synthetic_county(scale={a.scale:g}) failed ({exc}); using Voronoi parcels")
+                use_synth = False
+        if lu is None or boundary is None:
+            lu, boundary = voronoi_county(n)
         lu[["DLBM", "geometry"]].to_parquet(data / "landuse.parquet")
         boundary[["geometry"]].to_parquet(data / "boundary.parquet")
         print(
