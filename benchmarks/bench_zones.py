@@ -227,7 +227,7 @@ def _spawn(side: str, data: Path) -> tuple[dict[str, Any], pd.DataFrame]:
 
 
 def _report(
-    name: str, ours: dict[str, Any], base: dict[str, Any], diff: float, need: float
+    name: str, ours: dict[str, Any], base: dict[str, Any], diff: float, need: float, quick: bool
 ) -> bool:
     ratio = base["seconds"] / ours["seconds"]
     print(
@@ -235,8 +235,9 @@ def _report(
         f"{base['side']} {base['seconds']:.2f} s ({base['peak_mb']:.0f} MB peak): "
         f"{ratio:.1f}x faster; max |share difference| {diff:.2e}"
     )
-    ok = diff <= 1e-6 and ratio >= need
-    print(f"{name}: {'OK' if ok else 'FAILED'} (need shares within 1e-6 and >= {need:g}x)")
+    ok = diff <= 1e-6 and (quick or ratio >= need)
+    note = " (smoke run: the speed-up is checked at full size only)" if quick else ""
+    print(f"{name}: {'OK' if ok else 'FAILED'} (need shares within 1e-6 and >= {need:g}x){note}")
     return ok
 
 
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         base, s2 = _spawn("overlay", data)
         diff = float(np.abs(s1.loc[s2.index, FUNCS].to_numpy() - s2[FUNCS].to_numpy()).max())
         print(f"vector: {ours['cells']:,} cells")
-        ok &= _report("vector", ours, base, diff, 3.0)
+        ok &= _report("vector", ours, base, diff, 3.0, a.quick)
     if a.only in (None, "raster"):
         make_raster(data / "landcover.tif", npx)
         ours, s1 = _spawn("exactextract", data)
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         cols = list(s1.columns)
         diff = float(np.abs(s1.loc[s2.index, cols].to_numpy() - s2[cols].to_numpy()).max())
         print(f"raster: {ours['pixels']:,} pixels, {ours['cells']:,} cells of 500 m")
-        ok &= _report("raster", ours, base, diff, 10.0)
+        ok &= _report("raster", ours, base, diff, 10.0, a.quick)
     return 0 if ok else 1
 
 
