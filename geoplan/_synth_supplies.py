@@ -108,7 +108,7 @@ def _draw_status(rec: dict, rng: np.random.Generator, as_of: dt.date) -> str:
         return "not_due"
     if late < 365:
         return str(rng.choice(["supplied_unused", "started"]))
-    return str(rng.choice(["started", "idle_type1", "idle_type2"], p=[0.6, 0.22, 0.18]))
+    return str(rng.choice(["started", "idle_type1", "idle_type2"], p=[0.74, 0.14, 0.12]))
 
 
 def make_supplies(
