@@ -270,7 +270,7 @@ def _village_roads(
     lng = tri_e[np.arange(len(s)), np.argmax(tl, axis=1)]
     idx = {(a, b): k for k, (a, b) in enumerate(e)}
     lng_idx = np.array([idx[(a, b)] for a, b in lng])
-    longest[lng_idx[rng.random(len(lng_idx)) < 0.6]] = True
+    longest[lng_idx[rng.random(len(lng_idx)) < 0.45]] = True
     keep = (is_mst | (~longest & (ln < 6000) & inside)) & ~blocked
     e, ln = e[keep], ln[keep]
     # class by routes: X (seat <-> towns, over an MST of towns), Y (towns -> far villages)
@@ -378,7 +378,7 @@ def _village_lanes(
     for i, vid in enumerate(vnode):
         r = land.village_radius[i] * 0.9
         c = land.villages[i]
-        for d in range(1 + int(land.village_radius[i] > 200)):
+        for d in range(2):
             u = np.array([math.cos(ang[i] + d * math.pi / 2), math.sin(ang[i] + d * math.pi / 2)])
             rb.add_polyline(np.array([c - u * r, c]), {"highway": "residential"}, end=int(vid))
             rb.add_polyline(np.array([c, c + u * r]), {"highway": "residential"}, start=int(vid))
