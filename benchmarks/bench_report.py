@@ -242,72 +242,80 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--parcels", type=int, default=None)
     ap.add_argument("--lines", type=int, default=None)
     ap.add_argument("--points", type=int, default=None)
+    ap.add_argument("--report-only", action="store_true", help="skip the layer comparison")
     ap.add_argument("--report-scale", type=float, default=None,
                     help="synthetic_county scale for the report run (0 skips it)")  # fmt: skip
     args = ap.parse_args(argv)
     n_parcels = args.parcels or (5_000 if args.quick else 100_000)
     n_lines = args.lines or (2_000 if args.quick else 50_000)
     n_points = args.points or (500 if args.quick else 5_000)
-    report_scale = (
-        args.report_scale if args.report_scale is not None else (0 if args.quick else 1.0)
-    )
-
-    from tests import browser
-
+    report_scale = args.report_scale if args.report_scale is not None else (0 if args.quick else 25)
     ok = True
     with tempfile.TemporaryDirectory(prefix="gp-bench-report-") as tmp:
-        spec = f"{n_parcels},{n_lines},{n_points}"
-        print(f"layers: {n_parcels:,} parcels, {n_lines:,} road lines, {n_points:,} points")
-        rows = {}
-        for kind in ("folium", "geoplan"):
-            page = Path(tmp) / f"{kind}.html"
-            res = _measure(kind, spec, page)
-            res["size_mb"] = page.stat().st_size / 1e6
-            res["load_ms"] = browser.load_time_ms(page, timeout=900)
-            res["drawn"] = _drawn(page, kind)
-            rows[kind] = res
-            print(
-                f"  {kind:8s} size {res['size_mb']:8.2f} MB  build {res['seconds']:6.2f} s  "
-                f"peak {res['peak_mb']:7.0f} MB  load {res['load_ms'] / 1000:6.2f} s  "
-                f"features drawn {res['drawn']:,}"
-            )
-        k = max(int(np.sqrt(n_lines / 2)), 2)
-        want = n_parcels + min(n_lines, 2 * k * (k + 1)) + n_points
-        equal = rows["geoplan"]["drawn"] == rows["folium"]["drawn"] == want
-        print(
-            f"  ratio folium/geoplan: size {rows['folium']['size_mb'] / rows['geoplan']['size_mb']:.1f}x, "
-            f"load {rows['folium']['load_ms'] / max(rows['geoplan']['load_ms'], 1):.1f}x, "
-            f"build {rows['folium']['seconds'] / rows['geoplan']['seconds']:.1f}x; "
-            f"every feature drawn by both: {equal} ({rows['geoplan']['drawn']:,} of {want:,})"
-        )
-        ok &= equal
+        if not args.report_only:
+            ok &= _compare_layers(Path(tmp), n_parcels, n_lines, n_points)
         if report_scale > 0:
-            try:
-                import geoplan.datasets  # noqa: F401
-            except ImportError:
-                print("report: skipped (geoplan.datasets is not available)")
-                return 0 if ok else 1
-            out = Path(tmp) / "r" / "x"
-            out.parent.mkdir()
-            res = _measure("report", str(report_scale), out)
-            page = Path(res["page"])
-            size = page.stat().st_size / 1e6
-            load = browser.load_time_ms(page, timeout=900)
-            load_all = browser.load_time_ms(page, timeout=900, fragment="all-maps")
-            run = browser.load(page, budget_ms=2000, timeout=900, fragment="all-maps")
-            drawn = sum(int(s["data-objects"]) for s in browser.layer_stats(run.dom).values())
-            print(
-                f"report: synthetic county scale {report_scale} ({res['parcels']:,} parcels): "
-                f"generated in {res['generate_s']:.1f} s, report built in {res['report_s']:.1f} s, "
-                f"peak {res['peak_mb']:.0f} MB; index.html {size:.2f} MB; load event "
-                f"{load / 1000:.2f} s (maps built as sections scroll into view), "
-                f"{load_all / 1000:.2f} s with every map built (#all-maps: {drawn:,} features); "
-                f"console messages {len(run.console)}"
-            )
-            big = res["parcels"] >= 500_000
-            ok &= (size <= 25 if big else size <= 10) and load < 5000 and not run.console
+            ok &= _report(Path(tmp), report_scale)
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
+
+
+def _compare_layers(tmp: Path, n_parcels: int, n_lines: int, n_points: int) -> bool:
+    """geoplan layers against plain folium GeoJson layers of the same data."""
+    from tests import browser
+
+    spec = f"{n_parcels},{n_lines},{n_points}"
+    print(f"layers: {n_parcels:,} parcels, {n_lines:,} road lines, {n_points:,} points")
+    rows = {}
+    for kind in ("folium", "geoplan"):
+        page = tmp / f"{kind}.html"
+        res = _measure(kind, spec, page)
+        res["size_mb"] = page.stat().st_size / 1e6
+        res["load_ms"] = browser.load_time_ms(page, timeout=900)
+        res["drawn"] = _drawn(page, kind)
+        rows[kind] = res
+        print(
+            f"  {kind:8s} size {res['size_mb']:8.2f} MB  build {res['seconds']:6.2f} s  "
+            f"peak {res['peak_mb']:7.0f} MB  load {res['load_ms'] / 1000:6.2f} s  "
+            f"features drawn {res['drawn']:,}"
+        )
+    k = max(int(np.sqrt(n_lines / 2)), 2)
+    want = n_parcels + min(n_lines, 2 * k * (k + 1)) + n_points
+    equal = rows["geoplan"]["drawn"] == rows["folium"]["drawn"] == want
+    f, g = rows["folium"], rows["geoplan"]
+    print(
+        f"  ratio folium/geoplan: size {f['size_mb'] / g['size_mb']:.1f}x, "
+        f"load {f['load_ms'] / max(g['load_ms'], 1):.1f}x, build {f['seconds'] / g['seconds']:.1f}x; "
+        f"every feature drawn by both: {equal} ({g['drawn']:,} of {want:,})"
+    )
+    return bool(equal)
+
+
+def _report(tmp: Path, scale: float) -> bool:
+    """The whole report on a synthetic county: size and load time against the limits."""
+    from tests import browser
+
+    out = tmp / "r" / "x"
+    out.parent.mkdir()
+    res = _measure("report", str(scale), out)
+    page = Path(res["page"])
+    size = page.stat().st_size / 1e6
+    load = browser.load_time_ms(page, timeout=900)
+    load_all = browser.load_time_ms(page, timeout=900, fragment="all-maps")
+    run = browser.load(page, budget_ms=2000, timeout=900, fragment="all-maps")
+    drawn = sum(int(s["data-objects"]) for s in browser.layer_stats(run.dom).values())
+    sections = dict(re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"',
+                               page.read_text(encoding="utf-8")))  # fmt: skip
+    print(
+        f"report: synthetic county scale {scale:g} ({res['parcels']:,} parcels): "
+        f"report built in {res['report_s']:.1f} s (+{res['generate_s']:.1f} s to get the county), "
+        f"peak {res['peak_mb']:.0f} MB; index.html {size:.2f} MB; load event {load / 1000:.2f} s "
+        f"(maps built as their sections scroll into view), {load_all / 1000:.2f} s with every "
+        f"map built (#all-maps: {drawn:,} features drawn); console messages {len(run.console)}; "
+        f"sections {sections}"
+    )
+    limit = 25 if res["parcels"] >= 500_000 else 10
+    return size <= limit and load < 5000 and not run.console
 
 
 if __name__ == "__main__":
