@@ -177,15 +177,11 @@ def make_approvals(
                 nos.add(no)
                 pzwh.append(no)
                 break
-    # polygon locations: seat fringe, towns, parks
+    # polygon locations: seat fringe, towns, parks (weights per hub, so that in a large county
+    # the many towns and parks take most batches, not the one seat)
     hubs = [(land.seat, land.seat_radius, 0.45)]
-    hubs += [
-        (land.towns[i], land.town_radius[i], 0.25 / len(land.towns)) for i in range(len(land.towns))
-    ]
-    hubs += [
-        (np.array(shapely.centroid(p).coords[0]), 0.0, 0.30 / len(parks.polygons))
-        for p in parks.polygons
-    ]
+    hubs += [(land.towns[i], land.town_radius[i], 0.25 / 15) for i in range(len(land.towns))]
+    hubs += [(np.array(shapely.centroid(p).coords[0]), 0.0, 0.30 / 5) for p in parks.polygons]
     hw = np.array([h[2] for h in hubs])
     inner = shapely.buffer(land.boundary, -200)
     shapely.prepare(inner)

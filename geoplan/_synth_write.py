@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyogrio
+
 from geoplan._synth_graph import write_osm
 from geoplan.errors import InputError
 
@@ -54,6 +56,16 @@ scheme = "clcd"
 """
 
 
+def _write_layers(county: SyntheticCounty, tmp: Path, gpkg: Path, landuse_format: str) -> None:
+    for role in GPKG_ROLES:
+        if role not in county.layers:
+            continue
+        if role == "landuse" and landuse_format == "parquet":
+            county.layers[role].to_parquet(tmp / "landuse.parquet", compression="zstd")
+        else:
+            county.layers[role].to_file(gpkg, layer=role, driver="GPKG", engine="pyogrio")
+
+
 def write_package(
     county: SyntheticCounty, folder: Path, *, overwrite: bool = False, landuse_format: str = "gpkg"
 ) -> Path:
@@ -75,13 +87,14 @@ def write_package(
     tmp.mkdir()
     try:
         gpkg = tmp / "county.gpkg"
-        for role in GPKG_ROLES:
-            if role not in county.layers:
-                continue
-            if role == "landuse" and landuse_format == "parquet":
-                county.layers[role].to_parquet(tmp / "landuse.parquet", compression="zstd")
-            else:
-                county.layers[role].to_file(gpkg, layer=role, driver="GPKG", engine="pyogrio")
+        # a fixed GeoPackage timestamp (the as-of date): the same county gives the same bytes
+        old_date = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+        stamp = f"{county.as_of.isoformat()}T00:00:00.000Z"
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+        try:
+            _write_layers(county, tmp, gpkg, landuse_format)
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old_date})
         write_osm(county.roads_nodes, county.roads_ways, tmp / "roads.osm.pbf")
         lc = county.landcover
         h, w = lc.array.shape

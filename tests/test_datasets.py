@@ -349,6 +349,9 @@ def test_written_package_reads_back(tmp_path: Path, small: ds.SyntheticCounty) -
         assert r.crs.to_epsg() == 4547 and r.res == (30.0, 30.0) and r.block_shapes == [(256, 256)]
         assert r.profile["compress"].lower() == "deflate"
         assert np.array_equal(r.read(1), small.landcover.array)
+    again = small.write(tmp_path / "again")  # byte-identical: reproducible packages
+    for f in out.iterdir():
+        assert f.read_bytes() == (again / f.name).read_bytes(), f.name
     small.write(out, overwrite=True, landuse_format="parquet")
     assert (out / "landuse.parquet").is_file() and "landuse" not in dict(
         pyogrio.list_layers(out / "county.gpkg")
