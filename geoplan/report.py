@@ -70,11 +70,14 @@ def build_report(
 
     Examples
     --------
-    >>> import tempfile
+    >>> import pathlib, tempfile
     >>> from geoplan.datasets import demo_path
-    >>> page = build_report(demo_path(), out=tempfile.mkdtemp())  # doctest: +SKIP
-    >>> page.name  # doctest: +SKIP
-    'index.html'
+    >>> page = build_report(demo_path(), out=tempfile.mkdtemp(), lang="en")
+    >>> page.name, sorted(p.name for p in page.parent.iterdir() if p.is_dir())
+    ('index.html', ['audit', 'connectivity', 'hierarchy', 'zones'])
+    >>> import re  # no script or stylesheet from a CDN
+    >>> re.findall(r"<(?:script|link)[^>]+(?:src|href)=.?https?:", page.read_text())
+    []
     """
     if lang not in ("zh", "en"):
         raise InputError(f"lang must be 'zh' or 'en', got {lang!r}.")
