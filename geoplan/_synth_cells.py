@@ -21,7 +21,7 @@ from geoplan._synth_records import Parks
 __all__ = ["ZONES", "classes", "corridors", "overlay", "quad_split", "seeds", "zones"]
 
 ZONES = ("farm", "flood", "eco", "village", "town", "seat", "park")
-CELL_M2 = {"farm": 110_000, "flood": 90_000, "eco": 60_000, "village": 45_000, "town": 25_000,
+CELL_M2 = {"farm": 120_000, "flood": 95_000, "eco": 60_000, "village": 45_000, "town": 25_000,
            "seat": 18_000, "park": 30_000}  # fmt: skip
 
 
