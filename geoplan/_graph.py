@@ -232,34 +232,47 @@ def edge_disjoint_paths(
     """For each group of start rows, the number of edge-disjoint directed paths to any sink row,
     at most ``cap`` (maximum flow with unit edge capacities; parallel edges add up).
 
-    The flow network is built once; per group only a super-source row is appended
-    (``S0 -> S`` with capacity ``cap``, ``S -> each start`` with capacity ``cap``), and all sinks
-    drain into one super-sink ``T``.
+    Per group the flow runs on the *pre-sink region* only: the nodes reachable from the starts
+    without passing through a sink, plus the sinks on its rim. That is exact: a path that runs
+    on past its first sink can be cut there, which keeps paths edge-disjoint, so some maximum
+    flow never leaves the region. Sinks drain into a super-sink ``T`` (capacity ``cap`` each),
+    a super-source ``S0 -> S`` (capacity ``cap``) feeds the starts.
     """
     out = np.zeros(len(groups), dtype=np.int64)
     if cap <= 0 or len(sinks) == 0 or not groups:
         return out
-    t, s, s0 = n, n + 1, n + 2
     keep = u != v
     keys, caps = np.unique(u[keep].astype(np.int64) * n + v[keep], return_counts=True)
-    rows = np.concatenate([keys // n, np.unique(sinks)])
-    cols = np.concatenate([keys % n, np.full(len(np.unique(sinks)), t)])
-    data = np.concatenate([caps, np.full(len(np.unique(sinks)), cap)]).astype(np.int32)
-    order = np.lexsort((cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    base_ptr = np.zeros(n + 2, dtype=np.int32)  # rows 0..n (T has no out-arcs)
-    np.cumsum(np.bincount(rows, minlength=n + 1), out=base_ptr[1:])
-    base_idx = cols.astype(np.int32)
-    nnz = len(base_idx)
+    rows, cols = keys // n, keys % n
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    is_sink = np.zeros(n, dtype=bool)
+    is_sink[sinks] = True
+    open_arc = ~is_sink[rows]  # the region search stops at sinks
+    region = csr_array(
+        (np.ones(int(open_arc.sum())), (rows[open_arc], cols[open_arc])), shape=(n, n)
+    )
+    local = np.full(n, -1, dtype=np.int64)
     for i, group in enumerate(groups):
-        starts = np.unique(np.asarray(group, dtype=np.int32))
+        starts = np.unique(np.asarray(group, dtype=np.int64))
         if len(starts) == 0:
             continue
-        indptr = np.concatenate([base_ptr, [nnz + len(starts), nnz + len(starts) + 1]]).astype(
-            np.int32
+        reach = dijkstra(region, indices=starts, min_only=True, unweighted=True)
+        nodes = np.flatnonzero(np.isfinite(reach))
+        k = len(nodes)
+        local[nodes] = np.arange(k)
+        src = nodes[~is_sink[nodes]]
+        cnt = indptr[src + 1] - indptr[src]
+        pos = np.repeat(indptr[src], cnt) + (
+            np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         )
-        indices = np.concatenate([base_idx, starts, [s]]).astype(np.int32)
-        caps_i = np.concatenate([data, np.full(len(starts), cap), [cap]]).astype(np.int32)
-        graph = csr_array((caps_i, indices, indptr), shape=(n + 3, n + 3))
+        snk = nodes[is_sink[nodes]]
+        t, s, s0 = k, k + 1, k + 2
+        a = np.concatenate([local[rows[pos]], local[snk], np.full(len(starts), s), [s0]])
+        b = np.concatenate([local[cols[pos]], np.full(len(snk), t), local[starts], [s]])
+        c = np.concatenate([caps[pos], np.full(len(snk) + len(starts) + 1, cap)])
+        graph = csr_array((c.astype(np.int32), (a, b)), shape=(k + 3, k + 3))
+        graph.sort_indices()
         out[i] = min(int(maximum_flow(graph, s0, t, method="dinic").flow_value), cap)
+        local[nodes] = -1
     return out

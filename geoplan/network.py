@@ -109,7 +109,6 @@ class RoadNetwork:
             keys = pd.MultiIndex.from_arrays([lo, hi, length])
             piece = pd.factorize(keys)[0]
         self._piece = np.asarray(piece, dtype=np.int64)
-        self._piece_buffers: dict[float, np.ndarray] = {}
 
     def __repr__(self) -> str:
         return (
@@ -196,15 +195,6 @@ class RoadNetwork:
         if arr.dtype != object and arr.ndim == 2 and arr.shape[1] == 2:
             return shapely.points(arr.astype(float))
         return np.atleast_1d(arr).astype(object)
-
-    def piece_buffers(self, distance: float) -> np.ndarray:
-        """Buffer polygons of each physical road piece (index: ``_piece`` id). Cached."""
-        bufs = self._piece_buffers.get(distance)
-        if bufs is None:
-            _, first = np.unique(self._piece, return_index=True)
-            bufs = shapely.buffer(self.edges.geometry.to_numpy()[first], distance, quad_segs=4)
-            self._piece_buffers[distance] = bufs
-        return bufs
 
     def _node_tree(self) -> shapely.STRtree:
         if self._tree is None:

@@ -159,6 +159,28 @@ def test_isochrones_contain_exactly_the_reached_nodes(result, county_roads) -> N
     assert iso.loc[("E", 5.0), "nodes_reached"] == 0 and iso.loc[("E", 5.0), "geometry"].is_empty
 
 
+def test_rasterised_isochrones_contain_exactly_the_reached_nodes(
+    county_roads, parks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geoplan._isochrone
+
+    monkeypatch.setattr(geoplan._isochrone, "VECTOR_MAX_PIECES", 0)
+    net = road_network(county_roads)
+    g = net.graph()
+    iso = isochrones(parks.iloc[:2], net, minutes=(5, 10, 20), buffer_m=100)
+    exact = park_connectivity(parks.iloc[:2], net, isochrone_minutes=(5, 10, 20)).isochrones
+    for (_, row), vec in zip(iso.iterrows(), exact.geometry, strict=True):
+        src = net.nearest_nodes(parks.geometry.iloc[[row["source"]]].centroid)[0][0]
+        within = nx.single_source_dijkstra_path_length(
+            g, int(src), cutoff=row["minutes"] * 60, weight="travel_time"
+        )
+        reached = net.nodes.index.isin(list(within))
+        assert np.array_equal(shapely.contains(row["geometry"], net.nodes.geometry.values), reached)
+        # the grid version stays within one cell (50 m) of the exact buffer
+        assert row["geometry"].buffer(1e-6).covers(vec.buffer(-50))
+        assert vec.buffer(50 + 1e-6).covers(row["geometry"])
+
+
 def test_isochrone_cuts_out_an_unreached_neighbour() -> None:
     roads = lines(
         [
@@ -330,3 +352,12 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
          "--parks", str(tmp_path / "parks4547.gpkg"), "--out", str(tmp_path)],
     )  # fmt: skip
     assert res.exit_code == 2 and "Reproject" in res.output
+
+
+def test_line_prefixes() -> None:
+    from geoplan._isochrone import line_prefixes
+
+    ls = np.array([shapely.LineString([(0, 0), (3, 4), (3, 10)])] * 4)
+    out = line_prefixes(ls, np.array([0.0, 2.5, 7.0, 11.0]))
+    np.testing.assert_allclose(shapely.length(out), [0.0, 2.5, 7.0, 11.0])
+    assert shapely.get_coordinates(out[2]).tolist() == [[0, 0], [3, 4], [3, 6]]
