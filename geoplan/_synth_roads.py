@@ -382,6 +382,11 @@ def _village_lanes(
             u = np.array([math.cos(ang[i] + d * math.pi / 2), math.sin(ang[i] + d * math.pi / 2)])
             rb.add_polyline(np.array([c - u * r, c]), {"highway": "residential"}, end=int(vid))
             rb.add_polyline(np.array([c, c + u * r]), {"highway": "residential"}, start=int(vid))
+        if land.village_radius[i] > 180:  # a back lane parallel to the first, crossing the second
+            u = np.array([math.cos(ang[i]), math.sin(ang[i])])
+            v = np.array([-u[1], u[0]]) * r * 0.45
+            rb.add_polyline(np.array([c + v - u * r * 0.8, c + v + u * r * 0.8]),
+                            {"highway": "residential"})  # fmt: skip
     # a few odd maxspeed values as found in real extracts
     res = [k for k, t in enumerate(rb.tags) if t.get("highway") == "residential"]
     for k in rng.choice(res, min(3, len(res)), replace=False):
