@@ -74,6 +74,7 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     pcs = _polygonal(pcs)
     geoms, src = shapely.get_parts(np.concatenate([rem, pcs]), return_index=True)
     n_rem = len(rem)
+    del rem, pcs, cut  # free the intermediate geometries early (large counties)
     is_cor = src >= n_rem
     k_rem = np.minimum(src, n_rem - 1)
     k_cor = np.maximum(src - n_rem, 0)
@@ -292,11 +293,14 @@ def rasterise_landcover(
     transform = Affine(res, 0, x0, 0, -res, y1)
     shape = (int(round((y1 - y0) / res)), int(round((x1 - x0) / res)))
     vals = np.array([clcd_code(c) for c in landuse["DLBM"].to_numpy()], dtype=np.uint8)
-    arr = rasterize(
-        zip(landuse.geometry.to_numpy(), vals, strict=True),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-    )
+    geoms = landuse.geometry.to_numpy()
+    arr = np.zeros(shape, dtype=np.uint8)
+    # in chunks: rasterio turns every shape into a GeoJSON-like dict first (memory); parcels do
+    # not overlap, so each pixel centre falls in one parcel whatever the chunking
+    for s in range(0, len(geoms), 20_000):
+        rasterize(
+            zip(geoms[s : s + 20_000], vals[s : s + 20_000], strict=True),
+            out=arr,
+            transform=transform,
+        )
     return arr, transform
