@@ -58,3 +58,22 @@ def test_python_pinned_to_311() -> None:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert meta["requires-python"] == ">=3.11,<3.12"
     assert "  - python=3.11" in (ROOT / "environment.yml").read_text().splitlines()
+
+
+def test_every_public_name_resolves() -> None:
+    import geoplan
+
+    missing = [n for n in geoplan.__all__ if getattr(geoplan, n, None) is None]
+    assert missing == []
+    assert sorted(dir(geoplan)) == sorted(geoplan.__all__)
+
+
+def test_every_cli_command_loads() -> None:
+    import click
+
+    from geoplan.cli import COMMANDS, main
+
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == sorted(COMMANDS)
+    for name in COMMANDS:
+        assert isinstance(main.get_command(ctx, name), click.Command), name
