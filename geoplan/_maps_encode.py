@@ -2,13 +2,15 @@
 
 Geometries go to WGS 84, large layers are simplified (in metres), coordinates are quantised to
 1e-6 degree (about 0.1 m) and written as one flat array of integer deltas with the nesting as
-counts; polygon rings drop their closing point and consecutive duplicate points. Attribute values
+counts; polygon rings drop their closing point and consecutive duplicate points. Integer arrays
+are packed as base64 zigzag varints (:func:`pack_ints`). Attribute values
 shown in popups/tooltips are formatted and HTML-escaped here, in Python, and dictionary-encoded
 when they repeat. The JSON is made safe to embed in a ``<script>`` element.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import logging
@@ -31,6 +33,7 @@ Kind = Literal["polygon", "line", "point"]
 
 SCALE = 1_000_000  # quantisation: 1e-6 degree
 SIMPLIFY_MIN_VERTICES = 20_000  # layers with fewer vertices are drawn as they are
+MAX_LAYER_VERTICES = 250_000  # larger layers get a coarser tolerance (see simplify_auto)
 WGS84 = CRS.from_epsg(4326)
 
 _FAMILY: dict[Kind, tuple[int, ...]] = {
@@ -45,6 +48,36 @@ def safe_json(obj: Any) -> str:
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     # "<" is all that can end a script element ("</script") or open a comment ("<!--")
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def pack_ints(values: np.ndarray | list[int]) -> str:
+    """Integers as base64 of zigzag LEB128 varints (decoded by ``ints`` in geoplan_maps.js).
+
+    Map coordinates are small deltas, so this takes about half the bytes of JSON numbers and
+    parses faster. Values must fit in 53 bits (JavaScript numbers).
+
+    Examples
+    --------
+    >>> pack_ints([0, -1, 1, 63, -64, 64, 300])
+    'AAECfn+AAdgE'
+    """
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) == 0:
+        return ""
+    if np.abs(v).max() >= 2**52:
+        raise ValueError("integer too large for the map encoding")
+    z = ((v << 1) ^ (v >> 63)).astype(np.uint64)  # zigzag: small magnitudes -> small codes
+    nbytes = np.ones(len(z), dtype=np.int64)
+    for k in range(1, 8):
+        nbytes += z >= np.uint64(1 << (7 * k))
+    start = np.concatenate(([0], np.cumsum(nbytes)[:-1]))
+    out = np.empty(int(nbytes.sum()), dtype=np.uint8)
+    for k in range(int(nbytes.max())):
+        sel = nbytes > k
+        byte = (z[sel] >> np.uint64(7 * k)) & np.uint64(0x7F)
+        more = (nbytes[sel] > k + 1).astype(np.uint64) << np.uint64(7)
+        out[start[sel] + k] = (byte | more).astype(np.uint8)
+    return base64.b64encode(out.tobytes()).decode("ascii")
 
 
 def as_frame(data: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoDataFrame:
@@ -90,19 +123,37 @@ class Prepared:
     tolerance_m: float
 
 
-def auto_tolerance(geoms: np.ndarray, *, metres_per_unit: float) -> float:
-    """Simplification tolerance (metres) for a layer: 0 for small layers.
+def _typical_size(geoms: np.ndarray, kind: Kind) -> float:
+    """Median feature size in layer units: sqrt(area) of polygons, length of lines."""
+    if kind == "polygon":
+        return float(np.median(np.sqrt(shapely.area(geoms))))
+    return float(np.median(shapely.length(geoms)))
 
-    Scaled to the layer's extent and feature count: 1/20 of the typical feature spacing
-    ``sqrt(extent area / n)``, at most 1/3000 of the extent's diagonal.
+
+def simplify_auto(
+    geoms: np.ndarray, kind: Kind, *, metres_per_unit: float
+) -> tuple[np.ndarray, float]:
+    """Simplify a large layer; return the geometries and the tolerance used (metres).
+
+    Layers under :data:`SIMPLIFY_MIN_VERTICES` vertices are kept as they are. Otherwise the
+    tolerance is 1/25 of the median feature size (√area of polygons, length of lines), at most
+    1/3000 of the layer's diagonal (a third of a screen pixel when the whole layer is in view);
+    if the layer still has more than :data:`MAX_LAYER_VERTICES` vertices it is raised step by
+    step (up to 1/600 of the diagonal) until it fits.
     """
-    n = len(geoms)
-    if n == 0 or int(shapely.get_num_coordinates(geoms).sum()) < SIMPLIFY_MIN_VERTICES:
-        return 0.0
+    n_vertices = int(shapely.get_num_coordinates(geoms).sum())
+    if len(geoms) == 0 or n_vertices < SIMPLIFY_MIN_VERTICES:
+        return geoms, 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    w, h = (xmax - xmin) * metres_per_unit, (ymax - ymin) * metres_per_unit
-    spacing = math.sqrt(max(w * h, 1.0) / n)
-    return float(min(spacing / 20.0, math.hypot(w, h) / 3000.0))
+    diag = math.hypot(xmax - xmin, ymax - ymin)
+    tol = min(_typical_size(geoms, kind) / 25.0, diag / 3000.0)
+    if tol <= 0:
+        return geoms, 0.0
+    out = shapely.simplify(geoms, tol, preserve_topology=True)
+    while int(shapely.get_num_coordinates(out).sum()) > MAX_LAYER_VERTICES and tol < diag / 600.0:
+        tol = min(tol * 1.6, diag / 600.0)
+        out = shapely.simplify(geoms, tol, preserve_topology=True)
+    return out, tol * metres_per_unit
 
 
 def prepare(
@@ -142,9 +193,12 @@ def prepare(
         if crs.is_projected:
             unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
             per_unit = float(unit)
-        tol = auto_tolerance(geoms, metres_per_unit=per_unit) if simplify is None else simplify
-        if tol > 0:
+        if simplify is None:
+            geoms, tol = simplify_auto(geoms, kind, metres_per_unit=per_unit)
+        elif simplify > 0:
+            tol = float(simplify)
             geoms = shapely.simplify(geoms, tol / per_unit, preserve_topology=True)
+        if tol > 0:
             logger.info("map layer %r: simplified with a %.2f m tolerance", name, tol)
     out = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=geoms, crs=crs)
     if not crs.equals(WGS84):
@@ -171,15 +225,14 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
 
 
 def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:
-    """Quantised delta coordinates and nesting counts (see geoplan_maps.js)."""
+    """Quantised delta coordinates and nesting counts, packed (see geoplan_maps.js)."""
     n = len(geoms)
     if n == 0:
-        return {"n": 0, "d": [], "g": [], "p": [], "r": []}
+        return {"n": 0, "d": "", "g": "", "p": "", "r": ""}
     if kind == "point":
         coords = shapely.get_coordinates(geoms)
         q = np.rint(coords * SCALE).astype(np.int64)
-        d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-        return {"n": n, "d": d.ravel().tolist()}
+        return {"n": n, "d": _deltas(q)}
     gtype, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
     q = np.rint(coords * SCALE).astype(np.int64)
     if kind == "line":
@@ -190,7 +243,7 @@ def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:
             line_off, geom_off = offsets
             parts_per_geom = np.diff(geom_off)
         q, pts = _dedupe(q, np.diff(line_off), drop_closing=False)
-        return {"n": n, "d": _deltas(q), "g": parts_per_geom.tolist(), "r": pts.tolist()}
+        return {"n": n, "d": _deltas(q), "g": pack_ints(parts_per_geom), "r": pack_ints(pts)}
     if gtype == shapely.GeometryType.POLYGON:
         ring_off, poly_off = offsets
         parts_per_geom = np.ones(n, dtype=np.int64)
@@ -201,9 +254,9 @@ def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:
     return {
         "n": n,
         "d": _deltas(q),
-        "g": parts_per_geom.tolist(),
-        "p": np.diff(poly_off).tolist(),
-        "r": pts.tolist(),
+        "g": pack_ints(parts_per_geom),
+        "p": pack_ints(np.diff(poly_off)),
+        "r": pack_ints(pts),
     }
 
 
@@ -223,12 +276,11 @@ def _dedupe(
     return q[keep], new_counts
 
 
-def _deltas(q: np.ndarray) -> list[int]:
+def _deltas(q: np.ndarray) -> str:
+    """Packed (dx, dy) deltas of quantised coordinates (the first one from 0)."""
     if len(q) == 0:
-        return []
-    d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    out: list[int] = d.ravel().tolist()
-    return out
+        return ""
+    return pack_ints(np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel())
 
 
 # --------------------------------------------------------------------------- attributes
@@ -266,13 +318,13 @@ def format_values(s: pd.Series, *, lang: str) -> pd.Series:
     return out.astype(object)
 
 
-def encode_column(s: pd.Series, *, lang: str) -> dict[str, list[Any]]:
+def encode_column(s: pd.Series, *, lang: str) -> dict[str, Any]:
     """Escaped display strings; dictionary-encoded ({u, k}) when values repeat."""
     text = format_values(s, lang=lang)
     codes, uniques = pd.factorize(text, sort=False)
     escaped = [html.escape(str(u), quote=True) for u in uniques]
     if len(uniques) * 2 <= len(text):
-        return {"u": escaped, "k": codes.tolist()}
+        return {"u": escaped, "k": pack_ints(codes)}
     return {"v": [escaped[c] for c in codes]}
 
 

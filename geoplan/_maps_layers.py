@@ -19,6 +19,7 @@ from geoplan._maps_encode import (
     as_frame,
     encode_fields,
     encode_geometry,
+    pack_ints,
     prepare,
     require_columns,
     safe_json,
@@ -180,7 +181,7 @@ def add_layer(
         tip=encode_fields(frame, tooltip, layer=name, option="tooltip", lang=lang),
     )
     if ci is not None and len(palette) > 1:
-        spec["ci"] = ci.tolist()
+        spec["ci"] = pack_ints(ci)
     if kind == "point":
         if radius_by is not None:
             spec["rad"] = radii(frame[radius_by], float(radius or 5))

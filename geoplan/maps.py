@@ -213,7 +213,8 @@ def add_polygons(
         Fill opacity and outline width (pixels).
     simplify
         Simplification tolerance in metres; default: automatic for layers over 20,000 vertices
-        (1/20 of the typical feature spacing); ``0`` keeps every vertex.
+        (1/25 of the median feature size, at most 1/3000 of the layer's extent, coarser when
+        the layer would still hold more than 250,000 vertices); ``0`` keeps every vertex.
     legend
         If given, also add a legend with this title for the layer's colours.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -16,7 +17,7 @@ import pytest
 import shapely
 
 from geoplan import maps
-from geoplan._maps_encode import SCALE, encode_geometry, prepare, safe_json
+from geoplan._maps_encode import SCALE, encode_geometry, pack_ints, prepare, safe_json
 from geoplan._maps_style import MISSING_COLOR, classify, radii
 from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
 from tests import browser
@@ -48,8 +49,26 @@ def _grid(nx: int, ny: int, size: float = 200.0) -> gpd.GeoDataFrame:
     )
 
 
+def _ints(packed: str) -> list[int]:
+    """Independent decoder of base64 zigzag varints (byte by byte, as the JS runtime does)."""
+    out, v, shift = [], 0, 0
+    for byte in base64.b64decode(packed):
+        v |= (byte & 0x7F) << shift
+        if byte & 0x80:
+            shift += 7
+        else:
+            out.append(v >> 1 if v % 2 == 0 else -((v + 1) >> 1))
+            v, shift = 0, 0
+    return out
+
+
+def _unpacked(spec: dict) -> dict:
+    return {k: _ints(v) if k in ("d", "g", "p", "r", "ci") else v for k, v in spec.items()}
+
+
 def _decode(spec: dict) -> list[list[list[tuple[float, float]]]]:
     """Independent Python decoder of the runtime's encoding: per feature, parts of rings."""
+    spec = _unpacked(spec)
     d = np.asarray(spec["d"], dtype=np.int64).reshape(-1, 2).cumsum(axis=0) / SCALE
     pos = 0
     gi = pi = ri = 0
@@ -87,6 +106,7 @@ def test_polygon_encoding_round_trips_to_1e6_degree() -> None:
     prep = prepare(gdf, kind="polygon", name="t", simplify=None)
     spec = encode_geometry(prep.frame.geometry.values, "polygon")
     decoded = _decode(spec)
+    spec = _unpacked(spec)
     wgs = gdf.to_crs(4326).geometry
     for feat, geom in zip(decoded, wgs, strict=True):
         polys = [shapely.Polygon(rings[0], rings[1:]) for rings in feat]
@@ -109,14 +129,14 @@ def test_lines_and_points_encoding() -> None:
         ],
         crs=4326,
     )
-    spec = encode_geometry(np.asarray(lines.values), "line")
+    spec = _unpacked(encode_geometry(np.asarray(lines.values), "line"))
     assert spec["g"] == [1, 2]
     assert spec["r"] == [3, 2, 2]  # the repeated vertex is dropped
     xy = np.asarray(spec["d"]).reshape(-1, 2).cumsum(axis=0)
     assert xy[0].tolist() == [113_000_000, 34_000_000]
     assert xy[-1].tolist() == [113_600_000, 34_300_000]
-    pts = encode_geometry(
-        np.asarray(shapely.points([(1.25, 2.5), (1.2500004, 2.4999996)])), "point"
+    pts = _unpacked(
+        encode_geometry(np.asarray(shapely.points([(1.25, 2.5), (1.2500004, 2.4999996)])), "point")
     )
     assert np.asarray(pts["d"]).reshape(-1, 2).cumsum(axis=0).tolist() == [
         [1_250_000, 2_500_000],
@@ -143,6 +163,25 @@ def test_large_layers_are_simplified_small_ones_kept() -> None:
     assert prepare(gdf, kind="polygon", name="off", simplify=0).tolerance_m == 0
 
 
+def test_vertex_budget_coarsens_the_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan import _maps_encode
+
+    theta = np.linspace(0, 2 * np.pi, 4001)[:-1]
+    circles = [
+        shapely.Polygon(np.c_[X0 + i * 3000 + 1000 * np.cos(theta), Y0 + 1000 * np.sin(theta)])
+        for i in range(10)
+    ]
+    gdf = gpd.GeoDataFrame(geometry=circles, crs=4547)
+    base = prepare(gdf, kind="polygon", name="big", simplify=None)
+    # 1/25 of the median size (sqrt(pi) km), capped at 1/3000 of the diagonal
+    diag = float(np.hypot(29_000, 2_000))
+    assert base.tolerance_m == pytest.approx(min(np.sqrt(np.pi) * 1000 / 25, diag / 3000), rel=1e-3)
+    monkeypatch.setattr(_maps_encode, "MAX_LAYER_VERTICES", 300)
+    tight = prepare(gdf, kind="polygon", name="big", simplify=None)
+    assert tight.tolerance_m > base.tolerance_m
+    assert shapely.get_num_coordinates(tight.frame.geometry.values).sum() <= 300
+
+
 def test_empty_geometries_are_skipped_and_counted() -> None:
     gdf = gpd.GeoDataFrame(
         {"v": [1, 2, 3]}, geometry=[shapely.box(0, 0, 1, 1), None, shapely.Polygon()], crs=4326
@@ -151,6 +190,17 @@ def test_empty_geometries_are_skipped_and_counted() -> None:
     fg = maps.add_polygons(m, gdf, name="x")
     assert fg.geoplan_count == 1
     assert prepare(gdf, kind="polygon", name="x", simplify=None).dropped_empty == 2
+
+
+def test_pack_ints_round_trips() -> None:
+    rng = np.random.default_rng(1)
+    values = np.concatenate(
+        [rng.integers(-(2**40), 2**40, 500), rng.integers(-300, 300, 500), [0, -1, 2**52 - 1]]
+    )
+    assert _ints(pack_ints(values)) == values.tolist()
+    assert pack_ints([]) == ""
+    with pytest.raises(ValueError):
+        pack_ints([2**53])
 
 
 def test_safe_json_cannot_close_a_script() -> None:

@@ -4,7 +4,8 @@
  * as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
  * "p": rings per polygon part, "r": points per ring or line part), a palette ("pal") with one
  * colour index per feature ("ci"), optional radii ("rad") and popup/tooltip columns whose values
- * were HTML-escaped in Python. Popup HTML is built on demand from those escaped strings only.
+ * were HTML-escaped in Python. Integer arrays come packed as base64 zigzag varints (ints()).
+ * Popup HTML is built on demand from the escaped strings only.
  *
  * Every layer reports itself in a hidden <ul id="geoplan-stats"> (one <li> per layer with
  * data-layer, data-map (the map's element id), data-name, data-kind, data-features and
@@ -18,6 +19,38 @@
     return;
   }
   G.layers = {}; // layer id -> L.FeatureGroup, for scripts and tests
+
+  // base64 of zigzag LEB128 varints (geoplan._maps_encode.pack_ints) -> array of numbers
+  function ints(x) {
+    if (typeof x !== "string") {
+      return x || [];
+    }
+    var bin = atob(x);
+    var out = [];
+    var v = 0;
+    var scale = 1;
+    for (var i = 0; i < bin.length; i++) {
+      var c = bin.charCodeAt(i);
+      v += (c & 127) * scale;
+      if (c & 128) {
+        scale *= 128;
+      } else {
+        out.push(v % 2 === 1 ? -(v + 1) / 2 : v / 2);
+        v = 0;
+        scale = 1;
+      }
+    }
+    return out;
+  }
+  G.ints = ints;
+
+  function unpack(fields) {
+    for (var j = 0; fields && j < fields.cols.length; j++) {
+      if (fields.cols[j].k !== undefined) {
+        fields.cols[j].k = ints(fields.cols[j].k);
+      }
+    }
+  }
 
   function cell(col, i) {
     return col.k ? col.u[col.k[i]] : col.v[i];
@@ -43,7 +76,13 @@
   }
 
   G.addLayer = function (group, spec) {
-    var d = spec.d;
+    var d = ints(spec.d);
+    spec.g = ints(spec.g);
+    spec.p = ints(spec.p);
+    spec.r = ints(spec.r);
+    var ci = spec.ci === undefined ? null : ints(spec.ci);
+    unpack(spec.pop);
+    unpack(spec.tip);
     var pos = 0;
     var x = 0;
     var y = 0;
@@ -55,7 +94,6 @@
     }
     var n = spec.n;
     var pal = spec.pal;
-    var ci = spec.ci;
     var opts = [];
     for (var c = 0; c < pal.length; c++) {
       var o = {};
