@@ -2,7 +2,7 @@
 
     python -m benchmarks.make_county --scale 25            # -> benchmarks/_work/county_s25
     python -m benchmarks.make_county --scale 25 --osm-only --out big.osm.pbf
-    python -m benchmarks.make_county --scale 25 --osm-only --node-spacing 10   # a >= 50 MB PBF
+    python -m benchmarks.make_county --scale 25 --osm-only --node-spacing 60 --out big.osm  # >= 50 MB
 
 Prints the time of each stage, the counts (parcels, approvals, supplies, road nodes/ways/directed
 edges) and the size of every file written.
@@ -15,7 +15,11 @@ import resource
 import time
 from pathlib import Path
 
-from geoplan._synth_graph import densify_ways
+import numpy as np
+
+from geoplan._synth_graph import densify_ways, osm_tables
+from geoplan._synth_landscape import make_landscape
+from geoplan._synth_roads import make_roads
 from geoplan.datasets import synthetic_county, write_osm
 
 
@@ -58,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     scale = 0.2 if args.quick else args.scale
     tag = f"{scale:g}".replace(".", "_")
     t0 = time.perf_counter()
+    if args.osm_only:
+        return _osm_only(args, scale, tag, t0)
     county = synthetic_county(seed=args.seed, scale=scale, approvals_factor=args.approvals_factor)
     t1 = time.perf_counter()
     st = county.stats
@@ -78,19 +84,33 @@ def main(argv: list[str] | None = None) -> int:
         "directed_edges",
     ):
         print(f"  {k:<18} {st[k]:>12,.0f}")
-    if args.osm_only:
-        out = args.out or Path("benchmarks/_work") / f"roads_s{tag}.osm.pbf"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        nodes, ways = county.roads_nodes, county.roads_ways
-        if args.node_spacing:
-            nodes, ways = densify_ways(nodes, ways, args.node_spacing)
-            print(f"  densified to {len(nodes):,} nodes (spacing {args.node_spacing:g} m)")
-        write_osm(nodes, ways, out)
-        files = [out]
-    else:
-        out = args.out or Path("benchmarks/_work") / f"county_s{tag}"
-        county.write(out, overwrite=True, landuse_format=args.landuse_format)
-        files = sorted(p for p in out.iterdir() if p.is_file())
+    out = args.out or Path("benchmarks/_work") / f"county_s{tag}"
+    county.write(out, overwrite=True, landuse_format=args.landuse_format)
+    _report(sorted(p for p in out.iterdir() if p.is_file()), out, t0, t1)
+    return 0
+
+
+def _osm_only(args: argparse.Namespace, scale: float, tag: str, t0: float) -> int:
+    """Only the road network: the same as synthetic_county's for this seed, without parcels."""
+    rng = np.random.default_rng(args.seed)
+    land = make_landscape(rng, scale)
+    roads = make_roads(land, rng)
+    nodes, ways = osm_tables(roads.builder, land.crs)
+    print(f"road network of scale {scale:g} (seed {args.seed}): {len(nodes):,} nodes, "
+          f"{len(ways):,} ways, {roads.notes['directed_edges']:,} directed edges")  # fmt: skip
+    if args.node_spacing:
+        nodes, ways = densify_ways(nodes, ways, args.node_spacing)
+        print(f"  densified to {len(nodes):,} nodes (spacing {args.node_spacing:g} m)")
+    t1 = time.perf_counter()
+    print(f"generated in {t1 - t0:.1f} s")
+    out = args.out or Path("benchmarks/_work") / f"roads_s{tag}.osm.pbf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_osm(nodes, ways, out)
+    _report([out], out, t0, t1)
+    return 0
+
+
+def _report(files: list[Path], out: Path, t0: float, t1: float) -> None:
     t2 = time.perf_counter()
     print(f"written to {out} in {t2 - t1:.1f} s (total {t2 - t0:.1f} s)")
     total = 0
@@ -100,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'total':<18} {_fmt_size(total):>12}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (maxrss) {peak:,.0f} MB")
-    return 0
 
 
 if __name__ == "__main__":
