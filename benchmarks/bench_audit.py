@@ -159,12 +159,13 @@ def worker(side: str, data: Path) -> dict[str, Any]:
     """Run one side on the saved data; return its time, memory and areas."""
     a = gpd.read_parquet(data / "approvals.parquet")
     s = gpd.read_parquet(data / "supplies.parquet")
-    if side == "geoplan":
+    if side.startswith("geoplan"):
+        workers = 1 if side == "geoplan1" else None
         from geoplan.audit import audit_land  # imported before timing, like geopandas
 
         rss0 = _maxrss_mb()
         t0 = time.perf_counter()
-        result = audit_land(a, s, as_of=AS_OF)
+        result = audit_land(a, s, as_of=AS_OF, workers=workers)
         seconds = time.perf_counter() - t0
         b = result.batches
         from geoplan.units import M2_PER_MU
@@ -198,6 +199,12 @@ def worker(side: str, data: Path) -> dict[str, Any]:
     }
 
 
+def _threads() -> int:
+    from geoplan._audit_geom import cpu_threads
+
+    return cpu_threads()
+
+
 def _run_side(side: str, data: Path) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "benchmarks.bench_audit", "--worker", side, "--data", str(data)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -210,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small smoke run (2000 approvals)")
     p.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--worker", choices=["geoplan", "overlay"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["geoplan", "geoplan1", "overlay"], help=argparse.SUPPRESS)
     p.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -230,17 +237,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{int(shapely.get_num_coordinates(a.geometry.values).sum() + shapely.get_num_coordinates(s.geometry.values).sum()):,} "
             f"vertices (generated in {time.perf_counter() - t0:.1f} s)"
         )
-        runs: dict[str, list[dict[str, Any]]] = {"geoplan": [], "overlay": []}
+        runs: dict[str, list[dict[str, Any]]] = {"geoplan": [], "geoplan1": [], "overlay": []}
         for _ in range(max(1, args.repeat)):
-            for side in ("overlay", "geoplan"):
+            for side in ("overlay", "geoplan", "geoplan1"):
                 runs[side].append(_run_side(side, data))
     best = {side: min(r, key=lambda x: x["seconds"]) for side, r in runs.items()}
-    g, o = best["geoplan"], best["overlay"]
+    g, g1, o = best["geoplan"], best["geoplan1"], best["overlay"]
     ratio = o["seconds"] / g["seconds"]
+    ratio1 = o["seconds"] / g1["seconds"]
+    threads = _threads()
     rel = abs(g["unsupplied_raw_m2"] - o["unsupplied_raw_m2"]) / o["unsupplied_raw_m2"]
     rel_app = abs(g["approved_m2"] - o["approved_m2"]) / o["approved_m2"]
     print(f"{'':28}{'geoplan.audit_land':>20}{'gpd.overlay+area':>20}")
     print(f"{'time (s)':28}{g['seconds']:>20.2f}{o['seconds']:>20.2f}")
+    print(f"{'time, 1 thread (s)':28}{g1['seconds']:>20.2f}")
     print(f"{'peak RSS (MB)':28}{g['peak_rss_mb']:>20.0f}{o['peak_rss_mb']:>20.0f}")
     print(
         f"{'peak RSS over load (MB)':28}{g['peak_rss_mb'] - g['rss_after_load_mb']:>20.0f}"
@@ -258,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     ok_area = rel <= 1e-4 and rel_app <= 1e-4
     ok_speed = ratio >= 3.0
     print(
-        f"speed-up {ratio:.2f}x ({'ok' if ok_speed else 'BELOW 3x'}); unsupplied area relative "
+        f"speed-up {ratio:.2f}x with {threads} threads ({'ok' if ok_speed else 'BELOW 3x'}), "
+        f"{ratio1:.2f}x in one thread; unsupplied area relative "
         f"difference {rel:.2e} ({'ok' if ok_area else 'MISMATCH'}); all times: "
         + ", ".join(f"{k} {[round(r['seconds'], 2) for r in v]}" for k, v in runs.items())
     )

@@ -80,27 +80,26 @@ class Core:
 def pairs(e: GeomArray, s: GeomArray) -> tuple[IntArray, IntArray, BoolArray]:
     """Batch/supply pairs sharing interior, and whether the supply lies inside the batch.
 
-    "Inside" is a prepared ``covers`` on the batch, then, for pairs that fail it, ``covers`` on
-    the batch grown by :data:`NEAR_M` (only those batches are buffered). Pairs found inside need
-    no ``touches`` test. The batches are prepared only for the duration of the call.
+    "Inside" means covered by the batch grown by :data:`NEAR_M`: only a supply whose bounding
+    box lies within the batch's (± NEAR_M) can be, so only those pairs are tested, with a
+    prepared ``covers`` on the grown batches (only the batches concerned are buffered). Pairs
+    found inside need no ``touches`` test.
     """
-    fresh = ~shapely.is_prepared(e)
-    shapely.prepare(e[fresh])
-    try:
+    be, bs = shapely.bounds(e), shapely.bounds(s)
 
-        def accept(i: IntArray, j: IntArray) -> BoolArray:
-            ok = np.asarray(shapely.covers(e[i], s[j]), dtype=bool)
-            rest = np.flatnonzero(~ok)
-            if len(rest):
-                ub, inv = np.unique(i[rest], return_inverse=True)
-                grown = threaded(lambda g: shapely.buffer(g, NEAR_M, join_style="mitre"), e[ub])
-                shapely.prepare(grown)
-                ok[rest] = shapely.covers(grown[inv], s[j[rest]])
-            return ok
+    def accept(i: IntArray, j: IntArray) -> BoolArray:
+        lo = bs[j, :2] >= be[i, :2] - NEAR_M
+        hi = bs[j, 2:] <= be[i, 2:] + NEAR_M
+        cand = np.flatnonzero(lo.all(axis=1) & hi.all(axis=1))
+        ok = np.zeros(len(i), dtype=bool)
+        if len(cand):
+            ub, inv = np.unique(i[cand], return_inverse=True)
+            grown = threaded(lambda g: shapely.buffer(g, NEAR_M, join_style="mitre"), e[ub])
+            shapely.prepare(grown)
+            ok[cand] = threaded(shapely.covers, grown[inv], s[j[cand]])
+        return ok
 
-        return overlap_pairs(e, s, accept=accept)
-    finally:
-        shapely.destroy_prepared(e[fresh])
+    return overlap_pairs(e, s, accept=accept)
 
 
 def cut(

@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -42,19 +43,35 @@ _RETRY_GRID = 1e-6
 _CHUNK = 4096
 
 
+# upper bound on threads for the current context (None: every CPU this process may use)
+WORKERS: ContextVar[int | None] = ContextVar("geoplan_audit_workers", default=None)
+
+
 def cpu_threads() -> int:
-    """CPUs this process may run on (shapely releases the GIL inside vectorised GEOS calls)."""
+    """Threads to use: the CPUs this process may run on, capped by :data:`WORKERS`.
+
+    Shapely releases the GIL inside vectorised GEOS calls, so chunks run truly in parallel.
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        n = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+        n = max(1, os.cpu_count() or 1)
+    cap = WORKERS.get()
+    return n if cap is None else max(1, min(n, cap))
+
+
+def _query(tree: shapely.STRtree, q: GeomArray, i: IntArray) -> npt.NDArray[np.intp]:
+    """``tree.query(q, "intersects")`` with query indices mapped back through ``i``."""
+    qi, tj = tree.query(q, predicate="intersects")
+    return np.stack([i[qi], tj])
 
 
 def threaded(op: Callable[..., Any], *arrays: Any, **kwargs: Any) -> Any:
     """``op(*arrays, **kwargs)`` with the arrays split across threads when they are large.
 
     Vectorised shapely functions release the GIL while GEOS works, so chunks run in parallel.
-    Small inputs (and single-CPU machines) run in one call. Results are concatenated in order.
+    Small inputs (and single-CPU machines) run in one call. Results are concatenated in order
+    (along the last axis).
     """
     n = len(arrays[0])
     workers = min(cpu_threads(), n // _CHUNK)
@@ -64,7 +81,7 @@ def threaded(op: Callable[..., Any], *arrays: Any, **kwargs: Any) -> Any:
     chunks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = list(pool.map(lambda c: op(*(a[c] for a in arrays), **kwargs), chunks))
-    return np.concatenate(parts)
+    return np.concatenate(parts, axis=-1)
 
 
 def safe_binary(
@@ -117,9 +134,9 @@ def overlap_pairs(
         empty = np.empty(0, dtype=np.intp)
         return empty, empty, np.empty(0, dtype=bool)
     tree = shapely.STRtree(tree_geoms)
-    qi, tj = tree.query(query, predicate="intersects")
-    qi = qi.astype(np.intp)
-    tj = tj.astype(np.intp)
+    idx = np.arange(len(query))
+    found = threaded(lambda q, i: _query(tree, q, i), query, idx)
+    qi, tj = found[0].astype(np.intp), found[1].astype(np.intp)
     if keep is not None and len(qi):
         k = keep(qi, tj)
         qi, tj = qi[k], tj[k]

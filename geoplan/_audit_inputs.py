@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._audit_geom import polygonal
+from geoplan._audit_geom import polygonal, threaded
 from geoplan._dates import parse_dates
 from geoplan.crs import ensure_projected
 from geoplan.errors import (
@@ -169,7 +169,7 @@ def _clean_geometry(geoms: Any, layer: str) -> tuple[np.ndarray, np.ndarray, np.
             f"The {layer} layer must hold polygons, but {int(wrong.sum())} of {len(geoms)} "
             f"features are {names.value_counts().to_dict()}. Is this the right file or layer?"
         )
-    todo = ~missing & ((types == 7) | ~shapely.is_valid(geoms))
+    todo = ~missing & ((types == 7) | ~threaded(shapely.is_valid, geoms))
     repaired = np.zeros(len(geoms), dtype=bool)
     out = geoms.copy()
     if todo.any():
@@ -249,15 +249,19 @@ def dedup_supplies(s: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, Any
 
     Records sharing a supply_id with different geometries are all kept and listed.
     """
-    wkb = shapely.to_wkb(shapely.normalize(s.geometry.values))
-    key = pd.DataFrame({"id": s["supply_id"].to_numpy(dtype=object), "wkb": wkb})
-    dup = key.duplicated(keep="first").to_numpy()
+    ids_all = s["supply_id"].to_numpy(dtype=object)
+    shared = np.flatnonzero(pd.Series(ids_all).duplicated(keep=False).to_numpy())
+    # only records sharing an id need their geometries compared (normalised WKB)
+    wkb = shapely.to_wkb(shapely.normalize(s.geometry.values[shared]))
+    key = pd.DataFrame({"id": ids_all[shared], "wkb": wkb})
+    dup = np.zeros(len(s), dtype=bool)
+    dup[shared] = key.duplicated(keep="first").to_numpy()
     kept = s.loc[~dup].reset_index(drop=True)
     ids = kept["supply_id"]
     same_id = ids[ids.duplicated(keep=False)]
     notes: dict[str, Any] = {
         "duplicates_dropped": int(dup.sum()),
-        "duplicate_ids_dropped": sorted(set(key.loc[dup, "id"].astype(str))),
+        "duplicate_ids_dropped": sorted({str(x) for x in ids_all[dup]}),
         "same_id_different_geometry": sorted(set(same_id.astype(str))),
     }
     if dup.any():

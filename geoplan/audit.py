@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan._audit_geom import largest_overlap
+from geoplan._audit_geom import WORKERS, largest_overlap
 from geoplan._audit_inputs import (
     APPROVAL_FIELDS,
     APPROVAL_REQUIRED,
@@ -38,18 +38,17 @@ from geoplan._audit_inputs import (
     prepare_layer,
     prepare_townships,
 )
-from geoplan._audit_overlay import account, substantive_supply
-from geoplan._audit_status import (
-    IDLE,
-    age_years,
-    build_summary,
-    cohorts,
-    lapse_due,
-    supply_status,
+from geoplan._audit_overlay import account
+from geoplan._audit_status import IDLE, build_summary, cohorts, supply_status
+from geoplan._audit_tables import (
+    batches_table,
+    pieces_table,
+    quality_report,
+    supplies_table,
+    unmatched_table,
 )
 from geoplan.crs import check_same_crs
 from geoplan.errors import InputError
-from geoplan.units import M2_PER_MU
 
 if TYPE_CHECKING:
     import folium
@@ -223,6 +222,7 @@ def audit_land(
     as_of: dt.date | str | pd.Timestamp,
     rules: AuditRules | None = None,
     townships: gpd.GeoDataFrame | None = None,
+    workers: int | None = None,
 ) -> AuditResult:
     """Audit approved, supplied and idle land as of a date.
 
@@ -242,6 +242,9 @@ def audit_land(
         Thresholds and the matching method (default :class:`AuditRules`).
     townships
         Optional township polygons (``name``) to attribute findings to (largest overlap).
+    workers
+        Threads for the large vectorised geometry steps (GEOS runs without the GIL); default:
+        every CPU this process may use. ``1`` runs in one thread. Results do not depend on it.
 
     Returns
     -------
@@ -270,6 +273,22 @@ def audit_land(
     >>> result.supplies["status"].tolist()
     ['idle_type1']
     """
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise InputError(f"workers must be a whole number >= 1 or None, got {workers!r}.")
+    token = WORKERS.set(workers)
+    try:
+        return _audit(approvals, supplies, as_of, rules, townships)
+    finally:
+        WORKERS.reset(token)
+
+
+def _audit(
+    approvals: gpd.GeoDataFrame,
+    supplies: gpd.GeoDataFrame,
+    as_of: dt.date | str | pd.Timestamp,
+    rules: AuditRules | None,
+    townships: gpd.GeoDataFrame | None,
+) -> AuditResult:
     rules = rules if rules is not None else AuditRules()
     ts = parse_as_of(as_of)
     a, qa = prepare_layer(
@@ -300,7 +319,7 @@ def audit_land(
     acc = account(
         a, s, match=rules.match, sliver_width=rules.sliver_width, sliver_area=rules.sliver_area
     )
-    batches = _batches(acc, ts, rules, a.crs)
+    batches = batches_table(acc, ts, rules, a.crs)
     status = supply_status(s, ts, rules)
     names = None if t is None else t["name"].to_numpy(dtype=object)
 
@@ -313,13 +332,13 @@ def audit_land(
     if t is not None:
         batches["township"] = township(acc.approved_geom)
     crs = a.crs
-    pieces = _pieces(acc, batches, crs)
+    pieces = pieces_table(acc, batches, crs)
     if t is not None:
         pieces["township"] = township(pieces.geometry.values)
-    sup = _supplies(s, status, acc, crs)
+    sup = supplies_table(s, status, acc, crs)
     if t is not None:
         sup["township"] = township(sup.geometry.values)
-    unmatched = _unmatched(acc, sup, crs)
+    unmatched = unmatched_table(acc, sup, crs)
     if t is not None:
         unmatched["township"] = township(unmatched.geometry.values)
 
@@ -332,7 +351,7 @@ def audit_land(
         unmatched_m2=float(acc.unmatched_m2.sum()),
         window_years=rules.window_years,
     )
-    quality = _quality(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)
+    quality = quality_report(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)
     idle_mask = sup["status"].isin(IDLE).to_numpy(dtype=bool)
     logger.info(
         "audit as of %s: approved %.2f 亩, supplied %.2f 亩, unsupplied %.2f 亩 in %d pieces, "
@@ -353,143 +372,3 @@ def audit_land(
         rules=rules,
         as_of=ts.date(),
     )
-
-
-def _mu(m2: Any) -> Any:
-    return m2 / M2_PER_MU
-
-
-def _batches(acc: Any, ts: pd.Timestamp, rules: AuditRules, crs: Any) -> gpd.GeoDataFrame:
-    b = acc.batches.copy()
-    nb = len(b)
-    fig = acc.figures
-    b["age_years"] = age_years(b["approved_on"], ts)
-    b["gross_area_m2"] = acc.gross_m2
-    b["approved_area_m2"] = acc.approved_m2
-    b["overlap_area_m2"] = np.maximum(acc.gross_m2 - acc.approved_m2, 0.0)
-    b["supplied_area_m2"] = fig.supplied_m2
-    b["unsupplied_area_m2"] = np.bincount(acc.piece_batch, weights=acc.piece_m2, minlength=nb)
-    b["sliver_area_m2"] = acc.sliver_m2
-    for c in ("approved", "supplied", "unsupplied", "sliver"):
-        b[f"{c}_area_mu"] = _mu(b[f"{c}_area_m2"])
-    app = b["approved_area_m2"].to_numpy()
-    b["supply_rate"] = np.where(app > 0, b["supplied_area_m2"] / np.where(app > 0, app, 1), np.nan)
-    b["n_supplies"] = np.bincount(fig.pairs_b, minlength=nb)
-    due = lapse_due(b["approved_on"], ts, rules.lapse_years) & (app > 0)
-    held = substantive_supply(acc, due, width=rules.sliver_width, min_area=rules.sliver_area)
-    lapsed = pd.array(due & ~held, dtype="boolean")
-    lapsed[b["approved_on"].isna().to_numpy()] = pd.NA
-    b["lapsed"] = lapsed
-    if acc.other is not None:
-        id_sup = acc.other.supplied_m2
-        b["id_supplied_area_mu"] = _mu(id_sup)
-        b["id_unsupplied_area_mu"] = _mu(np.maximum(app - id_sup, 0.0))
-        disagree = np.abs(fig.supplied_m2 - id_sup) > rules.match_tolerance_m2
-        b["match_disagree"] = disagree
-        b["match_method"] = pd.array(np.where(disagree, "overlay", "both"), dtype="string")
-    else:
-        b["match_method"] = pd.array([rules.match] * nb, dtype="string")
-    return gpd.GeoDataFrame(b, geometry=acc.gross_geom, crs=crs)
-
-
-def _pieces(acc: Any, batches: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
-    idx = acc.piece_batch
-    cols = ["batch_id", "approval_no", "approved_on", "approval_type", "age_years", "lapsed"]
-    out = pd.DataFrame({c: batches[c].to_numpy()[idx] for c in cols})
-    out["lapsed"] = out["lapsed"].astype("boolean")
-    for c in ("batch_id", "approval_no", "approval_type"):
-        out[c] = out[c].astype("string")
-    out["area_m2"] = acc.piece_m2
-    out["area_mu"] = _mu(acc.piece_m2)
-    out = out[
-        ["batch_id", "approval_no", "approved_on", "approval_type", "age_years", "area_m2",
-         "area_mu", "lapsed"]
-    ]  # fmt: skip
-    return gpd.GeoDataFrame(out, geometry=np.asarray(acc.pieces), crs=crs)
-
-
-def _supplies(s: gpd.GeoDataFrame, status: pd.DataFrame, acc: Any, crs: Any) -> gpd.GeoDataFrame:
-    out = pd.DataFrame(s.drop(columns=s.geometry.name))
-    out = out[[c for c in out.columns if c not in ("source_row", "geom_repaired")]]
-    for c in status.columns:
-        out[c] = status[c]
-    area = acc.supply_m2
-    out["area_m2"] = area
-    out["area_mu"] = _mu(area)
-    out["overlay_batches"] = acc.overlay_batches.astype("string").to_numpy()
-    has_id = s["batch_id"].notna().to_numpy()
-    out["id_batch_found"] = pd.array(acc.id_batch >= 0, dtype="boolean")
-    out.loc[~has_id, "id_batch_found"] = pd.NA
-    out["id_in_batch"] = acc.id_inside
-    out["unmatched_area_m2"] = acc.unmatched_by_supply_m2
-    out["geom_repaired"] = s["geom_repaired"].to_numpy()
-    out["source_row"] = s["source_row"].to_numpy()
-    return gpd.GeoDataFrame(out, geometry=s.geometry.values, crs=crs)
-
-
-def _unmatched(acc: Any, sup: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
-    idx = acc.unmatched_supply
-    cols = ["supply_id", "batch_id", "supply_method", "supplied_on", "status"]
-    out = pd.DataFrame({c: sup[c].to_numpy()[idx] for c in cols})
-    for c in ("supply_id", "batch_id", "supply_method", "status"):
-        out[c] = out[c].astype("string")
-    out["area_m2"] = acc.unmatched_m2
-    out["area_mu"] = _mu(acc.unmatched_m2)
-    return gpd.GeoDataFrame(out, geometry=np.asarray(acc.unmatched), crs=crs)
-
-
-def _ids(values: Any) -> list[str]:
-    return [str(v) for v in values]
-
-
-def _quality(
-    qa: dict[str, Any],
-    qs: dict[str, Any],
-    qd: dict[str, Any],
-    acc: Any,
-    a: gpd.GeoDataFrame,
-    sup: gpd.GeoDataFrame,
-    batches: gpd.GeoDataFrame,
-    ts: pd.Timestamp,
-    rules: AuditRules,
-    summary: dict[str, Any],
-) -> dict[str, Any]:
-    missing_date = batches["approved_on"].isna().to_numpy()
-    after = (batches["approved_on"] > ts).fillna(False).to_numpy(dtype=bool)
-    idle = sup["status"].isin(IDLE).to_numpy(dtype=bool)
-    gov = sup["gov_cause"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    no_price = idle & ~gov & sup["land_price"].isna().to_numpy()
-    q: dict[str, Any] = {
-        "match": rules.match,
-        "approvals": qa,
-        "supplies": {**qs, **{k: v for k, v in qd.items() if k == "duplicates_dropped"}},
-        "approval_batches": len(batches),
-        "approval_overlap_pairs": acc.approval_overlap_pairs,
-        "approval_overlap_area_m2": float(batches["overlap_area_m2"].sum()),
-        "batch_attribute_conflicts": list(acc.batches.attrs.get("conflicts", [])),
-        "approvals_missing_date": _ids(batches.loc[missing_date, "batch_id"]),
-        "approvals_after_as_of": _ids(batches.loc[after, "batch_id"]),
-        "supply_duplicates_dropped": qd["duplicates_dropped"],
-        "supply_duplicate_ids": qd["duplicate_ids_dropped"],
-        "supply_same_id_different_geometry": qd["same_id_different_geometry"],
-        "supply_overlap_pairs": acc.supply_overlap_pairs,
-        "supply_overlap_area_m2": acc.supply_overlap_m2,
-        "supplies_unknown_status": _ids(sup.loc[sup["status"] == "unknown", "supply_id"]),
-        "supplies_batch_id_not_found": _ids(
-            sup.loc[sup["id_batch_found"].fillna(True).eq(False), "supply_id"]
-        ),
-        "idle_without_land_price": _ids(sup.loc[no_price, "supply_id"]),
-        "unmatched_sliver_area_m2": acc.unmatched_sliver_m2,
-        "robust_recomputed": {"batches": acc.robust[0], "supplies": acc.robust[1]},
-        "supply_rate_floor": rules.supply_rate_floor,
-        "supply_rate_5y_window": [ts.year - rules.window_years, ts.year - 1],
-        "supply_rate_5y_meets_floor": None
-        if summary["supply_rate_5y"] is None
-        else bool(summary["supply_rate_5y"] >= rules.supply_rate_floor),
-    }
-    if "match_disagree" in batches.columns:
-        q["batches_match_disagree"] = _ids(batches.loc[batches["match_disagree"], "batch_id"])
-    for key in ("approvals_missing_date", "supplies_unknown_status"):
-        if q[key]:
-            logger.warning("%s: %d (%s…)", key, len(q[key]), ", ".join(q[key][:5]))
-    return q

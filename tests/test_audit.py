@@ -548,3 +548,34 @@ def test_demo_county_audit() -> None:
     }  # fmt: skip
     assert r.unsupplied["lapsed"].any() and len(r.unmatched_supplies) > 0
     assert r.unsupplied["township"].notna().all()
+
+
+def test_threaded_equals_serial(
+    basic: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geoplan._audit_geom as geom
+
+    serial = audit_land(*basic, as_of=AS_OF, workers=1)
+    monkeypatch.setattr(geom, "_CHUNK", 1)  # split even tiny arrays across threads
+    monkeypatch.setattr(geom, "cpu_threads", lambda: 3)
+    calls = []
+    real = geom.ThreadPoolExecutor
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(k.get("max_workers"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(geom, "ThreadPoolExecutor", spy)
+    threaded = audit_land(*basic, as_of=AS_OF)
+    assert calls and max(calls) == 3
+    assert threaded.summary == serial.summary
+    pd.testing.assert_frame_equal(
+        threaded.batches.drop(columns="geometry"), serial.batches.drop(columns="geometry")
+    )
+    assert shapely.equals(
+        threaded.unsupplied.geometry.values, serial.unsupplied.geometry.values
+    ).all()
+    from geoplan.errors import InputError
+
+    with pytest.raises(InputError, match="workers"):
+        audit_land(*basic, as_of=AS_OF, workers=0)
