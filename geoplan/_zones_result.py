@@ -24,12 +24,51 @@ COLORS: dict[str, str] = {
     "none": "#bdbdbd",
 }
 LABELS_ZH: dict[str, str] = {
-    "production": "生产 production",
-    "living": "生活 living",
-    "ecological": "生态 ecological",
-    "mixed": "混合 mixed",
-    "none": "无数据 no data",
+    "production": "生产空间",
+    "living": "生活空间",
+    "ecological": "生态空间",
+    "mixed": "混合",
+    "none": "无数据",
 }
+LABELS_EN: dict[str, str] = {
+    "production": "production",
+    "living": "living",
+    "ecological": "ecological",
+    "mixed": "mixed",
+    "none": "no data",
+}
+# map texts: key -> (zh, en)
+_TEXT: dict[str, tuple[str, str]] = {
+    "cells": ("三生空间主导功能（网格）", "dominant function (cells)"),
+    "zones": ("功能分区", "functional zones"),
+    "townships": ("乡镇", "townships"),
+    "legend": ("三生空间", "function"),
+    "composition": ("用地构成", "land-use composition"),
+    "largest": ("最大地类", "largest class"),
+    "cell": ("网格", "cell"),
+    "dominant": ("主导功能", "dominant"),
+    "mix": ("混合类型", "mix"),
+    "production": ("生产", "production"),
+    "living": ("生活", "living"),
+    "ecological": ("生态", "ecological"),
+    "entropy": ("混合度（熵）", "entropy"),
+    "eco index": ("生态质量指数", "eco index"),
+    "zone": ("分区", "zone"),
+    "label": ("类型", "label"),
+    "ha": ("面积（公顷）", "area (ha)"),
+    "units": ("网格数", "units"),
+    "township": ("乡镇", "township"),
+}
+
+
+def _texts(m: folium.Map) -> tuple[dict[str, str], dict[str, str]]:
+    """Map texts and function labels in the map's language."""
+    from geoplan import maps
+
+    en = maps.lang_of(m) == "en"
+    return {k: v[1] if en else v[0] for k, v in _TEXT.items()}, (LABELS_EN if en else LABELS_ZH)
+
+
 CSV_FIRST = (
     "cell_id",
     "area_m2",
@@ -113,6 +152,7 @@ class CompositionResult:
         """Add the units coloured by their largest class, with the shares in popups."""
         from geoplan import maps
 
+        t, labels = _texts(m)
         units = self.units.copy()
         cols = [c for c in self.classes if c in units]
         units["top_class"] = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
@@ -121,14 +161,14 @@ class CompositionResult:
         maps.add_polygons(
             m,
             units,
-            name=f"land-use composition ({self.by})",
+            name=f"{t['composition']} ({self.by})",
             color_by="top_class",
             colors=colors or None,
             popup=popup,
-            tooltip={"top_class": "largest"},
+            tooltip={"top_class": t["largest"]},
         )
         if colors:
-            maps.add_legend(m, "largest class", {LABELS_ZH.get(k, k): v for k, v in colors.items()})
+            maps.add_legend(m, t["largest"], {labels.get(k, k): v for k, v in colors.items()})
 
     def explore(self, **kw: Any) -> folium.Map:
         """A map of the composition (keywords go to :func:`geoplan.maps.new_map`)."""
@@ -192,54 +232,60 @@ class ZonesResult:
         """Add cells (by dominant function), zones (by label) and townships, with legends."""
         from geoplan import maps
 
+        t, labels = _texts(m)
         cells_popup = {
-            "cell_id" if "cell_id" in self.cells else "unit_id": "cell",
-            "dominant": "dominant",
-            "mix_label": "mix",
-            "production": "production",
-            "living": "living",
-            "ecological": "ecological",
-            "entropy": "entropy",
-            "eco_index": "eco index",
+            "cell_id" if "cell_id" in self.cells else "unit_id": t["cell"],
+            "dominant": t["dominant"],
+            "mix_label": t["mix"],
+            "production": t["production"],
+            "living": t["living"],
+            "ecological": t["ecological"],
+            "entropy": t["entropy"],
+            "eco_index": t["eco index"],
         }
         present = set(self.cells["dominant"].dropna())
         dom_colors = {k: v for k, v in COLORS.items() if k in present}
         maps.add_polygons(
             m,
             self.cells,
-            name="三生 dominant function (cells)",
+            name=t["cells"],
             color_by="dominant",
             colors=dom_colors,
             popup=cells_popup,
-            tooltip={"mix_label": "mix"},
+            tooltip={"mix_label": t["mix"]},
             weight=0.3,
         )
         maps.add_polygons(
             m,
             self.zones,
-            name="functional zones",
+            name=t["zones"],
             color_by="label",
             colors=_mix_colors(self.zones["label"]),
-            popup={"zone_id": "zone", "label": "label", "area_ha": "ha", "n_units": "units"},
-            tooltip={"label": "zone"},
+            popup={
+                "zone_id": t["zone"],
+                "label": t["label"],
+                "area_ha": t["ha"],
+                "n_units": t["units"],
+            },
+            tooltip={"label": t["zone"]},
             show=False,
             weight=1.5,
         )
         if self.townships is not None:
             pop = {c: c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))}
             if "name" in self.townships:
-                pop = {"name": "township", **pop}
+                pop = {"name": t["township"], **pop}
             maps.add_polygons(
                 m,
                 self.townships,
-                name="townships",
+                name=t["townships"],
                 color="#555555",
                 fill_opacity=0.0,
                 popup=pop,
                 weight=2.0,
                 show=False,
             )
-        maps.add_legend(m, "三生 function", {LABELS_ZH[k]: v for k, v in dom_colors.items()})
+        maps.add_legend(m, t["legend"], {labels[k]: v for k, v in dom_colors.items()})
 
     def explore(self, **kw: Any) -> folium.Map:
         """A map of the cells, zones and townships (keywords go to :func:`geoplan.maps.new_map`)."""

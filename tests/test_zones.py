@@ -363,9 +363,10 @@ def test_files_and_map(plan, square, tmp_path) -> None:
         "entropy",
     ]
     assert len(csv) == 4
-    if importlib.util.find_spec("geoplan.maps") is not None:
-        html = z.explore().get_root().render()
-        assert "三生 dominant function" in html
+    html = z.explore().get_root().render()
+    assert "三生空间主导功能（网格）" in html and "生态空间" in html
+    html_en = z.explore(lang="en").get_root().render()
+    assert "dominant function (cells)" in html_en and "三生空间主导功能" not in html_en
 
 
 def _package(tmp_path: Path, codes: list[str]) -> tuple[Path, Path]:
