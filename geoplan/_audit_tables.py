@@ -158,7 +158,13 @@ def quality_report(
     }
     if "match_disagree" in batches.columns:
         q["batches_match_disagree"] = _ids(batches.loc[batches["match_disagree"], "batch_id"])
-    for key in ("approvals_missing_date", "supplies_unknown_status"):
+    notes = {
+        "approvals_missing_date": "batches without an approval date (age and lapse unknown)",
+        "supplies_unknown_status": "supplies whose status needs a missing date or ratio "
+        "(status 'unknown', listed in the ledger)",
+    }
+    for key, text in notes.items():
         if q[key]:
-            logger.warning("%s: %d (%s…)", key, len(q[key]), ", ".join(q[key][:5]))
+            more = " …" if len(q[key]) > 5 else ""
+            logger.warning("%d %s: %s%s", len(q[key]), text, ", ".join(q[key][:5]), more)
     return q

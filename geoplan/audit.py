@@ -171,6 +171,24 @@ class AuditResult:
         Data-quality report: repairs, duplicates, overlaps, missing dates, id mismatches.
     rules, as_of
         The rules and assessment date used.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd, pandas as pd, shapely
+    >>> approvals = gpd.GeoDataFrame(
+    ...     {"batch_id": ["B1"], "approved_on": pd.to_datetime(["2020-03-01"])},
+    ...     geometry=[shapely.box(500000, 3800000, 500100, 3800100)], crs=4547)
+    >>> supplies = gpd.GeoDataFrame(
+    ...     {"supply_id": ["S1"], "agreed_start": pd.to_datetime(["2024-03-01"]),
+    ...      "actual_start": pd.to_datetime([None])},
+    ...     geometry=[shapely.box(500000, 3800000, 500040, 3800100)], crs=4547)
+    >>> result = audit_land(approvals, supplies, as_of="2024-06-30")
+    >>> result.supplied_unused["supply_id"].tolist(), result.unsupplied["area_m2"].round(1).tolist()
+    (['S1'], [6000.0])
+    >>> sorted(p.name for p in result.to_files(tempfile.mkdtemp()).values())
+    ['audit.gpkg', 'audit.html', 'audit.xlsx', 'summary.json']
+    >>> type(result.explore()).__mro__[1].__name__
+    'Map'
     """
 
     unsupplied: gpd.GeoDataFrame
