@@ -156,6 +156,7 @@ def make_approvals(
     ]
     counter: dict[tuple[int, str], int] = {}
     nos: set[str] = set()
+    no_max = max(1500, 4 * n_b)  # document numbers per year: room for every batch
     batch, pzwh, ptype = [], [], []
     for i in range(n_b):
         y = int(years[i])
@@ -172,7 +173,7 @@ def make_approvals(
             ptype.append("城市批次用地")
         while True:
             pre = "汴政土" if village[i] else "豫政土"
-            no = f"{pre}〔{y}〕{int(rng.integers(5, 1500))}号"
+            no = f"{pre}〔{y}〕{int(rng.integers(5, no_max))}号"
             if no not in nos:
                 nos.add(no)
                 pzwh.append(no)
