@@ -3,8 +3,7 @@
 Used by ``bench_network``: rows and columns of streets (with shape points, random gaps, one-ways,
 assorted maxspeed strings), trunk (G) and provincial (S) roads every few rows/columns, and a
 dual-carriageway motorway with interchanges (motorway_junction + motorway_link). The file is
-written as OPL text and converted to PBF by osmium's C++ writer, which is far faster than
-adding objects one by one from Python.
+written by ``geoplan.datasets.write_osm`` (pyosmium).
 """
 
 from __future__ import annotations
@@ -15,8 +14,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import osmium
+import pandas as pd
 import shapely
+
+from geoplan.datasets import write_osm
 
 LON0, LAT0 = 113.5, 34.5  # Henan
 M_PER_DEG = 111_320.0
@@ -31,11 +32,6 @@ class Synthetic:
     nodes: int
     ways: int
     size_mb: float
-
-
-def _escape(text: str) -> str:
-    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:;./-+")
-    return "".join(c if c in safe else f"%{ord(c):x}%" for c in text)
 
 
 def _to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,23 +133,15 @@ def make_network(
         ways.append(([int(grid_id[im + 1, j]), int(west[j - 1])], {"highway": "motorway_link"}))
     x, y = np.concatenate(xs), np.concatenate(ys)
     lon, lat = _to_lonlat(x, y)
-    opl = path.with_suffix(".opl")
-    junction_set = set(junctions)
-    with open(opl, "w", encoding="utf-8") as f:
-        f.writelines(
-            f"n{i} v1 x{a:.7f} y{b:.7f}"
-            + (" Thighway=motorway_junction\n" if i in junction_set else " T\n")
-            for i, a, b in zip(range(1, len(x) + 1), lon.tolist(), lat.tolist(), strict=True)
-        )
-        f.writelines(
-            f"w{w} v1 T{','.join(f'{k}={_escape(v)}' for k, v in tags.items())} "
-            f"N{','.join(map('n{}'.format, ids))}\n"
-            for w, (ids, tags) in enumerate(ways, start=1)
-        )
-    writer = osmium.SimpleWriter(str(path), overwrite=True)
-    osmium.apply(str(opl), writer)
-    writer.close()
-    opl.unlink()
+    tags = np.full(len(x), None, dtype=object)
+    tags[np.asarray(junctions) - 1] = [{"highway": "motorway_junction"}] * len(junctions)
+    nodes = pd.DataFrame({"id": np.arange(1, len(x) + 1), "lon": np.round(lon, 7),
+                          "lat": np.round(lat, 7), "tags": tags})  # fmt: skip
+    way_table = pd.DataFrame(
+        {"id": np.arange(1, len(ways) + 1), "nodes": [w[0] for w in ways],
+         "tags": [w[1] for w in ways]}
+    )  # fmt: skip
+    write_osm(nodes, way_table, path)
     side = n * spacing
     cx = rng.uniform(0.05, 0.95, parks) * side
     cy = rng.uniform(0.05, 0.95, parks) * side

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 _NO_PRED = -9999  # scipy's marker for "no predecessor"
+_GEOM_CHUNK = 100_000  # directed edges per geometry-building chunk
 
 
 @dataclass
@@ -119,15 +120,7 @@ def build_topology(
     piece, rev = piece[order], rev[order]
     u = np.where(rev, pv[piece], pu[piece])
     v = np.where(rev, pu[piece], pv[piece])
-    # geometry of each directed edge, drawn from u to v: positions a..b, or b..a when reversed
-    cnt = (b - a + 1)[piece]
-    offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    pos = np.where(
-        np.repeat(rev, cnt), np.repeat(b[piece], cnt) - offs, np.repeat(a[piece], cnt) + offs
-    )
-    geom = shapely.linestrings(
-        np.column_stack([x[pos], y[pos]]), indices=np.repeat(np.arange(len(piece)), cnt)
-    )
+    geom = _edge_lines(x, y, a, b, piece, rev)
 
     key = np.zeros(len(u), dtype=np.int64)
     if len(u):
@@ -153,6 +146,23 @@ def build_topology(
         runs_dropped=dropped,
         pieces=len(a),
     )
+
+
+def _edge_lines(
+    x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, piece: np.ndarray, rev: np.ndarray
+) -> np.ndarray:
+    """Geometry of each directed edge, drawn from u to v: positions ``a..b`` of its piece, or
+    ``b..a`` when reversed. Built in chunks so the index arrays stay small."""
+    geom = np.empty(len(piece), dtype=object)
+    for lo in range(0, len(piece), _GEOM_CHUNK):
+        p, r = piece[lo : lo + _GEOM_CHUNK], rev[lo : lo + _GEOM_CHUNK]
+        cnt = b[p] - a[p] + 1
+        offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        pos = np.where(np.repeat(r, cnt), np.repeat(b[p], cnt) - offs, np.repeat(a[p], cnt) + offs)
+        geom[lo : lo + len(p)] = shapely.linestrings(
+            np.column_stack([x[pos], y[pos]]), indices=np.repeat(np.arange(len(p)), cnt)
+        )
+    return geom
 
 
 def csr_from_edges(

@@ -52,7 +52,7 @@ def line_prefixes(lines: np.ndarray, cut: np.ndarray) -> np.ndarray:
 
 #: above this many road pieces an isochrone is rasterised (cells of buffer_m / 2) instead of
 #: unioning one buffer per piece, which grows much faster than linearly.
-VECTOR_MAX_PIECES = 3000
+VECTOR_MAX_PIECES = 1000
 
 
 def reach_polygons(

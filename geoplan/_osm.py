@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 #: way tags kept per run (the line-layer reader fills the same columns).
 TAG_COLUMNS = ("highway", "ref", "name", "oneway", "maxspeed", "junction")
 
+_WKB_CHUNK = 20_000  # ways per WKB parsing chunk (bounds the memory held as hex text)
 _UNDEFINED_COORD = 2147483647  # osmium's undefined coordinate (int32 max)
 _COORD_PRECISION = 1e7  # osmium stores degrees x 10^7 as integers
 
@@ -62,7 +63,9 @@ class _Stream:
         self.ids = array("q")
         self.ptr = array("q", [0])
         self.tags: list[list[str | None]] = []
-        self.wkb: list[str] = []
+        self.wkb: list[str] = []  # pending WKB (hex), parsed in chunks into ``xy``
+        self.wkb_ways = 0  # ways whose WKB has been parsed already
+        self.xy: list[np.ndarray] = []
         self.xs = array("q")
         self.ys = array("q")
 
@@ -121,6 +124,8 @@ class _Collector:
                 fast.ids.extend([n.ref for n in nodes])
             fast.ptr.append(len(fast.ids))
             fast.wkb.append(wkb)
+            if len(fast.wkb) >= _WKB_CHUNK:
+                _flush_wkb(fast)
             fast.tags.append(row)
             return
         refs = [n.ref for n in nodes]
@@ -153,8 +158,11 @@ class _Collector:
 
     def finish(self) -> RawWays:
         fast, slow = self.fast, self.slow
+        _flush_wkb(fast)
         f_ptr = np.frombuffer(fast.ptr, dtype=np.int64)
-        f_x, f_y = _wkb_coords("".join(fast.wkb), np.diff(f_ptr))
+        f_xy = np.concatenate(fast.xy) if fast.xy else np.empty((0, 2))
+        f_x, f_y = f_xy[:, 0], f_xy[:, 1]
+        fast.xy = []
         s_ptr = np.frombuffer(slow.ptr, dtype=np.int64)
         tags = pd.DataFrame(fast.tags + slow.tags, columns=["osmid", *TAG_COLUMNS], dtype="object")
         tags["osmid"] = tags["osmid"].astype("int64")
@@ -175,6 +183,18 @@ class _Collector:
             missing_node_refs=self.missing,
             runs_dropped=self.runs_dropped,
         )
+
+
+def _flush_wkb(stream: _Stream) -> None:
+    """Parse the pending WKB strings of ``stream`` into its coordinate chunks."""
+    if not stream.wkb:
+        return
+    ptr = np.frombuffer(stream.ptr, dtype=np.int64)
+    counts = np.diff(ptr[stream.wkb_ways : stream.wkb_ways + len(stream.wkb) + 1])
+    x, y = _wkb_coords("".join(stream.wkb), counts)
+    stream.xy.append(np.column_stack([x, y]))
+    stream.wkb_ways += len(stream.wkb)
+    stream.wkb = []
 
 
 def _wkb_coords(hex_wkb: str, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
