@@ -186,6 +186,7 @@ def summary(
         "trunk_nodes": net.report.trunk_nodes,
         "motorway_entrances": net.report.motorway_entrances,
         "ways_cut": net.report.ways_cut,
+        "unnoded_ends": net.report.unnoded_ends,
         "oneway_fallback": sum(net.report.oneway_fallback.values()),
         "maxspeed_fallback": sum(net.report.maxspeed_fallback.values()),
     }

@@ -35,6 +35,8 @@ class NetworkReport:
     runs of one node dropped, counted in ``runs_dropped``). ``oneway_fallback`` /
     ``maxspeed_fallback`` map each value that was not understood (or ``reversible``) to the
     number of ways that carried it: those ways were treated as two-way / given their class speed.
+    ``unnoded_ends`` (line layers): line ends lying on another line without a shared vertex;
+    they are not joined (node the layer, e.g. QGIS "Split with lines", if they should be).
     """
 
     source: str
@@ -52,6 +54,7 @@ class NetworkReport:
     edges: int
     trunk_nodes: int
     motorway_entrances: int
+    unnoded_ends: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict of the report."""
@@ -168,6 +171,7 @@ def assemble(
         edges=len(edges),
         trunk_nodes=int(nodes["is_trunk"].sum()),
         motorway_entrances=int(nodes["is_motorway_entrance"].sum()),
+        unnoded_ends=raw.unnoded_ends,
     )
     _log_report(report)
     return nodes, edges, report, topo.piece
@@ -226,6 +230,12 @@ def _log_report(rep: NetworkReport) -> None:
         logger.info(
             "%s: %d ways cut at %d node references missing from the (clipped) file",
             rep.source, rep.ways_cut, rep.missing_node_refs,
+        )  # fmt: skip
+    if rep.unnoded_ends:
+        logger.warning(
+            "%s: %d line ends lie on another road without a shared vertex (T-junctions not "
+            "noded); they are not joined. Node the layer if they should be.",
+            rep.source, rep.unnoded_ends,
         )  # fmt: skip
     if rep.oneway_fallback:
         logger.warning("%s: oneway values treated as two-way: %s", rep.source, rep.oneway_fallback)

@@ -54,6 +54,7 @@ class RawWays:
     ways_cut: int = 0
     missing_node_refs: int = 0
     runs_dropped: int = 0
+    unnoded_ends: int = 0
 
 
 class _Stream:
@@ -296,7 +297,9 @@ def lines_to_ways(gdf: Any, highways: frozenset[str], *, decimals: int = 3) -> R
     ptr = np.zeros(len(part_keep) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(counts[part_keep])
     key = np.round(coords, decimals)
-    _, node_id = np.unique(key, axis=0, return_inverse=True)
+    _, node_id, uses = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    node_id = node_id.ravel()
+    unnoded = _unnoded_ends(parts[part_keep], ptr, coords, uses[node_id], 10.0**-decimals)
     src_rows = rows[part_of[part_keep]]
     tags = pd.DataFrame({"osmid": src_rows.astype(np.int64)})
     for col in TAG_COLUMNS:
@@ -309,7 +312,7 @@ def lines_to_ways(gdf: Any, highways: frozenset[str], *, decimals: int = 3) -> R
         tags[col] = tags[col].map(lambda v: v if v is None else str(v))
     return RawWays(
         ptr=ptr,
-        node_id=node_id.astype(np.int64).ravel(),
+        node_id=node_id.astype(np.int64),
         x=coords[:, 0].copy(),
         y=coords[:, 1].copy(),
         tags=tags,
@@ -318,4 +321,20 @@ def lines_to_ways(gdf: Any, highways: frozenset[str], *, decimals: int = 3) -> R
         ways_kept=int(len(np.unique(src_rows))),
         excluded=excluded,
         runs_dropped=runs_dropped,
+        unnoded_ends=unnoded,
     )
+
+
+def _unnoded_ends(
+    lines: np.ndarray, ptr: np.ndarray, coords: np.ndarray, uses: np.ndarray, tol: float
+) -> int:
+    """Line ends that lie on another line without sharing a vertex with it (an undigitised
+    T-junction): those roads are not joined, so they are counted for the report."""
+    ends = np.unique(np.concatenate([ptr[:-1], ptr[1:] - 1]))
+    ends = ends[uses[ends] == 1]  # a shared end is a junction already
+    if len(ends) == 0:
+        return 0
+    own = np.searchsorted(ptr, ends, side="right") - 1
+    pts = shapely.points(coords[ends])
+    end_i, line_i = shapely.STRtree(lines).query(pts, predicate="dwithin", distance=tol)
+    return int(len(np.unique(end_i[line_i != own[end_i]])))

@@ -195,11 +195,13 @@ def test_lines_noded_at_shared_vertices_not_crossings() -> None:
             ([(1000, -500), (1000, 0), (1000, 500)], {"highway": "residential"}),  # shares (1000,0)
             ([(1500, -500), (1500, 500)], {"highway": "residential"}),  # crosses, no shared vertex
             ([(2000, 0), (3000, 0)], {"highway": "tertiary", "oneway": "-1"}),
+            ([(500, 500), (500, 0)], {"highway": "service"}),  # ends on the primary, no vertex
         ]
     )
     net = road_network(roads)
     assert net.crs.to_epsg() == 4547
-    assert len(net.nodes) == 8
+    assert len(net.nodes) == 10
+    assert net.report.unnoded_ends == 1  # counted and reported, not joined
     res = net.multi_source(net.nearest_nodes((np.array([0.0]), np.array([0.0])))[0])
     reach = dict(zip(map(tuple, net.nodes[["x", "y"]].to_numpy()), res.reached, strict=True))
     assert reach[(1000.0, 500.0)] and not reach[(1500.0, 500.0)]
