@@ -361,3 +361,18 @@ def test_line_prefixes() -> None:
     out = line_prefixes(ls, np.array([0.0, 2.5, 7.0, 11.0]))
     np.testing.assert_allclose(shapely.length(out), [0.0, 2.5, 7.0, 11.0])
     assert shapely.get_coordinates(out[2]).tolist() == [[0, 0], [3, 4], [3, 6]]
+
+
+def test_cli_on_the_demo_county(tmp_path: Path) -> None:
+    from geoplan.datasets import demo_path
+
+    res = CliRunner().invoke(
+        main, ["connectivity", str(demo_path()), "--out", str(tmp_path), "--no-html",
+               "--max-routes", "2", "--minutes", ""],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "connectivity.csv", encoding="utf-8-sig")
+    assert len(table) > 0 and table["access_routes"].between(0, 2).all()
+    assert table["trunk_distance_m"].notna().all()
+    assert len(gpd.read_file(tmp_path / "connectivity.gpkg", layer="isochrones")) == 0
+    assert not (tmp_path / "connectivity.html").exists()
