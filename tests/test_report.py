@@ -272,9 +272,7 @@ def test_full_report_in_chromium(tmp_path: Path) -> None:
     assert run.console == [] and run.requests == []
     built = re.findall(r'<section id="([a-z]+)"[^>]*data-map-built="1"', run.dom)
     assert built == [k for k, v in statuses.items() if v == "ok"]
-    overview_map = re.search(
-        r'<section id="overview".*?id="(map_\w+)"', run.dom, re.S
-    )
+    overview_map = re.search(r'<section id="overview".*?id="(map_\w+)"', run.dom, re.S)
     assert overview_map is not None
     stats = browser.layer_stats(run.dom)
     by_name = {s["data-name"]: s for s in stats.values() if s["data-map"] == overview_map.group(1)}
