@@ -123,7 +123,13 @@ def _raster_cover(geoms: np.ndarray, buffer_m: float) -> shapely.Geometry:
     from scipy import ndimage
 
     res = buffer_m / 2.0
-    xy = shapely.get_coordinates(shapely.segmentize(geoms, res / 2.0))
+    long = shapely.length(geoms) > 0  # GEOS cannot segmentize zero-length lines
+    xy = np.concatenate(
+        [
+            shapely.get_coordinates(shapely.segmentize(geoms[long], res / 2.0)),
+            shapely.get_coordinates(geoms[~long]),
+        ]
+    )
     pad = buffer_m + 2 * res
     x0 = np.floor((xy[:, 0].min() - pad) / res) * res
     y1 = np.ceil((xy[:, 1].max() + pad) / res) * res

@@ -376,3 +376,13 @@ def test_cli_on_the_demo_county(tmp_path: Path) -> None:
     assert table["trunk_distance_m"].notna().all()
     assert len(gpd.read_file(tmp_path / "connectivity.gpkg", layer="isochrones")) == 0
     assert not (tmp_path / "connectivity.html").exists()
+
+
+def test_raster_cover_takes_points_and_zero_length_lines() -> None:
+    from geoplan._isochrone import _raster_cover
+
+    geoms = np.array([shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(5, 5), (5, 5)]),
+                      shapely.Point(3000, 0)])  # fmt: skip
+    cover = _raster_cover(geoms, 100.0)
+    assert cover.contains(shapely.Point(500, 0)) and cover.contains(shapely.Point(3000, 0))
+    assert not cover.intersects(shapely.Point(2000, 0))
