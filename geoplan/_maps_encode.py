@@ -139,19 +139,23 @@ def simplify_auto(
     tolerance is 1/25 of the median feature size (√area of polygons, length of lines), at most
     1/3000 of the layer's diagonal (a third of a screen pixel when the whole layer is in view);
     if the layer still has more than :data:`MAX_LAYER_VERTICES` vertices it is raised step by
-    step (up to 1/600 of the diagonal) until it fits.
+    step until it fits, but never beyond 1/600 of the diagonal or 1/4 of the median feature size
+    (a layer of many small parcels keeps recognisable parcels rather than meeting the budget).
     """
     n_vertices = int(shapely.get_num_coordinates(geoms).sum())
     if len(geoms) == 0 or n_vertices < SIMPLIFY_MIN_VERTICES:
         return geoms, 0.0
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     diag = math.hypot(xmax - xmin, ymax - ymin)
-    tol = min(_typical_size(geoms, kind) / 25.0, diag / 3000.0)
+    size = _typical_size(geoms, kind)
+    tol = min(size / 25.0, diag / 3000.0)
     if tol <= 0:
         return geoms, 0.0
     out = shapely.simplify(geoms, tol, preserve_topology=True)
-    while int(shapely.get_num_coordinates(out).sum()) > MAX_LAYER_VERTICES and tol < diag / 600.0:
-        tol = min(tol * 1.6, diag / 600.0)
+    # never coarser than a quarter of the typical feature: many small features stay recognisable
+    cap = min(diag / 600.0, size / 4.0)
+    while int(shapely.get_num_coordinates(out).sum()) > MAX_LAYER_VERTICES and tol < cap:
+        tol = min(tol * 1.6, cap)
         out = shapely.simplify(geoms, tol, preserve_topology=True)
     return out, tol * metres_per_unit
 

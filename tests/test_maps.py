@@ -182,6 +182,24 @@ def test_vertex_budget_coarsens_the_tolerance(monkeypatch: pytest.MonkeyPatch) -
     assert shapely.get_num_coordinates(tight.frame.geometry.values).sum() <= 300
 
 
+def test_vertex_budget_never_destroys_small_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geoplan import _maps_encode
+
+    theta = np.linspace(0, 2 * np.pi, 41)[:-1]  # 3,000 small 40-gons of radius 20 m
+    polys = [
+        shapely.Polygon(np.c_[X0 + (i % 60) * 100 + 20 * np.cos(theta), Y0 + (i // 60) * 100
+                              + 20 * np.sin(theta)])
+        for i in range(3000)
+    ]  # fmt: skip
+    gdf = gpd.GeoDataFrame(geometry=polys, crs=4547)
+    monkeypatch.setattr(_maps_encode, "MAX_LAYER_VERTICES", 1000)  # cannot be met
+    prep = prepare(gdf, kind="polygon", name="parcels", simplify=None)
+    size = np.sqrt(shapely.area(polys[0]))
+    assert prep.tolerance_m == pytest.approx(size / 4, rel=1e-6)
+    kept = prep.frame.to_crs(4547).geometry.values
+    assert (shapely.area(kept) > 0.5 * shapely.area(polys[0])).all()
+
+
 def test_empty_geometries_are_skipped_and_counted() -> None:
     gdf = gpd.GeoDataFrame(
         {"v": [1, 2, 3]}, geometry=[shapely.box(0, 0, 1, 1), None, shapely.Polygon()], crs=4326
