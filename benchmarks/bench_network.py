@@ -266,8 +266,14 @@ def county_inputs(args: argparse.Namespace, work: Path) -> tuple[Path, gpd.GeoDa
     from geoplan.datasets import synthetic_county, write_osm
 
     scale = 0.5 if args.quick else args.county_scale
+    path = work / f"county_s{scale:g}.osm.pbf"
+    parks_path = work / f"county_s{scale:g}_parks.gpkg"
+    if args.keep is not None and path.exists() and parks_path.exists():  # from an earlier run
+        parks = pyogrio.read_dataframe(parks_path)
+        return path, parks, f"synthetic_county(seed=0, scale={scale:g}), kept in {work}"
     county, t_gen = _timed(synthetic_county, seed=0, scale=scale)
-    path = write_osm(county.roads_nodes, county.roads_ways, work / f"county_s{scale:g}.osm.pbf")
+    write_osm(county.roads_nodes, county.roads_ways, path)
+    pyogrio.write_dataframe(county.layers["parks"], parks_path)
     return path, county.layers["parks"], f"synthetic_county(seed=0, scale={scale:g}), {t_gen:.0f} s"
 
 

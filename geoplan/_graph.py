@@ -14,12 +14,14 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra, maximum_flow
 
 __all__ = [
+    "Pairs",
     "Topology",
     "build_topology",
     "csr_from_edges",
     "edge_disjoint_paths",
     "lookup_entries",
     "multi_source",
+    "pair_structure",
     "path_rows",
 ]
 
@@ -165,37 +167,68 @@ def _edge_lines(
     return geom
 
 
-def csr_from_edges(
-    n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, reverse: bool = False
-) -> tuple[csr_array, np.ndarray]:
-    """CSR matrix of edge weights (min over parallel edges, no self-loops) and, per stored
-    entry, the index of the edge it came from. ``reverse`` transposes (travel towards nodes)."""
+@dataclass
+class Pairs:
+    """Directed node pairs that have edges (self-loops left out), sorted by (row, col).
+
+    ``order`` lists the edges sorted by pair, ``starts`` where each pair's run begins in it;
+    ``keys`` = row * n + col per pair (sorted) for lookups. Shared by every weight's CSR.
+    """
+
+    n: int
+    order: np.ndarray
+    starts: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    keys: np.ndarray
+    indptr: np.ndarray
+
+
+def pair_structure(n: int, u: np.ndarray, v: np.ndarray, *, reverse: bool = False) -> Pairs:
+    """The pairs of the graph, or of its transpose with ``reverse`` (travel towards nodes)."""
     r, c = (v, u) if reverse else (u, v)
     ei = np.flatnonzero(r != c)
-    ei = ei[np.lexsort((w[ei], c[ei], r[ei]))]
-    rr, cc = r[ei], c[ei]
-    first = np.ones(len(ei), dtype=bool)
-    first[1:] = (rr[1:] != rr[:-1]) | (cc[1:] != cc[:-1])
-    ei, rr, cc = ei[first], rr[first], cc[first]
-    idx_dtype = np.int32 if max(n, len(ei)) < np.iinfo(np.int32).max else np.int64
+    order = ei[np.lexsort((c[ei], r[ei]))]
+    rr, cc = r[order], c[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (rr[1:] != rr[:-1]) | (cc[1:] != cc[:-1])
+    starts = np.flatnonzero(new)
+    rows, cols = rr[starts].astype(np.int64), cc[starts].astype(np.int64)
+    idx_dtype = np.int32 if max(n, len(starts)) < np.iinfo(np.int32).max else np.int64
     indptr = np.zeros(n + 1, dtype=idx_dtype)
-    np.cumsum(np.bincount(rr, minlength=n), out=indptr[1:])
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return Pairs(n, order, starts, rows, cols, rows * n + cols, indptr)
+
+
+def csr_from_edges(pairs: Pairs, w: np.ndarray) -> tuple[csr_array, np.ndarray]:
+    """CSR matrix of edge weights (the minimum over parallel edges) and, per stored entry, the
+    index of the edge it came from (the first of equal minima)."""
+    ws = w[pairs.order]
+    if len(ws) == 0:
+        mins = np.zeros(0)
+        edge = np.zeros(0, dtype=np.int64)
+    else:
+        mins = np.minimum.reduceat(ws, pairs.starts)
+        sizes = np.diff(np.append(pairs.starts, len(ws)))
+        group = np.repeat(np.arange(len(mins)), sizes)
+        hit = np.flatnonzero(ws == mins[group])
+        _, first = np.unique(group[hit], return_index=True)
+        edge = pairs.order[hit[first]]
     mat = csr_array(
-        (w[ei].astype(np.float64), cc.astype(idx_dtype), indptr), shape=(n, n), copy=False
+        (mins.astype(np.float64), pairs.cols.astype(pairs.indptr.dtype), pairs.indptr),
+        shape=(pairs.n, pairs.n),
+        copy=False,
     )
-    return mat, ei
+    return mat, edge
 
 
-def lookup_entries(mat: csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Position in ``mat.data`` of each (row, col) entry; -1 where there is none."""
-    n = mat.shape[0]
-    entry_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(mat.indptr))
-    keys = entry_rows * n + mat.indices.astype(np.int64)
-    want = rows.astype(np.int64) * n + cols.astype(np.int64)
-    pos = np.searchsorted(keys, want)
-    pos = np.minimum(pos, len(keys) - 1) if len(keys) else np.zeros(len(want), dtype=np.int64)
-    ok = (keys[pos] == want) if len(keys) else np.zeros(len(want), dtype=bool)
-    return np.where(ok, pos, -1)
+def lookup_entries(pairs: Pairs, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Position in the CSR data of each (row, col) pair; -1 where there is no edge."""
+    want = rows.astype(np.int64) * pairs.n + cols.astype(np.int64)
+    if len(pairs.keys) == 0:
+        return np.full(len(want), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(pairs.keys, want), len(pairs.keys) - 1)
+    return np.where(pairs.keys[pos] == want, pos, -1)
 
 
 def multi_source(
@@ -232,15 +265,13 @@ def path_rows(pred: np.ndarray, target: int) -> list[int]:
 
 
 def edge_disjoint_paths(
-    n: int,
-    u: np.ndarray,
-    v: np.ndarray,
+    pairs: Pairs,
     groups: list[np.ndarray],
     sinks: np.ndarray,
     cap: int,
 ) -> np.ndarray:
-    """For each group of start rows, the number of edge-disjoint directed paths to any sink row,
-    at most ``cap`` (maximum flow with unit edge capacities; parallel edges add up).
+    """For each group of start rows, the number of edge-disjoint directed paths (over the forward
+    ``pairs``) to any sink row, at most ``cap`` (maximum flow with unit edge capacities; parallel edges add up).
 
     Per group the flow runs on the *pre-sink region* only: the nodes reachable from the starts
     without passing through a sink, plus the sinks on its rim. That is exact: a path that runs
@@ -251,11 +282,9 @@ def edge_disjoint_paths(
     out = np.zeros(len(groups), dtype=np.int64)
     if cap <= 0 or len(sinks) == 0 or not groups:
         return out
-    keep = u != v
-    keys, caps = np.unique(u[keep].astype(np.int64) * n + v[keep], return_counts=True)
-    rows, cols = keys // n, keys % n
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    n, rows, cols = pairs.n, pairs.rows, pairs.cols
+    caps = np.diff(np.append(pairs.starts, len(pairs.order)))  # parallel edges add up
+    indptr = pairs.indptr.astype(np.int64)
     is_sink = np.zeros(n, dtype=bool)
     is_sink[sinks] = True
     open_arc = ~is_sink[rows]  # the region search stops at sinks

@@ -242,7 +242,7 @@ def park_connectivity(
     table.insert(1, "name", name if name is not None else pd.Series(pd.NA, dtype="string"))
     if max_routes > 0:
         flows = _graph.edge_disjoint_paths(
-            len(nodes), net._u, net._v, access.groups(), net.node_rows(trunk_ids), max_routes
+            net._pairs_of(False), access.groups(), net.node_rows(trunk_ids), max_routes
         )
     else:
         flows = np.zeros(len(parks), dtype=np.int64)

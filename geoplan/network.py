@@ -102,6 +102,7 @@ class RoadNetwork:
         self._u = np.searchsorted(self._ids, edges["u"].to_numpy(dtype=np.int64))
         self._v = np.searchsorted(self._ids, edges["v"].to_numpy(dtype=np.int64))
         self._csr: dict[tuple[str, bool], tuple[csr_array, np.ndarray]] = {}
+        self._pairs: dict[bool, _graph.Pairs] = {}
         self._tree: shapely.STRtree | None = None
         if piece is None:  # one id per physical road piece (both directions share it)
             lo, hi = np.minimum(self._u, self._v), np.maximum(self._u, self._v)
@@ -153,11 +154,16 @@ class RoadNetwork:
         col = _WEIGHT_ALIASES.get(weight, weight)
         cached = self._csr.get((col, reverse))
         if cached is None:
-            cached = _graph.csr_from_edges(
-                len(self._ids), self._u, self._v, self._weights(col), reverse=reverse
-            )
+            cached = _graph.csr_from_edges(self._pairs_of(reverse), self._weights(col))
             self._csr[(col, reverse)] = cached
         return cached
+
+    def _pairs_of(self, reverse: bool) -> _graph.Pairs:
+        pairs = self._pairs.get(reverse)
+        if pairs is None:
+            pairs = _graph.pair_structure(len(self._ids), self._u, self._v, reverse=reverse)
+            self._pairs[reverse] = pairs
+        return pairs
 
     def nearest_nodes(
         self, geoms_or_xy: Any, *, max_distance: float | None = None
@@ -263,8 +269,8 @@ class RoadNetwork:
         return self._edges_between(rows[:-1], rows[1:], result.weight)
 
     def _edges_between(self, a: np.ndarray, b: np.ndarray, weight: str) -> np.ndarray:
-        mat, entry_edge = self._csr_entries(weight, False)
-        pos = _graph.lookup_entries(mat, a, b)
+        _, entry_edge = self._csr_entries(weight, False)
+        pos = _graph.lookup_entries(self._pairs_of(False), a, b)
         if (pos < 0).any():  # pragma: no cover - consecutive path nodes always share an edge
             raise RuntimeError("path steps without an edge")
         return entry_edge[pos]
