@@ -77,3 +77,45 @@ def test_every_cli_command_loads() -> None:
     assert main.list_commands(ctx) == sorted(COMMANDS)
     for name in COMMANDS:
         assert isinstance(main.get_command(ctx, name), click.Command), name
+
+
+def _imported_top_modules(root: Path) -> dict[str, str]:
+    """Top-level module -> first file importing it, for every import under ``root``."""
+    import ast
+
+    out: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                out.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    return out
+
+
+def test_every_third_party_import_is_declared() -> None:
+    """A module geoplan imports comes from a distribution pyproject.toml lists (directly), so a
+    fresh install from pyproject alone never misses it."""
+    import importlib.metadata as md
+    import sys
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_split(r)[0].replace("_", "-") for r in meta["dependencies"]}
+    optional = {
+        _split(r)[0].replace("_", "-")
+        for extra in meta["optional-dependencies"].values()
+        for r in extra
+    }
+    dists = md.packages_distributions()
+    undeclared = []
+    for module, where in _imported_top_modules(ROOT / "geoplan").items():
+        if module == "geoplan" or module in sys.stdlib_module_names:
+            continue
+        names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
+        if not names & (runtime | optional):
+            undeclared.append(f"{module} ({where}; distributions {sorted(names)})")
+    assert undeclared == [], "imported but not declared in pyproject.toml: " + ", ".join(undeclared)

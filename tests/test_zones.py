@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -257,14 +257,22 @@ def test_township_table_and_zoning_check() -> None:
     assert "CZCSXM" in z.summary["ugb_basis"]
 
 
-def test_regions_need_the_extra(plan, square) -> None:
+def test_regions_need_the_extra(plan, square, monkeypatch) -> None:
     comp = landuse_composition(plan, make_grid(square, 100))
-    if importlib.util.find_spec("spopt") is None:
-        with pytest.raises(MissingExtraError, match=r"pip install geoplan\[regions\]"):
-            functional_zones(comp, regions=2)
-    else:
-        z = functional_zones(comp, regions=2, min_zone_area=0)
-        assert sorted(z.cells["region"].unique()) == [1, 2]
+    monkeypatch.setitem(sys.modules, "spopt", None)
+    monkeypatch.setitem(sys.modules, "spopt.region", None)
+    with pytest.raises(MissingExtraError, match=r"pip install geoplan\[regions\]"):
+        functional_zones(comp, regions=2)
+
+
+def test_regions_are_contiguous(plan, square) -> None:
+    pytest.importorskip("spopt")  # installed by `make test` (the regions extra)
+    comp = landuse_composition(plan, make_grid(square, 100))
+    z = functional_zones(comp, regions=2, min_zone_area=0)
+    assert sorted(z.cells["region"].unique()) == [1, 2]
+    for _, cells in z.cells.groupby("region"):
+        merged = shapely.union_all(cells.geometry.to_numpy())
+        assert merged.geom_type == "Polygon", "a region must be one connected piece"
 
 
 def test_bad_arguments(plan, square) -> None:
