@@ -5,7 +5,7 @@ from a whole-layer overlay:
 
 - a parcel whose bounding box lies inside a rectangular unit lies inside it: its area is used as is;
 - a parcel crossing a rectangular unit is cut with ``clip_by_rect`` (much cheaper than a general
-  intersection), one vectorised call per unit;
+  intersection), one vectorised call per unit, its result checked (:func:`_clip_areas`);
 - against other units (cells clipped to the boundary, townships …) parcels the prepared unit
   properly contains keep their area, the rest go through ``shapely.intersection``.
 """
@@ -76,7 +76,7 @@ def pair_areas(
         for s, e in zip(starts, ends, strict=True):
             x0, y0, x1, y1 = ub[uu[s]]
             idx = order[s:e]
-            area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
+            area[idx] = _clip_areas(parcels[pi[idx]], parcel_area[pi[idx]], x0, y0, x1, y1)
 
     # other units: prepared containment first, then true intersections
     other = np.flatnonzero(~rect[ui])
@@ -91,14 +91,36 @@ def pair_areas(
     return ui[keep], pi[keep], area[keep]
 
 
-def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
-    """Areas of ``geoms`` inside a rectangle; GEOS's fast clip, a general intersection if the
-    clip rejects a degenerate ring (e.g. a ring collapsed by coordinate rounding)."""
+def _clip_areas(
+    geoms: np.ndarray, geom_area: np.ndarray, x0: float, y0: float, x1: float, y1: float
+) -> np.ndarray:
+    """Areas of ``geoms`` inside a rectangle with GEOS's fast rectangle clip, checked.
+
+    ``clip_by_rect`` can return the whole rectangle for a polygon that only grazes it (edges
+    crossing the rectangle at nearly the same point; seen with GEOS 3.14.1 on the demo county),
+    which would count a cell twice. Two cheap checks catch that: no piece can exceed its
+    polygon's own area (``geom_area``), and a piece equal to the whole rectangle needs a polygon
+    that covers the rectangle; a piece of zero area needs the rectangle's centre outside the
+    polygon. Suspect pairs (and a clip that GEOS rejects, e.g. a ring collapsed by coordinate
+    rounding) get a general intersection.
+    """
+    rect = shapely.box(x0, y0, x1, y1)
     try:
-        return np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)))
+        out = np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)), dtype=float)
     except shapely.errors.GEOSException:
-        rect = shapely.box(x0, y0, x1, y1)
         return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
+    rect_area = (x1 - x0) * (y1 - y0)
+    suspect = out > geom_area * (1 + 1e-9)
+    whole = np.flatnonzero(~suspect & (out >= rect_area * (1 - 1e-9)))
+    if len(whole):
+        suspect[whole] = ~shapely.covers(geoms[whole], rect)
+    empty = np.flatnonzero(out <= 0)
+    if len(empty):
+        suspect[empty] = shapely.contains_xy(geoms[empty], (x0 + x1) / 2, (y0 + y1) / 2)
+    if suspect.any():
+        idx = np.flatnonzero(suspect)
+        out[idx] = _intersection_areas(np.full(len(idx), rect, dtype=object), geoms[idx])
+    return out
 
 
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:

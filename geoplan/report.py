@@ -2,11 +2,12 @@
 
 :func:`build_report` opens the county, draws an overview of its layers, then runs the audit,
 functional zones, park connectivity and settlement hierarchy — each only when the layers it needs
-exist, each guarded so that a problem in one (a :class:`~geoplan.errors.GeoplanError`) is shown in
-its section and logged while the others still run. Each analysis writes its own data files into a
-sub-folder (``audit/``, ``zones/``, ``connectivity/``, ``hierarchy/``); ``index.html`` holds the
-summary, key figures, escaped tables, inline SVG charts and one offline map per section, sharing
-one inlined copy of Leaflet.
+exist, each guarded so that a problem in one (bad input, a :class:`~geoplan.errors.GeoplanError`,
+or an unexpected failure, logged with its traceback) is shown in its section while the others
+still run; ``report.json`` records every section's status. Each analysis writes its own data
+files into a sub-folder (``audit/``, ``zones/``, ``connectivity/``, ``hierarchy/``);
+``index.html`` holds the summary, key figures, escaped tables, inline SVG charts and one offline
+map per section, sharing one inlined copy of Leaflet.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def build_report(
     county
         A :class:`~geoplan.county.County` or the folder of a county package.
     out
-        Output folder (created): ``index.html``, ``county.json`` (the layer summary) and one
-        sub-folder per analysis with that analysis's files.
+        Output folder (created): ``index.html``, ``county.json`` (the layer summary),
+        ``report.json`` (every section's status — ``ok``, ``skipped``, ``error`` for bad input,
+        ``bug`` for an unexpected failure — note and files) and one sub-folder per analysis with
+        that analysis's files.
     lang
         ``"zh"`` (default) or ``"en"``.
     tiles
@@ -108,9 +111,8 @@ def build_report(
         t1 = time.perf_counter()
         try:
             sec.map = map_parts(_section_map(result, ctx, tiles))
-        except GeoplanError as exc:
-            logger.error("%s map failed: %s", key, exc)
-            sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(sec, f"{key} map", exc, lang)
         sec.seconds += time.perf_counter() - t1
     sections.insert(0, overview)
     meta = [
@@ -131,6 +133,7 @@ def build_report(
     target = folder / "index.html"
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
+    _write_json(folder / "report.json", _manifest(c, sections))
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,
@@ -161,9 +164,8 @@ def _run(analysis: Analysis, ctx: Context, folder: Path, lang: str) -> tuple[Sec
     try:
         result = analysis.run(ctx)
         files = result.to_files(folder / analysis.key)
-    except GeoplanError as exc:
-        logger.error("%s failed: %s", analysis.key, exc)
-        sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+    except Exception as exc:  # one failing analysis must not lose the others
+        _failed(sec, analysis.key, exc, lang)
         sec.seconds = time.perf_counter() - t0
         return sec, None
     sec.files = relative_files(files, folder)
@@ -174,6 +176,36 @@ def _run(analysis: Analysis, ctx: Context, folder: Path, lang: str) -> tuple[Sec
     sec.seconds = time.perf_counter() - t0
     logger.info("%s done in %.1f s", analysis.key, sec.seconds)
     return sec, result
+
+
+def _manifest(c: County, sections: list[Section]) -> dict[str, Any]:
+    """What ``report.json`` records: the county and every section's status, note and files."""
+    return {
+        "county": c.name,
+        "as_of": c.as_of.isoformat(),
+        "geoplan": __version__,
+        "sections": [
+            {
+                "key": sec.key,
+                "status": sec.status,
+                "note": sec.note,
+                "seconds": round(sec.seconds, 3),
+                "files": sec.files,
+            }
+            for sec in sections
+        ],
+    }
+
+
+def _failed(sec: Section, what: str, exc: Exception, lang: str) -> None:
+    """Mark a section failed: bad input (a GeoplanError) with its message; anything else is a
+    bug, logged with its traceback and shown as such."""
+    if isinstance(exc, GeoplanError):
+        logger.error("%s failed: %s", what, exc)
+        sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+    else:
+        logger.exception("%s failed unexpectedly (a bug in geoplan)", what)
+        sec.status, sec.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
 
 
 def _section_map(result: Any, ctx: Context, tiles: str | None) -> Any:

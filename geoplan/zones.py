@@ -215,6 +215,13 @@ def landuse_composition(
         rep = classified.attrs.get("landuse_report", {})
         summary["unknown_codes"] = len(rep.get("unknown_codes", {}))
         summary["kc_area_ha"] = float(rep.get("kc_area_m2", 0.0)) / 1e4
+    if summary["overlap_units"]:
+        logger.warning(
+            "land use covers more than the unit's area in %d units: parcels overlap each other "
+            "there (duplicate or overlapping polygons in the land-use layer?), so their shares "
+            "sum to more than 1 (summary['overlap_units'])",
+            summary["overlap_units"],
+        )
     logger.info(
         "composition: %d units, %.1f ha of land use inside, by %s",
         len(out),

@@ -205,28 +205,58 @@ def test_report_skips_analyses_whose_layers_are_missing(tmp_path: Path) -> None:
     assert "roads" in notes["hierarchy"] and "settlements" not in notes["hierarchy"]
     summary = json.loads((tmp_path / "out" / "county.json").read_text(encoding="utf-8"))
     assert [lyr["features"] for lyr in summary["layers"]] == [1, 2, 8]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["county.json", "index.html"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "county.json", "index.html", "report.json"
+    ]  # fmt: skip
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert {s["key"]: s["status"] for s in manifest["sections"]} == _sections(text)
+
+
+def _break(monkeypatch: pytest.MonkeyPatch, key: str, exc: Exception) -> None:
+    def broken(ctx: object) -> object:
+        raise exc
+
+    analyses = tuple(
+        dataclasses.replace(a, run=broken) if a.key == key else a for a in report_mod.ANALYSES
+    )
+    monkeypatch.setattr(report_mod, "ANALYSES", analyses)
 
 
 def test_a_failing_analysis_is_shown_and_the_others_still_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     county = make_county(tmp_path / "c", roles=("boundary", "settlements", "roads"))
-
-    def broken(ctx: object) -> object:
-        raise InputError(f"settlements: bad kind {EVIL}")
-
-    analyses = tuple(
-        dataclasses.replace(a, run=broken) if a.key == "hierarchy" else a
-        for a in report_mod.ANALYSES
-    )
-    monkeypatch.setattr(report_mod, "ANALYSES", analyses)
+    _break(monkeypatch, "hierarchy", InputError(f"settlements: bad kind {EVIL}"))
     text = build_report(county, out=tmp_path / "out").read_text(encoding="utf-8")
     assert _sections(text)["hierarchy"] == "error"
     assert _sections(text)["overview"] == "ok"
     note = _notes(text)["hierarchy"]
     assert "分析失败" in note and "&lt;script&gt;alert(1)&lt;/script&gt;" in note
     assert not (tmp_path / "out" / "hierarchy").exists()
+    # the command line writes the report, names the failure and exits 2 (bad input)
+    result = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 2
+    assert "hierarchy: 分析失败" in result.output
+    assert (tmp_path / "cli" / "index.html").is_file()
+
+
+def test_an_unexpected_failure_is_reported_as_a_bug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    county = make_county(tmp_path / "c", roles=("boundary", "settlements", "roads"))
+    _break(monkeypatch, "hierarchy", ZeroDivisionError("division by zero"))
+    with caplog.at_level("ERROR", logger="geoplan.report"):
+        page = build_report(county, out=tmp_path / "out", lang="en")
+    text = page.read_text(encoding="utf-8")
+    assert _sections(text)["hierarchy"] == "bug"
+    assert _sections(text)["overview"] == "ok"
+    assert "a bug in geoplan" in _notes(text)["hierarchy"]
+    assert "ZeroDivisionError: division by zero" in _notes(text)["hierarchy"]
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert {s["key"]: s["status"] for s in manifest["sections"]}["hierarchy"] == "bug"
+    result = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "cli")])
+    assert result.exit_code == 1
 
 
 def test_report_errors_at_the_boundary(tmp_path: Path) -> None:
@@ -308,7 +338,7 @@ def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     assert page.stat().st_size <= 10 * 1024 * 1024
     text = page.read_text(encoding="utf-8")
     assert browser.external_refs(text) == []
-    assert "error" not in _sections(text).values(), _notes(text)
+    assert not {"error", "bug"} & set(_sections(text).values()), _notes(text)
     run = browser.load(page, fragment="all-maps")
     assert run.console == [] and run.requests == []
     stats = browser.layer_stats(run.dom)

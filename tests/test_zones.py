@@ -485,3 +485,45 @@ def test_cli_county_with_landcover_raster(tmp_path) -> None:
     assert csv.loc[1, "ecological"] == pytest.approx(0.75) and csv.loc[
         1, "nodata"
     ] == pytest.approx(0.25)
+
+
+# ------------------------------------------------------------------ GEOS rectangle clip
+
+# Two parcels of the demo county that only graze their 500 m cells: GEOS 3.14.1's clip_by_rect
+# returned the whole cell for each (a cell counted twice before the result was checked).
+GRAZING = [
+    (
+        "POLYGON ((587343.276564628 3866706.806971516, 587403.1505786779 3866688.000091031, "
+        "587205.542560769 3866638.535361534, 587125.4316432303 3866598.826203561, "
+        "587343.276564628 3866706.806971516))",
+        (587130.5, 3866129.2, 587630.5, 3866629.2),
+    ),
+]
+
+
+@pytest.mark.parametrize(("wkt", "rect"), GRAZING)
+def test_pair_areas_survive_a_grazing_rectangle_clip(wkt: str, rect: tuple) -> None:
+    from geoplan._zones_vector import pair_areas
+
+    parcel = shapely.from_wkt(wkt)
+    cell = shapely.box(*rect)
+    # an inner cell, and a parcel holding all of it, keep their exact areas as well
+    big = shapely.box(rect[0] - 10, rect[1] - 10, rect[2] + 10, rect[3] + 10)
+    units = np.array([cell], dtype=object)
+    parcels = np.array([parcel, big], dtype=object)
+    ui, pi, area = pair_areas(units, parcels)
+    got = dict(zip(pi.tolist(), area.tolist(), strict=True))
+    expected = shapely.area(shapely.intersection(parcels, cell))
+    assert got.get(0, 0.0) == pytest.approx(expected[0], abs=1e-6)
+    assert got[1] == pytest.approx(cell.area, rel=1e-12)
+
+
+def test_overlapping_parcels_are_counted_and_warned(square, caplog) -> None:
+    lu = layer(["0101", "0301"], [box(0, 0, 100, 100), box(50, 0, 100, 100)])
+    with caplog.at_level("WARNING", logger="geoplan"):
+        comp = landuse_composition(lu, make_grid(square, 100))
+    assert comp.summary["overlap_units"] == 1
+    u = comp.units.set_index("cell_id")
+    first = u["landuse_m2"].idxmax()
+    assert u.loc[first, "landuse_m2"] == pytest.approx(15_000.0)
+    assert "overlap" in caplog.text and "1 units" in caplog.text
