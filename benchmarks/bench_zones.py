@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -264,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     n = a.parcels or (20_000 if a.quick else 520_000)
     npx = a.pixels or (1_000_000 if a.quick else 16_000_000)
     data = Path(tempfile.mkdtemp(prefix="geoplan-bench-zones-"))
+    try:
+        return _run(a, n, npx, data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _run(a: argparse.Namespace, n: int, npx: int, data: Path) -> int:
     ok = True
     if a.only in (None, "vector"):
         t = time.perf_counter()

@@ -5,7 +5,8 @@ from a whole-layer overlay:
 
 - a parcel whose bounding box lies inside a rectangular unit lies inside it: its area is used as is;
 - a parcel crossing a rectangular unit is cut with ``clip_by_rect`` (much cheaper than a general
-  intersection), one vectorised call per unit, its result checked (:func:`_clip_areas`);
+  intersection), one vectorised call per unit; a parcel whose pieces do not add up to its area
+  has those pairs recomputed by intersection (:func:`_check_clips`: the clip is not robust);
 - against other units (cells clipped to the boundary, townships …) parcels the prepared unit
   properly contains keep their area, the rest go through ``shapely.intersection``.
 """
@@ -76,7 +77,7 @@ def pair_areas(
         for s, e in zip(starts, ends, strict=True):
             x0, y0, x1, y1 = ub[uu[s]]
             idx = order[s:e]
-            area[idx] = _clip_areas(parcels[pi[idx]], parcel_area[pi[idx]], x0, y0, x1, y1)
+            area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
 
     # other units: prepared containment first, then true intersections
     other = np.flatnonzero(~rect[ui])
@@ -87,40 +88,46 @@ def pair_areas(
         cut = other[~cont]
         if len(cut):
             area[cut] = _intersection_areas(units[ui[cut]], parcels[pi[cut]])
+    if len(cross_rect):
+        _check_clips(units, parcels, parcel_area, ui, pi, area, cross_rect)
     keep = area > 0
     return ui[keep], pi[keep], area[keep]
 
 
-def _clip_areas(
-    geoms: np.ndarray, geom_area: np.ndarray, x0: float, y0: float, x1: float, y1: float
-) -> np.ndarray:
-    """Areas of ``geoms`` inside a rectangle with GEOS's fast rectangle clip, checked.
+def _check_clips(
+    units: np.ndarray,
+    parcels: np.ndarray,
+    parcel_area: np.ndarray,
+    ui: np.ndarray,
+    pi: np.ndarray,
+    area: np.ndarray,
+    clipped: np.ndarray,
+) -> None:
+    """Recompute, with a general intersection, the clipped pairs of every parcel whose pieces do
+    not add up to its area (in place).
 
-    ``clip_by_rect`` can return the whole rectangle for a polygon that only grazes it (edges
-    crossing the rectangle at nearly the same point; seen with GEOS 3.14.1 on the demo county),
-    which would count a cell twice. Two cheap checks catch that: no piece can exceed its
-    polygon's own area (``geom_area``), and a piece equal to the whole rectangle needs a polygon
-    that covers the rectangle; a piece of zero area needs the rectangle's centre outside the
-    polygon. Suspect pairs (and a clip that GEOS rejects, e.g. a ring collapsed by coordinate
-    rounding) get a general intersection.
+    GEOS's rectangle clipper is fast but not robust: with GEOS 3.14.1 it returned the whole
+    cell for parcels that only graze it and a piece 2,300 m² too large for a parcel whose edges
+    run close to a cell corner — no error either time. A parcel inside the area the units cover
+    must have pieces summing to its own area; one that does not (a wrong clip, or simply a parcel
+    reaching outside the units) has its clipped pairs recomputed.
     """
-    rect = shapely.box(x0, y0, x1, y1)
+    total = np.bincount(pi, weights=area, minlength=len(parcels))
+    off = np.abs(total - parcel_area) > 1e-9 * parcel_area + 1e-6
+    redo = clipped[off[pi[clipped]]]
+    if len(redo):
+        area[redo] = _intersection_areas(units[ui[redo]], parcels[pi[redo]])
+        logger.debug("rectangle clips: %d pairs recomputed by intersection", len(redo))
+
+
+def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Areas of ``geoms`` inside a rectangle; GEOS's fast clip, a general intersection if the
+    clip rejects a degenerate ring (e.g. a ring collapsed by coordinate rounding)."""
     try:
-        out = np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)), dtype=float)
+        return np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)))
     except shapely.errors.GEOSException:
+        rect = shapely.box(x0, y0, x1, y1)
         return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
-    rect_area = (x1 - x0) * (y1 - y0)
-    suspect = out > geom_area * (1 + 1e-9)
-    whole = np.flatnonzero(~suspect & (out >= rect_area * (1 - 1e-9)))
-    if len(whole):
-        suspect[whole] = ~shapely.covers(geoms[whole], rect)
-    empty = np.flatnonzero(out <= 0)
-    if len(empty):
-        suspect[empty] = shapely.contains_xy(geoms[empty], (x0 + x1) / 2, (y0 + y1) / 2)
-    if suspect.any():
-        idx = np.flatnonzero(suspect)
-        out[idx] = _intersection_areas(np.full(len(idx), rect, dtype=object), geoms[idx])
-    return out
 
 
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -489,33 +489,57 @@ def test_cli_county_with_landcover_raster(tmp_path) -> None:
 
 # ------------------------------------------------------------------ GEOS rectangle clip
 
-# Two parcels of the demo county that only graze their 500 m cells: GEOS 3.14.1's clip_by_rect
-# returned the whole cell for each (a cell counted twice before the result was checked).
-GRAZING = [
+# Parcels of synthetic counties (the demo; scale 25) for which GEOS 3.14.1's clip_by_rect is
+# wrong without raising: the whole 500 m cell for a parcel that only grazes it, and a piece
+# 2,300 m² too large for a parcel with a hole near a cell edge. Each with one of its cells.
+BAD_CLIPS = [
     (
         "POLYGON ((587343.276564628 3866706.806971516, 587403.1505786779 3866688.000091031, "
         "587205.542560769 3866638.535361534, 587125.4316432303 3866598.826203561, "
         "587343.276564628 3866706.806971516))",
-        (587130.5, 3866129.2, 587630.5, 3866629.2),
+        (587130.5, 3866129.2),
+    ),
+    (
+        "POLYGON ((665671.2781883634 3832393.740252042, 665668.8255468995 3832329.4671164607, "
+        "665664.8622153609 3832252.813257476, 665685.8276775121 3832232.23613802, "
+        "665690.8000379225 3832328.405386038, 665690.8067116841 3832328.5539232073, "
+        "665693.2942002987 3832393.740252042, 665693.9485919501 3832410.8890297795, "
+        "665694.5367720332 3832410.1074866736, 665694.760170301 3832409.8259876734, "
+        "665804.1028518953 3832279.0838037087, 665808.6907843483 3832295.4205631865, "
+        "665705.6147750966 3832418.669621719, 665627.7817273733 3832522.0901278052, "
+        "665622.3705654478 3832519.44794551, 665848.8913811338 3832630.0543729286, "
+        "665892.3737595578 3832593.3998059924, 665790.9807586522 3832232.3585122284, "
+        "665686.9047945946 3832231.1789723486, 665473.8745220598 3832440.2632908337, "
+        "665471.129316986 3832445.5993055073, 665614.9685171454 3832515.8336458006, "
+        "665672.9950220052 3832438.7310438263, 665671.2781883634 3832393.740252042), "
+        "(665677.094815067 3832546.1689059003, 665673.8405819717 3832460.889517118, "
+        "665694.7941519168 3832433.0475030714, 665699.5288343496 3832557.123072377, "
+        "665677.094815067 3832546.1689059003))",
+        (665224.0, 3832298.0),
     ),
 ]
 
 
-@pytest.mark.parametrize(("wkt", "rect"), GRAZING)
-def test_pair_areas_survive_a_grazing_rectangle_clip(wkt: str, rect: tuple) -> None:
+@pytest.mark.parametrize(("wkt", "corner"), BAD_CLIPS)
+def test_pair_areas_survive_a_wrong_rectangle_clip(wkt: str, corner: tuple) -> None:
     from geoplan._zones_vector import pair_areas
 
     parcel = shapely.from_wkt(wkt)
-    cell = shapely.box(*rect)
-    # an inner cell, and a parcel holding all of it, keep their exact areas as well
-    big = shapely.box(rect[0] - 10, rect[1] - 10, rect[2] + 10, rect[3] + 10)
-    units = np.array([cell], dtype=object)
-    parcels = np.array([parcel, big], dtype=object)
-    ui, pi, area = pair_areas(units, parcels)
-    got = dict(zip(pi.tolist(), area.tolist(), strict=True))
-    expected = shapely.area(shapely.intersection(parcels, cell))
-    assert got.get(0, 0.0) == pytest.approx(expected[0], abs=1e-6)
-    assert got[1] == pytest.approx(cell.area, rel=1e-12)
+    x, y = corner
+    # the 3 × 3 block of 500 m cells around the cell, so the parcel lies inside the units
+    cells = np.array(
+        [shapely.box(x + i * 500, y + j * 500, x + (i + 1) * 500, y + (j + 1) * 500)
+         for i in (-1, 0, 1) for j in (-1, 0, 1)],
+        dtype=object,
+    )  # fmt: skip
+    # a parcel holding a whole cell keeps its exact area too
+    big = shapely.box(x - 10, y - 10, x + 510, y + 510)
+    ui, pi, area = pair_areas(cells, np.array([parcel, big], dtype=object))
+    got = np.zeros((9, 2))
+    got[ui, pi] = area
+    exact = shapely.area(shapely.intersection(cells[:, None], np.array([[parcel, big]])))
+    np.testing.assert_allclose(got, exact, rtol=1e-9, atol=1e-6)
+    assert got[:, 0].sum() == pytest.approx(parcel.area, rel=1e-12)
 
 
 def test_overlapping_parcels_are_counted_and_warned(square, caplog) -> None:
