@@ -331,6 +331,28 @@ def test_raster_partial_pixels(tmp_path) -> None:
     assert comp.summary["scheme"] == "worldcover"
 
 
+def test_raster_window_in_memory_matches_reading_by_window(tmp_path, monkeypatch) -> None:
+    """The raster is read once into memory over the units' window; units reaching off the
+    raster and the window-by-window path (huge rasters) give the same areas."""
+    from geoplan import _zones_raster
+
+    tif = _write_tif(tmp_path / "wc.tif", LC)
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["in", "edge", "off"]},
+        geometry=[box(12, 12, 27, 33), box(30, -5, 55, 20), box(100, 100, 120, 120)],
+        crs=CRS,
+    )
+    cols = ["landuse_m2", "ecological", "living", "production", "nodata"]
+    fast = landuse_composition(str(tif), units).units.set_index("unit_id")[cols]
+    monkeypatch.setattr(_zones_raster, "IN_MEMORY_PIXELS", 0)
+    slow = landuse_composition(str(tif), units).units.set_index("unit_id")[cols]
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-12)
+    assert fast.loc["off", "landuse_m2"] == 0.0
+    # 'edge' overlaps the raster's last column in its two bottom pixels: water (80) and nodata
+    assert fast.loc["edge", "landuse_m2"] == pytest.approx(100.0)
+    assert fast.loc["edge", "ecological"] == pytest.approx(100 / 625)
+
+
 def test_raster_clcd_detected_and_unknown_values(tmp_path) -> None:
     clcd = _write_tif(tmp_path / "clcd.tif", np.where(LC == 10, 2, np.where(LC == 40, 1, LC // 10)))
     u = landuse_composition(str(clcd), 20.0).units
