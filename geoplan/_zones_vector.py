@@ -107,8 +107,8 @@ def _check_clips(
     not add up to its area (in place).
 
     GEOS's rectangle clipper is fast but not robust: with GEOS 3.14.1 it returned the whole
-    cell for parcels that only graze it and a piece 2,300 m² too large for a parcel whose edges
-    run close to a cell corner — no error either time. A parcel inside the area the units cover
+    cell for parcels that only graze it and a piece 2,300 m² too large for a parcel with a hole
+    near a cell edge — no error either time. A parcel inside the area the units cover
     must have pieces summing to its own area; one that does not (a wrong clip, or simply a parcel
     reaching outside the units) has its clipped pairs recomputed.
     """
