@@ -26,10 +26,12 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/geoplan report
 
+# Chromium for the browser tests, and a CJK font so their screenshots show the Chinese labels.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; } || { \
+	  echo "installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoplan tests benchmarks
