@@ -59,11 +59,11 @@ def raster_class_areas(
     gs = gpd.GeoSeries(units, crs=units_crs)
     metric_area = gs.area.to_numpy()
     in_r = gs.to_crs(rcrs.to_wkt()) if not gs.crs.equals(rcrs.to_wkt()) else gs
-    r_area = shapely.area(np.asarray(in_r.values))  # in the raster's own units, for the ratio
-    features = _WKBFeatures(np.asarray(in_r.values), rcrs.to_wkt())
+    r_geoms = np.asarray(in_r.values)
+    r_area = shapely.area(r_geoms)  # in the raster's own units, for the ratio
     res_df = exact_extract(
-        _raster_source(p, shapely.total_bounds(np.asarray(in_r.values))),
-        features,
+        _raster_source(p, shapely.total_bounds(r_geoms)),
+        _WKBFeatures(r_geoms, rcrs.to_wkt()),
         ["unique", "frac", "count"],
         output="pandas",
         include_cols=["_uid"],

@@ -104,18 +104,14 @@ def test_every_third_party_import_is_declared() -> None:
     import sys
 
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = {_split(r)[0].replace("_", "-") for r in meta["dependencies"]}
-    optional = {
-        _split(r)[0].replace("_", "-")
-        for extra in meta["optional-dependencies"].values()
-        for r in extra
-    }
+    reqs = [*meta["dependencies"], *(r for x in meta["optional-dependencies"].values() for r in x)]
+    declared = {_split(r)[0].replace("_", "-") for r in reqs}
     dists = md.packages_distributions()
     undeclared = []
     for module, where in _imported_top_modules(ROOT / "geoplan").items():
         if module == "geoplan" or module in sys.stdlib_module_names:
             continue
         names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
-        if not names & (runtime | optional):
+        if not names & declared:
             undeclared.append(f"{module} ({where}; distributions {sorted(names)})")
     assert undeclared == [], "imported but not declared in pyproject.toml: " + ", ".join(undeclared)
