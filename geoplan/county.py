@@ -47,7 +47,7 @@ from pyproj import CRS
 from geoplan._dates import parse_date_value
 from geoplan._fields import MONEY_UNITS
 from geoplan._schema import ROLES
-from geoplan.crs import metric_crs_for, to_metric
+from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import read_layer, read_report, split_source
 from geoplan.units import m2_to_ha, m2_to_mu
@@ -281,6 +281,10 @@ class County:
         lonlat = ref.to_crs(4326) if ref.crs is not None and not ref.crs.is_geographic else ref
         xmin, ymin, xmax, ymax = lonlat.total_bounds
         crs = metric_crs_for((xmin + xmax) / 2, (ymin + ymax) / 2)
+        if ref.crs is not None and same_gk_zone(ref.crs, crs):
+            # the layer is already in this zone, written with its zone prefix: keep its own
+            # coordinates (reprojecting only to drop the prefix adds rounding noise)
+            crs = ref.crs
         logger.info(
             "%s: using %s (EPSG:%s), chosen for the centre of its %s",
             self.name,

@@ -23,6 +23,7 @@ __all__ = [
     "check_same_crs",
     "ensure_projected",
     "gk_prefix_epsg",
+    "same_gk_zone",
     "gk_zone_epsg",
     "in_china",
     "metric_crs_for",
@@ -106,6 +107,30 @@ def gk_prefix_epsg(xmin: float, xmax: float, ymin: float, ymax: float) -> int | 
         if first <= zone <= last:
             return epsg0 + zone - first
     return None
+
+
+def same_gk_zone(a: CRS, b: CRS) -> bool:
+    """Whether two CRSs are the same CGCS2000 3° Gauss–Krüger zone (with or without prefix).
+
+    Examples
+    --------
+    >>> same_gk_zone(CRS.from_epsg(4527), CRS.from_epsg(4548))  # zone 39 = CM 117°E
+    True
+    >>> same_gk_zone(CRS.from_epsg(4527), CRS.from_epsg(4547))
+    False
+    """
+    ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
+    if ea is None or eb is None:
+        return False
+
+    def cm(epsg: int) -> int | None:
+        if 4513 <= epsg <= 4533:  # prefixed zones 25-45: CM 75°E + 3° a zone
+            return 75 + 3 * (epsg - 4513)
+        if 4534 <= epsg <= 4554:
+            return 75 + 3 * (epsg - 4534)
+        return None
+
+    return cm(ea) is not None and cm(ea) == cm(eb)
 
 
 def utm_epsg(lon: float, lat: float) -> int:
