@@ -341,3 +341,24 @@ def test_names_only_chinese_detects_gbk(tmp_path: Path) -> None:
     s = read_layer(path, role="supplies")
     assert s["agreed_start"].iloc[0] == pd.Timestamp("2020-01-01")
     assert s["supply_id"].iloc[0] == "A1"
+
+
+def test_report_headline_says_the_unknowns_in_words(gbk_county: Path, tmp_path: Path) -> None:
+    from geoplan.report import build_report
+
+    build_report(County.open(gbk_county), out=tmp_path / "r")
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    audit = page[page.index('<section id="audit"') :]
+    audit = audit[: audit.index("</section>")]
+    # the sentence comes before the key figures, and fees are shown in 万元
+    assert audit.index("1 宗因缺少约定动工日期无法判定，待核实") < audit.index("主要指标")
+    assert "闲置费合计（万元）" in audit and "1,530.00" in audit
+    assert "待核实宗数" in audit
+
+    from geoplan._report_analyses import _audit_headline
+
+    r = audit_land(County.open(gbk_county).approvals, County.open(gbk_county).supplies,
+                   as_of=AS_OF)  # fmt: skip
+    assert _audit_headline(r, "en").startswith(
+        "1 supplies could not be judged (agreed start date missing): to be verified"
+    )
