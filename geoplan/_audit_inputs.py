@@ -8,7 +8,6 @@ make a result wrong raise a :mod:`geoplan.errors` error; repairs and drops are c
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 

@@ -116,7 +116,7 @@ def date_order(s: pd.DataFrame, approved_on: pd.Series | None = None) -> pd.Data
     out = pd.DataFrame(index=s.index)
     for key, later, earlier, _zh in DATE_ORDER:
         if later in cols and earlier in cols:
-            bad = (pd.Series(cols[later], index=s.index) < pd.Series(cols[earlier], index=s.index))
+            bad = pd.Series(cols[later], index=s.index) < pd.Series(cols[earlier], index=s.index)
             out[key] = bad.fillna(False).to_numpy(dtype=bool)
         else:
             out[key] = False

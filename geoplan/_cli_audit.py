@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from geoplan._audit_status import NOTE_SEP
 from geoplan._cli_common import (
     county_argument,
     open_county,
@@ -17,8 +18,6 @@ from geoplan._cli_common import (
     parse_role_values,
     read_source,
 )
-
-from geoplan._audit_status import NOTE_SEP
 
 if TYPE_CHECKING:
     from geoplan.audit import AuditResult
@@ -212,9 +211,12 @@ def summary_text(result: AuditResult, label: str) -> str:
             f"  供而未用 {s['supplied_unused_parcels']} parcels; supply outside approvals "
             f"{s['unmatched_supply_area_mu']:.2f} 亩",
             *(
-                [f"  待核实 {s['unknown_parcels']} parcels, {s['unknown_area_mu']:.2f} 亩 could "
-                 "not be judged (see 待核实原因 in the ledger's 供地 sheet)"]
-                if s["unknown_parcels"] else []
+                [
+                    f"  待核实 {s['unknown_parcels']} parcels, {s['unknown_area_mu']:.2f} 亩 could "
+                    "not be judged (see 待核实原因 in the ledger's 供地 sheet)"
+                ]
+                if s["unknown_parcels"]
+                else []
             ),
             *(f"  注意: {note}" for note in str(s["notes"]).split(NOTE_SEP) if note),
         ]

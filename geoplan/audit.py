@@ -31,10 +31,10 @@ from geoplan._audit_geom import WORKERS, largest_overlap
 from geoplan._audit_inputs import (
     APPROVAL_FIELDS,
     APPROVAL_REQUIRED,
+    PRICE_PER_M2_RANGE,
     SUPPLY_FIELDS,
     SUPPLY_REQUIRED,
     dedup_supplies,
-    PRICE_PER_M2_RANGE,
     implausible_prices,
     parse_as_of,
     prepare_layer,

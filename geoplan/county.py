@@ -528,7 +528,9 @@ def _check_units_table(table: Any) -> list[str]:
     out = []
     for key, value in table.items():
         if key != "land_price":
-            out.append(f"[units] {key}: unknown; the only money field is land_price (供地 成交价款)")
+            out.append(
+                f"[units] {key}: unknown; the only money field is land_price (供地 成交价款)"
+            )
         elif str(value) not in MONEY_UNITS:
             out.append(f'[units] land_price = {value!r}: write "元" or "万元"')
     return out

@@ -325,9 +325,7 @@ def _read_raw(path: Path, layer: str | None, encoding: str | None, label: str) -
         raise InputError(f"{label} could not be read as a geospatial layer: {exc}") from None
 
 
-def _read_bytewise(
-    path: Path, layer: str | None, encoding: str, label: str
-) -> gpd.GeoDataFrame:
+def _read_bytewise(path: Path, layer: str | None, encoding: str, label: str) -> gpd.GeoDataFrame:
     """Read a shapefile as Latin-1 (every byte one character) and decode the text ourselves.
 
     For DBFs whose field names were cut at 10 bytes in the middle of a UTF-8 character, which

@@ -39,13 +39,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.exports import AS_OF, export_county, strip, supplies_frame, write_export
 from geoplan.audit import audit_land
 from geoplan.cli import main
 from geoplan.county import County
 from geoplan.errors import CRSError, InputError
 from geoplan.io import read_layer, read_report
 from geoplan.units import M2_PER_MU
+from tests.exports import AS_OF, export_county, strip, supplies_frame, write_export
 
 IDS = [f"410225{y}B0000{i}" for y, i in
        [(2021, 1), (2021, 2), (2022, 3), (2021, 4), (2021, 5), (2025, 6), (2026, 7), (2021, 8)]]  # fmt: skip
@@ -179,7 +179,7 @@ def test_no_prj_suggests_the_zone_epsg_and_crs_table(tmp_path: Path) -> None:
         County.open(pkg).layer("supplies")
     msg = str(err.value)
     assert "EPSG:4527" in msg and "zone prefix 39" in msg and "4490" not in msg
-    assert '[crs]' in msg and 'supplies = "EPSG:4527"' in msg
+    assert "[crs]" in msg and 'supplies = "EPSG:4527"' in msg
     res = CliRunner().invoke(main, ["audit", str(pkg), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "EPSG:4527" in res.output
 
@@ -239,9 +239,7 @@ def test_wan_yuan_read_as_yuan_is_implausible(
     assert "成交价款折合单价不合常理" in r.summary["notes"]
     # --price-unit fixes it on the command line
     out = tmp_path / "o"
-    res = CliRunner().invoke(
-        main, ["audit", str(pkg), "--price-unit", "万元", "--out", str(out)]
-    )
+    res = CliRunner().invoke(main, ["audit", str(pkg), "--price-unit", "万元", "--out", str(out)])
     assert res.exit_code == 0, res.output
     data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert data["idle_fee_total"] == pytest.approx(15_300_000.0)
@@ -257,20 +255,19 @@ def test_info_shows_mapping_and_source_crs(gbk_county: Path) -> None:
     data = json.loads(CliRunner().invoke(main, ["info", str(gbk_county), "--json"]).output)
     sup = next(lyr for lyr in data["layers"] if lyr["role"] == "supplies")
     assert sup["source_crs"].startswith("EPSG:4527")
-    assert "成交价款万 → land_price (shapefile cut of 成交价款万元), unit 万元 (column name)" in sup[
-        "fields"
-    ]
+    assert (
+        "成交价款万 → land_price (shapefile cut of 成交价款万元), unit 万元 (column name)"
+        in sup["fields"]
+    )
 
 
 def test_field_option_maps_unknown_columns(tmp_path: Path) -> None:
     # ad-hoc files with columns geoplan cannot know: YDDG (agreed start), SJDG (actual start)
     approvals = tmp_path / "pz.gpkg"
     supplies = tmp_path / "gd.gpkg"
-    a = export_a = None  # noqa: F841 (names kept for clarity below)
     from tests.exports import approvals_frame
 
-    export_a = approvals_frame()
-    export_a.to_file(approvals)
+    approvals_frame().to_file(approvals)
     g = supplies_frame(price_column="成交价款(万元)")
     g = g.rename(columns={"约定动工日期": "YDDG", "实际动工日期": "SJDG"})
     g.to_file(supplies)
@@ -295,7 +292,6 @@ def test_field_option_maps_unknown_columns(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "ROLE.FIELD=COLUMN" in bad.output
     unknown = CliRunner().invoke(main, [*base, "--field", "supplies.start=YDDG"])
     assert unknown.exit_code == 2 and "unknown canonical fields" in unknown.output
-    assert a is None
 
 
 def test_unit_in_name_and_configured_unit_must_agree(tmp_path: Path) -> None:

@@ -282,7 +282,9 @@ def test_cut_field_names_ambiguous_asks_for_a_mapping() -> None:
     g = gpd.GeoDataFrame(
         {"电子监": ["A"], "实际动": ["2020-01-01"]}, geometry=[rect(0, 0, 1, 1)], crs=CRS
     )
-    with pytest.raises(InputError, match=r"ambiguous.*实际动.*actual_start.*built_area.*\[fields\.supplies\]"):
+    with pytest.raises(
+        InputError, match=r"ambiguous.*实际动.*actual_start.*built_area.*\[fields\.supplies\]"
+    ):
         normalise_fields(g, role, None, "x.shp", {}, [])
     out = normalise_fields(g, role, {"actual_start": "实际动"}, "x.shp", {}, [])
     assert out["actual_start"].iloc[0] == pd.Timestamp("2020-01-01")
