@@ -165,10 +165,11 @@ def _money_unit(
     unit = by_name or conf or "元"
     how = "column name" if by_name else "configuration" if conf else "default"
     rep.units[fname] = f"{unit} ({how})"
-    if how == "default" and src in rep.truncated and src.rstrip()[-1:] in "(（_-":
+    if how == "default" and src in rep.truncated:
         rep.notes.append(
-            f"{fname}: column {src!r} was cut to 10 bytes and its unit is lost; read as 元. "
-            'If it is in 万元, say so: [units] land_price = "万元" or --price-unit 万元.'
+            f"{fname}: column {src!r} is a name cut to 10 bytes, so a unit written in it "
+            '(成交价款(万元)) is lost; read as 元. If it is in 万元, say so: [units] land_price = "万元" '
+            "in county.toml or --price-unit 万元."
         )
     if unit == "万元":
         logger.info("%s: %s (%s) is in 万元 (%s); stored in 元", label, fname, src, how)
