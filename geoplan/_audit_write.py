@@ -155,7 +155,7 @@ QUALITY_LABELS = {
     "supply_same_id_different_geometry": "同一监管号不同图形(均保留)",
     "supply_overlap_pairs": "供地记录间重叠对数",
     "supply_overlap_area_m2": "供地重叠面积(平方米,只计一次)",
-    "supplies_unknown_status": "日期缺失待核实的供地",
+    "supplies_unknown_status": "无法判定、待核实的供地",
     "supplies_batch_id_not_found": "批次号找不到对应批次的供地",
     "idle_without_land_price": "缺少成交价款的闲置土地",
     "unmatched_sliver_area_m2": "未匹配供地中剔除的碎片(平方米)",
@@ -331,6 +331,8 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
 
 
 def _quality_value(value: Any) -> Any:
+    if isinstance(value, (dict, list)) and not value:
+        return 0
     if isinstance(value, dict) and any(isinstance(v, list) for v in value.values()):
         parts = [f"{_ORDER_ZH.get(k, k)} {len(v)}:{'、'.join(map(str, v[:_MAX_LIST]))}"
                  for k, v in value.items()]  # fmt: skip
