@@ -8,7 +8,6 @@ make a result wrong raise a :mod:`geoplan.errors` error; repairs and drops are c
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geoplan._audit_geom import polygonal, threaded
-from geoplan._dates import parse_dates
+from geoplan._dates import parse_date_value, parse_dates
 from geoplan.crs import ensure_projected
 from geoplan.errors import (
     EmptyLayerError,
@@ -57,25 +56,20 @@ _FALSE = {"0", "false", "f", "no", "n", "否"}
 
 
 def parse_as_of(value: Any) -> pd.Timestamp:
-    """The assessment date as a midnight :class:`pandas.Timestamp` (date, datetime or ISO text)."""
+    """The assessment date as a midnight :class:`pandas.Timestamp`.
+
+    A date, datetime or Timestamp; text ``2026-06-30``, ``2026/6/30``, ``20260630`` or
+    ``2026年6月30日``; or a whole number ``YYYYMMDD`` (``20260630``). Anything else raises
+    :class:`~geoplan.errors.DateParseError` (never read as seconds since 1970).
+
+    Examples
+    --------
+    >>> parse_as_of(20260630).date().isoformat()
+    '2026-06-30'
+    """
     if value is None:
         raise InputError("as_of is required: the assessment date, e.g. as_of='2025-12-31'.")
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise InputError(
-                f"as_of={value!r} is not a date; give it as YYYY-MM-DD (e.g. 2025-12-31)."
-            ) from None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InputError(f"as_of={value!r} is not a date; give it as YYYY-MM-DD.") from None
-    if ts is pd.NaT or pd.isna(ts):
-        raise InputError("as_of is missing (NaT); give the assessment date as YYYY-MM-DD.")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
+    return parse_date_value(value, what="as_of")
 
 
 def prepare_layer(
@@ -109,6 +103,9 @@ def prepare_layer(
         )
     notes: dict[str, Any] = {"features_in": len(gdf)}
     rep = gdf.attrs.get("read_report")
+    added = set(getattr(rep, "added", ()) or ())
+    # fields the source did not have at all (read_layer adds them as empty columns)
+    notes["absent_fields"] = [f for f in fields if f not in gdf.columns or f in added]
     if rep is not None:
         notes["repaired_on_read"] = int(getattr(rep, "repaired", 0))
         notes["dropped_on_read"] = int(getattr(rep, "dropped_empty", 0)) + int(
@@ -285,3 +282,39 @@ def prepare_townships(townships: Any) -> gpd.GeoDataFrame:
         id_field="name",
     )
     return t
+
+
+#: a land price per m² outside this range (元/m²) is implausible: probably the wrong unit
+PRICE_PER_M2_RANGE = (1.0, 200_000.0)
+
+
+def implausible_prices(
+    price: pd.Series, area_m2: np.ndarray, ids: pd.Series
+) -> list[dict[str, Any]]:
+    """Supplies whose land price per m² is outside :data:`PRICE_PER_M2_RANGE` (元/m²).
+
+    A 成交价款 exported in 万元 but read as 元 gives about 0.01–0.2 元/m²; one in 元 read as 万元
+    tens of millions. Each entry: supply_id, land_price (元), area_m2 and yuan_per_m2.
+
+    Examples
+    --------
+    >>> implausible_prices(pd.Series([500.0, 3_000_000.0]), np.array([10_000.0, 10_000.0]),
+    ...                    pd.Series(["S1", "S2"]))
+    [{'supply_id': 'S1', 'land_price': 500.0, 'area_m2': 10000.0, 'yuan_per_m2': 0.05}]
+    """
+    p = price.to_numpy(dtype="float64", na_value=np.nan)
+    a = np.asarray(area_m2, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = np.where(a > 0, p / np.where(a > 0, a, 1.0), np.nan)
+    lo, hi = PRICE_PER_M2_RANGE
+    bad = ~np.isnan(per) & (p > 0) & ((per < lo) | (per > hi))
+    idx = np.flatnonzero(bad)
+    return [
+        {
+            "supply_id": str(ids.iloc[i]),
+            "land_price": float(p[i]),
+            "area_m2": round(float(a[i]), 2),
+            "yuan_per_m2": round(float(per[i]), 4),
+        }
+        for i in idx
+    ]

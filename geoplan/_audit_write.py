@@ -1,8 +1,11 @@
 """Writing an audit to files: audit.gpkg, audit.xlsx (the ledger), summary.json, audit.html.
 
-The Excel ledger is what auditors read: Chinese sheet names and headers, areas in 亩 (2
-decimals) and m², a frozen header row, widths fitted to the content and a 合计 (total) row per
-sheet whose 亩 totals equal ``summary.json``. Every file is written atomically.
+The Excel ledger is what auditors read and sign: Chinese sheet names and headers with the unit
+in each header, numbers stored as numbers, areas in 亩 (2 decimals) and m², money in 元 per
+parcel and 万元 in the 汇总 totals, a frozen header row, widths fitted to the content and a 合计
+(total) row per sheet whose 亩 totals equal ``summary.json``. 供地 lists every supply with its
+status in Chinese (未到期 / 已动工 / 供而未用 / 闲置(一类) / 闲置(二类) / 待核实) and the reason
+for 待核实; 汇总 says in words what could not be judged. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from geoplan._audit_status import DATE_ORDER, UNKNOWN_REASONS
 from geoplan.io import atomic_path, write_gpkg, write_json
 
 if TYPE_CHECKING:
@@ -31,7 +35,7 @@ __all__ = ["SHEETS", "write_all", "write_xlsx"]
 
 logger = logging.getLogger(__name__)
 
-SHEETS = ("汇总", "批次", "批而未供", "闲置土地", "供而未用", "未匹配供地")
+SHEETS = ("汇总", "批次", "批而未供", "供地", "闲置土地", "供而未用", "未匹配供地")
 GPKG_LAYERS = ("unsupplied", "supplied_unused", "idle", "unmatched_supplies", "supplies", "batches")
 
 MU, M2, RATE, DATE, MONEY, YEARS, INT, TEXT, BOOL = (
@@ -88,7 +92,8 @@ SUPPLY_COLS: list[tuple[str, str, str | None]] = [
     ("developed_ratio", "已开发比例", RATE),
     ("invested_ratio", "已投资比例", RATE),
     ("status_zh", "状态", TEXT),
-    ("days_late", "逾期天数", INT),
+    ("unknown_reason_zh", "待核实原因", TEXT),
+    ("days_late", "逾期天数(天)", INT),
     ("area_mu", "面积(亩)", MU),
     ("area_m2", "面积(平方米)", M2),
     ("land_price", "成交价款(元)", MONEY),
@@ -121,9 +126,16 @@ SUMMARY_LABELS = {
     "supplied_unused_parcels": "供而未用宗数",
     "idle_parcels": "闲置土地宗数",
     "idle_area_mu": "闲置土地面积(亩)",
-    "idle_fee_total": "土地闲置费合计(元)",
+    "idle_fee_total_wan": "土地闲置费合计(万元)",
+    "idle_fee_unknown_parcels": "缺少成交价款、闲置费未计入的闲置宗数",
     "recoverable_parcels": "可无偿收回宗数",
     "unmatched_supply_area_mu": "未匹配供地面积(亩)",
+    "unknown_parcels": "无法判定、待核实的供地宗数",
+    "unknown_area_mu": "无法判定、待核实的供地面积(亩)",
+    "after_as_of_approvals": "批准日期晚于基准日、未计入的批准记录数",
+    "after_as_of_supplies": "供地日期晚于基准日、未计入的供地记录数",
+    "dates_out_of_order": "日期先后矛盾的供地宗数",
+    "implausible_price_parcels": "成交价款折合单价不合常理的宗数",
 }
 QUALITY_LABELS = {
     "match": "匹配方式",
@@ -132,19 +144,26 @@ QUALITY_LABELS = {
     "approval_overlap_area_m2": "重叠面积(平方米,按批准先后只计一次)",
     "batch_attribute_conflicts": "同一批次日期/文号不一致",
     "approvals_missing_date": "批准日期缺失的批次",
-    "approvals_after_as_of": "批准日期晚于基准日的批次",
+    "approvals_after_as_of": "批准日期晚于基准日的批次(未计入)",
+    "supplies_after_as_of": "供地日期晚于基准日的供地(未计入)",
+    "supplies_absent_fields": "供地图层缺少的字段",
+    "unknown_by_reason": "待核实供地(按原因)",
+    "dates_out_of_order": "日期先后矛盾的供地",
+    "implausible_land_price": "成交价款单价不合常理的供地(元/平方米)",
     "supply_duplicates_dropped": "重复供地记录(已去重)",
     "supply_duplicate_ids": "重复记录的电子监管号",
     "supply_same_id_different_geometry": "同一监管号不同图形(均保留)",
     "supply_overlap_pairs": "供地记录间重叠对数",
     "supply_overlap_area_m2": "供地重叠面积(平方米,只计一次)",
-    "supplies_unknown_status": "日期缺失待核实的供地",
+    "supplies_unknown_status": "无法判定、待核实的供地",
     "supplies_batch_id_not_found": "批次号找不到对应批次的供地",
     "idle_without_land_price": "缺少成交价款的闲置土地",
     "unmatched_sliver_area_m2": "未匹配供地中剔除的碎片(平方米)",
     "batches_match_disagree": "两种匹配结果不一致的批次",
     "robust_recomputed": "按1微米网格重算的批次/供地(浮点叠加校核未通过)",
 }
+_ORDER_ZH = {key: zh for key, _later, _earlier, zh in DATE_ORDER}
+_REASON_ZH = UNKNOWN_REASONS
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 _MAX_LIST = 200
@@ -183,9 +202,10 @@ def write_xlsx(result: AuditResult, path: Path) -> Path:
     _table_sheet(wb.create_sheet(SHEETS[1]), result.batches, BATCH_COLS)
     pieces = result.unsupplied.sort_values(["approved_on", "batch_id"], kind="stable")
     _table_sheet(wb.create_sheet(SHEETS[2]), pieces, PIECE_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[3]), result.idle, SUPPLY_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[4]), result.supplied_unused, SUPPLY_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[5]), result.unmatched_supplies, UNMATCHED_COLS)
+    _table_sheet(wb.create_sheet(SHEETS[3]), result.supplies, SUPPLY_COLS)
+    _table_sheet(wb.create_sheet(SHEETS[4]), result.idle, SUPPLY_COLS)
+    _table_sheet(wb.create_sheet(SHEETS[5]), result.supplied_unused, SUPPLY_COLS)
+    _table_sheet(wb.create_sheet(SHEETS[6]), result.unmatched_supplies, UNMATCHED_COLS)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
@@ -277,10 +297,15 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
             RATE
             if key.startswith("supply_rate")
             else MONEY
-            if key == "idle_fee_total"
-            else (MU if key.endswith("_mu") else INT if key.endswith("parcels") else None)
+            if key.startswith("idle_fee_total")
+            else (MU if key.endswith("_mu") else None if key == "as_of" else INT)
         )
         ws.append([label, _cell(ws, value if value is not None else "无数据", fmt)])
+    # what could not be judged or was left out, in words: never only a 0 in a cell
+    from geoplan._audit_status import NOTE_SEP
+
+    for sentence in [x for x in str(s.get("notes") or "").split(NOTE_SEP) if x]:
+        ws.append([_cell(ws, "注意", bold=True), sentence])
     floor = result.rules.supply_rate_floor
     ok = result.meets_floor
     ws.append(["近五年供地率底线", _cell(ws, floor, RATE)])
@@ -306,6 +331,19 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
 
 
 def _quality_value(value: Any) -> Any:
+    if isinstance(value, (dict, list)) and not value:
+        return 0
+    if isinstance(value, dict) and any(isinstance(v, list) for v in value.values()):
+        parts = [f"{_ORDER_ZH.get(k, k)} {len(v)}:{'、'.join(map(str, v[:_MAX_LIST]))}"
+                 for k, v in value.items()]  # fmt: skip
+        return ";".join(parts) or 0
+    if isinstance(value, dict) and value and all(k in _REASON_ZH for k in value):
+        return ";".join(f"{_REASON_ZH[k]} {v} 宗" for k, v in value.items())
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        shown = "、".join(
+            f"{v.get('supply_id')}({v.get('yuan_per_m2')})" for v in value[:_MAX_LIST]
+        )
+        return f"{len(value)}:{shown}"
     if isinstance(value, dict):
         return " / ".join(str(v) for v in value.values())
     if isinstance(value, list):

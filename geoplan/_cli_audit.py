@@ -8,10 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from geoplan._cli_common import county_argument, open_county, out_dir, out_option, read_source
+from geoplan._audit_status import NOTE_SEP
+from geoplan._cli_common import (
+    county_argument,
+    open_county,
+    out_dir,
+    out_option,
+    parse_assignments,
+    parse_role_values,
+    read_source,
+)
 
 if TYPE_CHECKING:
     from geoplan.audit import AuditResult
+
+
+#: exit status of ``geoplan audit --strict`` when some supply could not be judged
+EXIT_UNJUDGED = 3
 
 
 @click.command()
@@ -26,13 +39,46 @@ if TYPE_CHECKING:
     "--townships", "townships_src", metavar="SRC", help="Townships to attribute findings to."
 )
 @click.option(
-    "--as-of", "as_of", metavar="YYYY-MM-DD", help="Assessment date (default: the county's)."
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Assessment date, YYYY-MM-DD or YYYYMMDD (default: the county's). The audit describes "
+    "the land as it stood that day: records dated later are left out and counted.",
 )
 @click.option(
     "--match",
     type=click.Choice(["overlay", "id", "both"]),
     default=None,
     help="Match supplies to batches by geometry (default), by batch id, or both (flag differences).",
+)
+@click.option(
+    "--field",
+    "field_maps",
+    multiple=True,
+    metavar="ROLE.FIELD=COLUMN",
+    help="Map a source column to a field geoplan does not recognise, e.g. "
+    "--field supplies.agreed_start=YDDG (repeatable; like [fields.<role>] in county.toml).",
+)
+@click.option(
+    "--price-unit",
+    type=click.Choice(["元", "万元"]),
+    default=None,
+    help="Unit of the supplies' 成交价款 when its column name does not say (the land-market "
+    "supervision system exports 万元); stored and reported in 元 (totals in 万元).",
+)
+@click.option(
+    "--crs",
+    "layer_crs",
+    multiple=True,
+    metavar="ROLE=CRS",
+    help="The CRS a layer's coordinates are in when its file records none, e.g. "
+    "--crs supplies=EPSG:4527 (repeatable; like [crs] in county.toml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit with status {EXIT_UNJUDGED} when any supply could not be judged (待核实), "
+    "after writing the files.",
 )
 @out_option
 def audit(
@@ -42,6 +88,10 @@ def audit(
     townships_src: str | None,
     as_of: str | None,
     match: str | None,
+    field_maps: tuple[str, ...],
+    price_unit: str | None,
+    layer_crs: tuple[str, ...],
+    strict: bool,
     out: str | None,
 ) -> None:
     """Audit approved-but-unsupplied (批而未供), idle (闲置) and supplied-but-unused land.
@@ -51,30 +101,57 @@ def audit(
     --supplies and --as-of override them. Without a county give --approvals, --supplies and
     --as-of. Writes audit.gpkg, audit.xlsx (the ledger), summary.json and audit.html into
     --out (default maps/<county>/audit/).
+
+    Supplies that cannot be judged (a date or field the rule needs is missing, or dates out of
+    order) are listed as 待核实 with the reason and said in words on the console, in the
+    ledger and in summary.json. Exit status: 0 done; 2 bad input; 3 with --strict when some
+    supply could not be judged; 1 unexpected failure.
     """
     from geoplan.audit import AuditRules, audit_land
-    from geoplan.crs import to_metric
 
+    maps = parse_assignments(field_maps, option="--field")
+    crs_by_role = parse_role_values(layer_crs, option="--crs")
+    for role in [*maps, *crs_by_role]:
+        if role not in ("approvals", "supplies", "townships"):
+            raise click.BadParameter(
+                f"unknown role {role!r}: the audit reads approvals, supplies and townships",
+                param_hint="--field/--crs",
+            )
     use_county = county is not None or (approvals_src is None and supplies_src is None)
     c = open_county(county) if use_county else None
     params: dict[str, Any] = {}
     townships = None
+
+    def opts(role: str) -> dict[str, Any]:
+        fields = {**(c.fields(role) if c is not None else {}), **maps.get(role, {})}
+        units = dict(c.units(role)) if c is not None else {}
+        if role == "supplies" and price_unit is not None:
+            units["land_price"] = price_unit
+        src_crs = crs_by_role.get(role) or (c.layer_crs(role) if c is not None else None)
+        return {"fields": fields, "units": units, "source_crs": src_crs}
+
+    def from_county(role: str) -> Any:
+        assert c is not None
+        if maps.get(role) or crs_by_role.get(role) or (role == "supplies" and price_unit):
+            return read_source(c.source(role), role=role, crs=c.crs, **opts(role))
+        return c.layer(role)
+
     if c is not None:
         crs = c.crs
         approvals = (
-            read_source(approvals_src, role="approvals", crs=crs)
+            read_source(approvals_src, role="approvals", crs=crs, **opts("approvals"))
             if approvals_src
-            else c.layer("approvals")
+            else from_county("approvals")
         )
         supplies = (
-            read_source(supplies_src, role="supplies", crs=crs)
+            read_source(supplies_src, role="supplies", crs=crs, **opts("supplies"))
             if supplies_src
-            else c.layer("supplies")
+            else from_county("supplies")
         )
         if townships_src:
-            townships = read_source(townships_src, role="townships", crs=crs)
+            townships = read_source(townships_src, role="townships", crs=crs, **opts("townships"))
         elif c.has("townships"):
-            townships = c.layer("townships")
+            townships = from_county("townships")
         date: Any = as_of or c.as_of
         params = c.params("audit")
         label = c.name
@@ -86,11 +163,11 @@ def audit(
             )
         if not as_of:
             raise click.UsageError("Without a COUNTY give the assessment date: --as-of YYYY-MM-DD.")
-        approvals = read_source(approvals_src, role="approvals")
+        approvals = read_source(approvals_src, role="approvals", **opts("approvals"))
         crs = approvals.crs
-        supplies = to_metric(read_source(supplies_src, role="supplies"), crs, name="supplies")
+        supplies = read_source(supplies_src, role="supplies", crs=crs, **opts("supplies"))
         if townships_src:
-            townships = read_source(townships_src, role="townships", crs=crs)
+            townships = read_source(townships_src, role="townships", crs=crs, **opts("townships"))
         date = as_of
         label = approvals_src
     rules = AuditRules.from_params(params, match=match)
@@ -99,6 +176,14 @@ def audit(
     files = result.to_files(target)
     click.echo(summary_text(result, label))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
+    unjudged = int(result.summary["unknown_parcels"])
+    if strict and unjudged:
+        click.echo(
+            f"--strict: {unjudged} supplies could not be judged (待核实); see 待核实原因 in the "
+            f"供地 sheet of {files['xlsx']}. Exit status {EXIT_UNJUDGED}.",
+            err=True,
+        )
+        click.get_current_context().exit(EXIT_UNJUDGED)
 
 
 def _pct(x: float | None) -> str:
@@ -121,8 +206,18 @@ def summary_text(result: AuditResult, label: str) -> str:
             f"  批而未供 {s['unsupplied_area_mu']:12.2f} 亩 in {s['unsupplied_parcels']} pieces"
             f" (slivers dropped {s['sliver_area_mu']:.2f} 亩)",
             f"  闲置土地 {s['idle_parcels']} parcels, {s['idle_area_mu']:.2f} 亩, idle fees "
-            f"{s['idle_fee_total']:,.2f} 元, {s['recoverable_parcels']} recoverable",
+            f"{s['idle_fee_total_wan']:,.2f} 万元 ({s['idle_fee_total']:,.2f} 元), "
+            f"{s['recoverable_parcels']} recoverable",
             f"  供而未用 {s['supplied_unused_parcels']} parcels; supply outside approvals "
             f"{s['unmatched_supply_area_mu']:.2f} 亩",
+            *(
+                [
+                    f"  待核实 {s['unknown_parcels']} parcels, {s['unknown_area_mu']:.2f} 亩 could "
+                    "not be judged (see 待核实原因 in the ledger's 供地 sheet)"
+                ]
+                if s["unknown_parcels"]
+                else []
+            ),
+            *(f"  注意: {note}" for note in str(s["notes"]).split(NOTE_SEP) if note),
         ]
     )

@@ -60,10 +60,56 @@ def out_dir(out: str | None, county: County | None, sub: str | None = None) -> P
     return path
 
 
-def read_source(src: str, *, role: str, crs: CRS | None = None) -> gpd.GeoDataFrame:
-    """Read a ``path`` or ``path:layer`` SRC option for a role, projected to ``crs``/metric."""
-    from geoplan.crs import to_metric
-    from geoplan.io import read_layer
+def read_source(
+    src: str,
+    *,
+    role: str,
+    crs: CRS | None = None,
+    fields: dict[str, str] | None = None,
+    source_crs: str | None = None,
+    units: dict[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a ``path`` or ``path:layer`` SRC option for a role, projected to ``crs``/metric.
 
-    gdf = read_layer(src, role=role)
-    return to_metric(gdf, crs, name=f"{role} ({src})")
+    ``fields``, ``source_crs`` and ``units`` are passed to :func:`geoplan.io.read_layer`.
+    """
+    from geoplan.crs import to_metric
+    from geoplan.io import read_layer, read_report
+
+    gdf = read_layer(src, role=role, fields=fields, source_crs=source_crs, units=units)
+    rep = read_report(gdf)
+    out = to_metric(gdf, crs, name=f"{role} ({src})")
+    if rep is not None:
+        out.attrs["read_report"] = rep
+    return out
+
+
+def parse_assignments(values: tuple[str, ...], *, option: str) -> dict[str, dict[str, str]]:
+    """``("supplies.agreed_start=YDDG", …)`` → ``{"supplies": {"agreed_start": "YDDG"}}``.
+
+    Raises :class:`click.BadParameter` for a value not written ``ROLE.FIELD=COLUMN``.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for value in values:
+        key, sep, column = value.partition("=")
+        role, dot, name = key.strip().partition(".")
+        if not (sep and dot and role and name and column.strip()):
+            raise click.BadParameter(
+                f"{value!r}: write it as ROLE.FIELD=COLUMN, e.g. supplies.agreed_start=YDDG",
+                param_hint=option,
+            )
+        out.setdefault(role, {})[name.strip()] = column.strip()
+    return out
+
+
+def parse_role_values(values: tuple[str, ...], *, option: str) -> dict[str, str]:
+    """``("supplies=EPSG:4527", …)`` → ``{"supplies": "EPSG:4527"}``."""
+    out: dict[str, str] = {}
+    for value in values:
+        role, sep, text = value.partition("=")
+        if not (sep and role.strip() and text.strip()):
+            raise click.BadParameter(
+                f"{value!r}: write it as ROLE=VALUE, e.g. supplies=EPSG:4527", param_hint=option
+            )
+        out[role.strip()] = text.strip()
+    return out

@@ -7,6 +7,8 @@ values. Anything else is an error that lists the offending rows — a date is ne
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -100,3 +102,68 @@ def _raise(values: pd.Series, bad: pd.Series, field: str, layer: str) -> None:
         + (f" and {more} more" if more > 0 else "")
         + f". Accepted forms: {ACCEPTED}. Fix those rows, or leave them empty if unknown."
     )
+
+
+_AS_OF_FORMS = "YYYY-MM-DD (2026-06-30), 2026/6/30, 2026年6月30日 or YYYYMMDD (20260630)"
+
+
+def parse_date_value(value: object, *, what: str = "as_of") -> pd.Timestamp:
+    """One date (an assessment date) as a midnight :class:`pandas.Timestamp`.
+
+    Accepts ``datetime.date``/``datetime``/``Timestamp``/``numpy.datetime64``, the text forms of
+    :func:`parse_dates` (without Excel serial numbers) and a whole number written ``YYYYMMDD``
+    (``20260630``). Anything else — another number, a bool, an impossible date — raises
+    :class:`~geoplan.errors.DateParseError` naming ``what``; a date is never guessed.
+
+    Examples
+    --------
+    >>> [parse_date_value(v).date().isoformat() for v in ("2026-06-30", 20260630, "2026年6月30日")]
+    ['2026-06-30', '2026-06-30', '2026-06-30']
+    >>> parse_date_value(1700000000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.DateParseError: as_of=1700000000 is not a date: a number is read as YYYYMMDD ...
+    """
+    if value is None or value is pd.NaT or isinstance(value, bool):
+        raise DateParseError(f"{what}={value!r} is not a date. Give it as {_AS_OF_FORMS}.")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        ts = _ymd_text(str(int(value)))
+        if ts is None:
+            raise DateParseError(
+                f"{what}={value!r} is not a date: a number is read as YYYYMMDD (e.g. 20260630), "
+                f"and this one is not. Give it as {_AS_OF_FORMS}."
+            )
+        return ts
+    if isinstance(value, (float, np.floating)):
+        raise DateParseError(
+            f"{what}={value!r} is a decimal number, not a date. Give it as {_AS_OF_FORMS}."
+        )
+    if isinstance(value, str):
+        ts = _ymd_text(value.strip())
+        if ts is None:
+            raise DateParseError(f"{what}={value!r} is not a date. Give it as {_AS_OF_FORMS}.")
+        return ts
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DateParseError(
+            f"{what}={value!r} ({type(value).__name__}) is not a date. Give it as {_AS_OF_FORMS}."
+        ) from None
+    if pd.isna(ts):
+        raise DateParseError(f"{what} is missing (NaT). Give it as {_AS_OF_FORMS}.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def _ymd_text(text: str) -> pd.Timestamp | None:
+    """A date in one of the text forms (no Excel numbers), or None."""
+    for pattern in _PATTERNS:
+        m = re.match(pattern, text)
+        if m is None:
+            continue
+        try:
+            return pd.Timestamp(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            return None
+    return None

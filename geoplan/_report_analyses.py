@@ -91,6 +91,7 @@ class Analysis:
     blocks: Callable[[Any, str], list[Markup]]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     figure_keys: tuple[str, ...] = ()  # summary keys shown as cards (default: all)
+    headline: Callable[[Any, str], str | None] | None = None  # a sentence above the figures
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -179,6 +180,19 @@ def _run_audit(ctx: Context) -> Any:
     return audit_land(
         c.approvals, c.supplies, as_of=c.as_of, rules=rules, townships=ctx.townships()
     )
+
+
+def _audit_headline(result: Any, lang: str) -> str | None:
+    """What the audit could not judge or left out, in words ("9 宗因缺少约定动工日期无法判定，
+    待核实"), so a 0 in the figures is never read as "nothing found"."""
+    from geoplan._audit_status import NOTE_SEP, notes_en
+
+    summary = getattr(result, "summary", {})
+    if lang == "zh":
+        notes = [n for n in str(summary.get("notes") or "").split(NOTE_SEP) if n]
+    else:
+        notes = notes_en(summary, getattr(result, "quality", {}).get("unknown_by_reason", {}))
+    return ("；" if lang == "zh" else "; ").join(notes) or None
 
 
 def _audit_blocks(result: Any, lang: str) -> list[Markup]:
@@ -371,7 +385,7 @@ def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
 
 ANALYSES: tuple[Analysis, ...] = (
     Analysis("audit", "geoplan.audit", (("approvals",), ("supplies",)), _run_audit,
-             _audit_blocks, AUDIT_LABELS, AUDIT_KEYS),
+             _audit_blocks, AUDIT_LABELS, AUDIT_KEYS, _audit_headline),
     Analysis("zones", "geoplan.zones", (("landuse", "landcover"), ("boundary",)), _run_zones,
              _zones_blocks, ZONES_LABELS, ZONES_KEYS),
     Analysis("connectivity", "geoplan.connectivity", (("parks",), ("roads",)),

@@ -10,7 +10,11 @@ AUDIT_LABELS = {
         "unsupplied_parcels": "批而未供图斑", "supplied_unused_parcels": "供而未用宗数",
         "idle_parcels": "闲置土地宗数", "idle_area_mu": "闲置面积（亩）",
         "idle_fee_total": "闲置费合计（元）", "recoverable_parcels": "可无偿收回宗数",
-        "unmatched_supply_area_mu": "未匹配供地（亩）",
+        "unmatched_supply_area_mu": "未匹配供地（亩）", "idle_fee_total_wan": "闲置费合计（万元）",
+        "idle_fee_unknown_parcels": "闲置费无法计算宗数", "unknown_parcels": "待核实宗数",
+        "unknown_area_mu": "待核实面积（亩）", "after_as_of_approvals": "基准日后批准（未计入）",
+        "after_as_of_supplies": "基准日后供地（未计入）", "dates_out_of_order": "日期先后矛盾宗数",
+        "implausible_price_parcels": "价款单价存疑宗数", "notes": "说明",
     },
     "en": {
         "as_of": "as of", "approved_area_mu": "approved (mu)", "supplied_area_mu": "supplied (mu)",
@@ -20,6 +24,8 @@ AUDIT_LABELS = {
         "idle_parcels": "idle parcels", "idle_area_mu": "idle area (mu)",
         "idle_fee_total": "idle fees (yuan)", "recoverable_parcels": "recoverable parcels",
         "unmatched_supply_area_mu": "unmatched supply (mu)",
+        "idle_fee_total_wan": "idle fees (10k yuan)", "unknown_parcels": "not judged (to verify)",
+        "unknown_area_mu": "not judged (mu)",
     },
 }  # fmt: skip
 
@@ -53,11 +59,11 @@ COHORT_COLS = {
 }  # fmt: skip
 
 STATUS_LABELS = {
-    "zh": {"idle_type1": "闲置（未动工）", "idle_type2": "闲置（停建）", "supplied_unused": "供而未用",
-           "not_due": "未到约定动工日", "started": "已动工", "unknown": "日期缺失"},
+    "zh": {"idle_type1": "闲置（一类）", "idle_type2": "闲置（二类）", "supplied_unused": "供而未用",
+           "not_due": "未到期", "started": "已动工", "unknown": "待核实"},
     "en": {"idle_type1": "idle (not started)", "idle_type2": "idle (suspended)",
            "supplied_unused": "supplied, unused", "not_due": "not yet due", "started": "started",
-           "unknown": "dates missing"},
+           "unknown": "to verify (not judged)"},
 }  # fmt: skip
 
 ZONES_LABELS = {
@@ -163,6 +169,6 @@ HIERARCHY_KEYS = (
 
 AUDIT_KEYS = (
     "approved_area_mu", "supplied_area_mu", "unsupplied_area_mu", "supply_rate", "supply_rate_5y",
-    "idle_parcels", "idle_area_mu", "idle_fee_total", "recoverable_parcels",
-    "supplied_unused_parcels", "unmatched_supply_area_mu",
+    "idle_parcels", "idle_area_mu", "idle_fee_total_wan", "recoverable_parcels",
+    "supplied_unused_parcels", "unknown_parcels", "unmatched_supply_area_mu",
 )  # fmt: skip

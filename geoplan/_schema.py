@@ -1,7 +1,8 @@
 """Layer roles: the geometry, canonical fields, their types and the aliases geoplan understands.
 
-``read_layer(..., role=...)`` renames aliases to canonical names, converts types, and adds every
-optional canonical field that is absent as an all-null column, so analyses can rely on the columns
+``read_layer(..., role=...)`` renames aliases to canonical names (also in the form a shapefile
+cuts them to: 10 bytes, GBK or UTF-8), converts types, and adds every optional canonical field
+that is absent as an all-null column, so analyses can rely on the columns
 listed here existing with these dtypes:
 
 - ``str``: pandas string dtype (codes stay strings: leading zeros and letters are kept)
@@ -155,7 +156,21 @@ ROLES: dict[str, Role] = {
                     doc="invested share of total investment (land price and taxes excluded), 0-1",
                 ),
                 _f("suspended_since", "date", "停工日期", "中止开发日期", "TGRQ"),
-                _f("land_price", "float", "成交价款", "出让价款", "划拨价款", "CJJK", doc="yuan"),
+                _f(
+                    "land_price",
+                    "float",
+                    "成交价款",
+                    "出让价款",
+                    "划拨价款",
+                    *(
+                        f"{name}{unit}"
+                        for name in ("成交价款", "出让价款")
+                        for unit in ("(万元)", "（万元）", "_万元", "万元", "(元)", "（元）", "_元")
+                    ),
+                    "CJJK",
+                    doc="yuan; a column named in 万元 (成交价款(万元)) or [units] land_price = "
+                    '"万元" is converted to yuan',
+                ),
                 _f("gov_cause", "bool", "政府原因", "ZFYY", doc="delay caused by government"),
             ),
             "land supply records (供地)",

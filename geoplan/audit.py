@@ -31,15 +31,25 @@ from geoplan._audit_geom import WORKERS, largest_overlap
 from geoplan._audit_inputs import (
     APPROVAL_FIELDS,
     APPROVAL_REQUIRED,
+    PRICE_PER_M2_RANGE,
     SUPPLY_FIELDS,
     SUPPLY_REQUIRED,
     dedup_supplies,
+    implausible_prices,
     parse_as_of,
     prepare_layer,
     prepare_townships,
 )
 from geoplan._audit_overlay import account
-from geoplan._audit_status import IDLE, build_summary, cohorts, supply_status
+from geoplan._audit_status import (
+    IDLE,
+    build_summary,
+    cohorts,
+    date_order,
+    happened,
+    supply_status,
+    unknown_by_reason,
+)
 from geoplan._audit_tables import (
     batches_table,
     pieces_table,
@@ -325,20 +335,48 @@ def _audit(
     if t is not None:
         layers.append(("townships", t))
     check_same_crs(*layers)
-    dated = a["approved_on"].dropna()
-    if len(dated) and bool((dated > ts).all()):
+    # the land as it stood on as_of: approvals and supplies dated later do not exist yet
+    a_after = (a["approved_on"] > ts).fillna(False).to_numpy(dtype=bool)
+    if a_after.all():
         raise InputError(
             f"as_of {ts.date()} is before every approval (the earliest is approved on "
-            f"{dated.min().date()}): nothing can be audited yet. Check the as-of date "
+            f"{a['approved_on'].min().date()}): nothing can be audited yet. Check the as-of date "
             "(county.toml [county] as_of or --as-of) or the approval dates."
         )
+    after_approvals = sorted({str(x) for x in a.loc[a_after, "batch_id"]})
+    approved_on_all = a.groupby("batch_id")["approved_on"].min()
+    a = a.loc[~a_after].reset_index(drop=True)
     s, qd = dedup_supplies(s)
+    s_after = (s["supplied_on"] > ts).fillna(False).to_numpy(dtype=bool)
+    after_supplies = [str(x) for x in s.loc[s_after, "supply_id"]]
+    s = s.loc[~s_after].reset_index(drop=True)
+    if after_approvals or after_supplies:
+        logger.warning(
+            "as of %s: %d approval records and %d supply records are dated later and do not "
+            "exist yet on that date; left out (batches %s; supplies %s)",
+            ts.date(), int(a_after.sum()), len(after_supplies), after_approvals[:5],
+            after_supplies[:5],
+        )  # fmt: skip
+    if len(s) == 0:
+        raise InputError(
+            f"Every supply record is dated after as_of {ts.date()} (supplied_on), so nothing "
+            "was supplied yet on that date and there is nothing to audit. Check the as-of date "
+            "or the supply dates."
+        )
 
     acc = account(
         a, s, match=rules.match, sliver_width=rules.sliver_width, sliver_area=rules.sliver_area
     )
     batches = batches_table(acc, ts, rules, a.crs)
-    status = supply_status(s, ts, rules)
+    order = date_order(
+        s.assign(
+            actual_start=happened(s["actual_start"], ts),
+            suspended_since=happened(s["suspended_since"], ts),
+        )[["supplied_on", "agreed_start", "actual_start", "suspended_since"]],
+        _batch_dates(acc, s, approved_on_all),
+    )
+    absent = frozenset(qs.get("absent_fields", ()))
+    status = supply_status(s, ts, rules, absent=absent, order=order)
     names = None if t is None else t["name"].to_numpy(dtype=object)
 
     def township(geoms: Any) -> Any:
@@ -360,6 +398,19 @@ def _audit(
     if t is not None:
         unmatched["township"] = township(unmatched.geometry.values)
 
+    disorder = _out_of_order_list(order, sup["supply_id"])
+    for key, ids in disorder.items():
+        logger.warning("%d supplies with dates out of order (%s): %s%s", len(ids), key,
+                       ", ".join(ids[:5]), " …" if len(ids) > 5 else "")  # fmt: skip
+    prices = implausible_prices(sup["land_price"], acc.supply_m2, sup["supply_id"])
+    if prices:
+        shown = ", ".join(f"{p['supply_id']} ({p['yuan_per_m2']:g} 元/m²)" for p in prices[:5])
+        logger.warning(
+            "%d supplies have an implausible land price per m² (below %g or above %g 元/m²): %s%s."
+            " Is 成交价款 in 万元? Say so with [units] land_price = \"万元\" in county.toml or "
+            "--price-unit 万元.",
+            len(prices), *PRICE_PER_M2_RANGE, shown, " …" if len(prices) > 5 else "",
+        )  # fmt: skip
     summary = build_summary(
         as_of=ts,
         batches=batches,
@@ -368,14 +419,26 @@ def _audit(
         supplies=sup,
         unmatched_m2=float(acc.unmatched_m2.sum()),
         window_years=rules.window_years,
+        after_as_of=(int(a_after.sum()), len(after_supplies)),
+        out_of_order=int(order.any(axis=1).sum()),
+        implausible_price=len(prices),
     )
     quality = quality_report(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)
+    quality["approvals_after_as_of"] = after_approvals
+    quality["supplies_after_as_of"] = after_supplies
+    quality["dates_out_of_order"] = disorder
+    quality["implausible_land_price"] = prices
+    quality["supplies_absent_fields"] = sorted(absent)
+    quality["unknown_by_reason"] = unknown_by_reason(sup)
+    if summary["notes"]:
+        logger.warning("%s", summary["notes"])
     idle_mask = sup["status"].isin(IDLE).to_numpy(dtype=bool)
     logger.info(
         "audit as of %s: approved %.2f 亩, supplied %.2f 亩, unsupplied %.2f 亩 in %d pieces, "
-        "%d idle parcels",
+        "%d idle parcels, %d not judged",
         summary["as_of"], summary["approved_area_mu"], summary["supplied_area_mu"],
         summary["unsupplied_area_mu"], summary["unsupplied_parcels"], summary["idle_parcels"],
+        summary["unknown_parcels"],
     )  # fmt: skip
     return AuditResult(
         unsupplied=pieces,
@@ -390,3 +453,25 @@ def _audit(
         rules=rules,
         as_of=ts.date(),
     )
+
+
+def _batch_dates(acc: Any, s: gpd.GeoDataFrame, approved_on_all: pd.Series) -> pd.Series:
+    """Per supply, the approval date of its batch: the one its ``batch_id`` names (also among
+    approvals dated after as_of), else the batch holding most of its land (NaT: none)."""
+    named = s["batch_id"].map(approved_on_all)
+    approved = np.asarray(acc.approved_geom, dtype=object)
+    main = largest_overlap(np.asarray(acc.supply_geom, dtype=object), approved)
+    dates = acc.batches["approved_on"].to_numpy(dtype="datetime64[ms]")
+    by_overlay = np.where(main >= 0, dates[np.maximum(main, 0)], np.datetime64("NaT"))
+    out = pd.Series(by_overlay, index=s.index, dtype="datetime64[ms]")
+    return named.astype("datetime64[ms]").fillna(out)
+
+
+def _out_of_order_list(order: pd.DataFrame, ids: pd.Series) -> dict[str, list[str]]:
+    """``{check: [supply_id, …]}`` for the checks that found dates out of order."""
+    out: dict[str, list[str]] = {}
+    for key in order.columns:
+        mask = order[key].to_numpy(dtype=bool)
+        if mask.any():
+            out[key] = [str(x) for x in ids.to_numpy(dtype=object)[mask]]
+    return out

@@ -16,6 +16,12 @@
     [fields.approvals]            # canonical field = column in the file
     batch_id = "PCMC_2"
 
+    [crs]                         # the CRS a layer's coordinates are in, for files without one
+    supplies = "EPSG:4527"        # (a file that records a different CRS is an error)
+
+    [units]                       # units of money columns whose names do not say
+    land_price = "万元"            # 成交价款 from 土地市场动态监测监管系统: stored in 元
+
     [parameters.audit]            # options for the analyses
     sliver_width = 1.0
 
@@ -38,8 +44,10 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
+from geoplan._dates import parse_date_value
+from geoplan._fields import MONEY_UNITS
 from geoplan._schema import ROLES
-from geoplan.crs import metric_crs_for, to_metric
+from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import read_layer, read_report, split_source
 from geoplan.units import m2_to_ha, m2_to_mu
@@ -69,6 +77,8 @@ class LayerSummary:
     length_km: float | None = None
     notes: tuple[str, ...] = ()
     breakdown: dict[str, int] = field(default_factory=dict)
+    source_crs: str | None = None
+    fields: tuple[str, ...] = ()  # "source column → canonical field" lines, then unused ones
 
     @property
     def area_mu(self) -> float | None:
@@ -111,6 +121,8 @@ class CountySummary:
                     "length_km": lyr.length_km,
                     "breakdown": lyr.breakdown,
                     "notes": list(lyr.notes),
+                    "source_crs": lyr.source_crs,
+                    "fields": list(lyr.fields),
                 }
                 for lyr in self.layers
             ],
@@ -140,6 +152,10 @@ class CountySummary:
                 lines.append(f"  {'':<12}{'':>10}  {parts}")
             for note in lyr.notes:
                 lines.append(f"  {'':<12}{'':>10}  note: {note}")
+            if lyr.source_crs:
+                lines.append(f"  {'':<12}{'':>10}  source CRS: {lyr.source_crs}")
+            if lyr.fields:
+                lines.append(f"  {'':<12}{'':>10}  fields: " + "; ".join(lyr.fields))
         for role, info in self.rasters.items():
             lines.append(
                 f"  {role:<12}{info['width']}x{info['height']} cells of {info['res_m']:g} m, "
@@ -238,6 +254,16 @@ class County:
         """The ``[fields.<role>]`` mapping from the manifest."""
         return dict(self._manifest.get("fields", {}).get(role, {}))
 
+    def units(self, role: str) -> dict[str, str]:
+        """Units of the role's money fields from ``[units]`` (only ``supplies``: land_price)."""
+        units = {str(k): str(v) for k, v in self._manifest.get("units", {}).items()}
+        return units if role == "supplies" else {}
+
+    def layer_crs(self, role: str) -> str | None:
+        """The CRS ``[crs] <role>`` says the role's file is in (None: the file's own)."""
+        value = self._manifest.get("crs", {}).get(role)
+        return None if value is None else str(value)
+
     def params(self, section: str) -> dict[str, Any]:
         """The ``[parameters.<section>]`` table from the manifest (empty if absent)."""
         return dict(self._manifest.get("parameters", {}).get(section, {}))
@@ -255,6 +281,10 @@ class County:
         lonlat = ref.to_crs(4326) if ref.crs is not None and not ref.crs.is_geographic else ref
         xmin, ymin, xmax, ymax = lonlat.total_bounds
         crs = metric_crs_for((xmin + xmax) / 2, (ymin + ymax) / 2)
+        if ref.crs is not None and same_gk_zone(ref.crs, crs):
+            # the layer is already in this zone, written with its zone prefix: keep its own
+            # coordinates (reprojecting only to drop the prefix adds rounding noise)
+            crs = ref.crs
         logger.info(
             "%s: using %s (EPSG:%s), chosen for the centre of its %s",
             self.name,
@@ -275,7 +305,13 @@ class County:
         src = self.source(role)
         if role == "roads" and is_osm_file(src):
             return _read_osm_lines(src)
-        return read_layer(src, role=role, fields=self.fields(role))
+        return read_layer(
+            src,
+            role=role,
+            fields=self.fields(role),
+            source_crs=self.layer_crs(role),
+            units=self.units(role),
+        )
 
     def layer(self, role: str) -> gpd.GeoDataFrame:
         """The layer for ``role``, validated and in :attr:`crs` (read once, then cached).
@@ -368,7 +404,11 @@ def _layer_summary(role: str, source: str, gdf: gpd.GeoDataFrame, rep: Any) -> L
         counts = gdf[column].fillna("(none)").value_counts()
         breakdown = {str(k): int(v) for k, v in counts.items()}
     notes = tuple(rep.notes()) if rep is not None else ()
-    return LayerSummary(role, source, len(gdf), geometry, area, length, notes, breakdown)
+    return LayerSummary(
+        role, source, len(gdf), geometry, area, length, notes, breakdown,
+        source_crs=getattr(rep, "source_crs", None),
+        fields=tuple(rep.mapping()) if rep is not None else (),
+    )  # fmt: skip
 
 
 def _read_osm_lines(src: str) -> gpd.GeoDataFrame:
@@ -424,8 +464,8 @@ def _parse_as_of(value: Any, path: Path) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
+        return parse_date_value(value).date()
+    except InputError:
         raise InputError(
             f"{path / 'county.toml'}: [county] as_of = {value!r} is not a date; write it as "
             'as_of = "2026-06-30" (or a bare TOML date).'
@@ -457,7 +497,40 @@ def _check_manifest(manifest: dict[str, Any], path: Path) -> None:
     for role in manifest.get("fields", {}):
         if role not in ROLES:
             problems.append(f"[fields.{role}]: unknown role")
+    problems.extend(_check_crs_table(manifest.get("crs", {}), known))
+    problems.extend(_check_units_table(manifest.get("units", {})))
     if problems:
         only_missing_files = all("does not exist" in p for p in problems)
         cls = DataFileNotFoundError if only_missing_files else InputError
         raise cls(f"{path} has problems:\n- " + "\n- ".join(problems))
+
+
+def _check_crs_table(table: Any, known: set[str]) -> list[str]:
+    """Problems of the per-layer ``[crs]`` table (role = "EPSG:…")."""
+    if not isinstance(table, dict):
+        return ['[crs] must be a table of role = "EPSG:…" (e.g. supplies = "EPSG:4527")']
+    out = []
+    for role, value in table.items():
+        if role not in known or role in RASTER_ROLES:
+            out.append(f"[crs] {role}: unknown vector role (known: {', '.join(sorted(ROLES))})")
+            continue
+        try:
+            CRS.from_user_input(value)
+        except Exception:  # pyproj's CRSError and type errors
+            out.append(f'[crs] {role} = {value!r} is not a CRS; write it as "EPSG:4527"')
+    return out
+
+
+def _check_units_table(table: Any) -> list[str]:
+    """Problems of the ``[units]`` table (land_price = "元" or "万元")."""
+    if not isinstance(table, dict):
+        return ['[units] must be a table such as land_price = "万元"']
+    out = []
+    for key, value in table.items():
+        if key != "land_price":
+            out.append(
+                f"[units] {key}: unknown; the only money field is land_price (供地 成交价款)"
+            )
+        elif str(value) not in MONEY_UNITS:
+            out.append(f'[units] land_price = {value!r}: write "元" or "万元"')
+    return out

@@ -22,6 +22,8 @@ __all__ = [
     "CGCS2000",
     "check_same_crs",
     "ensure_projected",
+    "gk_prefix_epsg",
+    "same_gk_zone",
     "gk_zone_epsg",
     "in_china",
     "metric_crs_for",
@@ -74,6 +76,61 @@ def gk_zone_epsg(lon: float) -> int:
             f"meridians {_GK_FIRST_CM}E-{_GK_LAST_CM}E). Pass an explicit crs= instead."
         )
     return _GK_FIRST_EPSG + (cm - _GK_FIRST_CM) // 3
+
+
+_GK3_PREFIXED = (25, 45, 4513)  # 3° zones 25-45: EPSG:4513-4533 (zone number in the easting)
+_GK6_PREFIXED = (13, 23, 4491)  # 6° zones 13-23: EPSG:4491-4501
+
+
+def gk_prefix_epsg(xmin: float, xmax: float, ymin: float, ymax: float) -> int | None:
+    """The CGCS2000 Gauss–Krüger EPSG code named by a zone prefix in the eastings, or None.
+
+    Projected Chinese data often writes the zone number before the 6-digit easting
+    (39 500 000 = zone 39, 500 km): 3° zones 25–45 are EPSG:4513–4533, 6° zones 13–23
+    EPSG:4491–4501. The bounds must lie in one zone, with northings in China's range.
+
+    Examples
+    --------
+    >>> gk_prefix_epsg(39_480_000, 39_520_000, 3_800_000, 3_820_000)
+    4527
+    >>> gk_prefix_epsg(20_400_000, 20_450_000, 4_000_000, 4_010_000)
+    4498
+    >>> gk_prefix_epsg(480_000, 520_000, 3_800_000, 3_820_000) is None
+    True
+    """
+    if not (1e7 <= xmin <= xmax < 1e8 and 0 <= ymin <= ymax <= 6.5e6):
+        return None
+    zone = int(xmin // 1_000_000)
+    if int(xmax // 1_000_000) != zone:
+        return None
+    for first, last, epsg0 in (_GK3_PREFIXED, _GK6_PREFIXED):
+        if first <= zone <= last:
+            return epsg0 + zone - first
+    return None
+
+
+def same_gk_zone(a: CRS, b: CRS) -> bool:
+    """Whether two CRSs are the same CGCS2000 3° Gauss–Krüger zone (with or without prefix).
+
+    Examples
+    --------
+    >>> same_gk_zone(CRS.from_epsg(4527), CRS.from_epsg(4548))  # zone 39 = CM 117°E
+    True
+    >>> same_gk_zone(CRS.from_epsg(4527), CRS.from_epsg(4547))
+    False
+    """
+    ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
+    if ea is None or eb is None:
+        return False
+
+    def cm(epsg: int) -> int | None:
+        if 4513 <= epsg <= 4533:  # prefixed zones 25-45: CM 75°E + 3° a zone
+            return 75 + 3 * (epsg - 4513)
+        if 4534 <= epsg <= 4554:
+            return 75 + 3 * (epsg - 4534)
+        return None
+
+    return cm(ea) is not None and cm(ea) == cm(eb)
 
 
 def utm_epsg(lon: float, lat: float) -> int:

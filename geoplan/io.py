@@ -22,8 +22,8 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geoplan._encoding import detect_dbf_encoding
-from geoplan._fields import normalise_fields
+from geoplan._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
+from geoplan._fields import FieldReport, normalise_fields
 from geoplan._schema import ROLES, Role
 from geoplan._write import atomic_path, write_csv, write_gpkg, write_json
 from geoplan.errors import (
@@ -74,6 +74,33 @@ class ReadReport:
     encoding: str | None = None
     crs: str | None = None
     crs_assigned: bool = False
+    source_crs: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    truncated: dict[str, str] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    field_notes: list[str] = field(default_factory=list)
+
+    def mapping(self) -> list[str]:
+        """One line per source column: what it became (``源列 → field``) or that it is unused.
+
+        Examples
+        --------
+        >>> rep = ReadReport("a.shp", None, "supplies", 1, fields={"约定动工日": "agreed_start"},
+        ...                  truncated={"约定动工日": "约定动工日期"}, unused=["BZ"])
+        >>> rep.mapping()
+        ['约定动工日 → agreed_start (shapefile cut of 约定动工日期)', 'BZ: not used']
+        """
+        out = []
+        for src, dst in self.fields.items():
+            line = f"{src} → {dst}"
+            if src in self.truncated:
+                line += f" (shapefile cut of {self.truncated[src]})"
+            if dst in self.units:
+                line += f", unit {self.units[dst]}"
+            out.append(line)
+        out.extend(f"{c}: not used" for c in self.unused)
+        return out
 
     def notes(self) -> list[str]:
         """Human-readable lines on repairs and drops (empty when nothing happened)."""
@@ -88,7 +115,8 @@ class ReadReport:
                 "left after repair"
             )
         if self.crs_assigned:
-            out.append(f"CRS assigned by the caller: {self.crs}")
+            out.append(f"CRS assigned by the caller: {self.source_crs}")
+        out.extend(self.field_notes)
         return out
 
 
@@ -190,6 +218,8 @@ def read_layer(
     role: str | None = None,
     fields: Mapping[str, str] | None = None,
     crs: CRS | str | int | None = None,
+    source_crs: CRS | str | int | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer, validated and normalised for a role.
 
@@ -208,9 +238,17 @@ def read_layer(
         geometry repair).
     fields
         Explicit mapping ``{canonical name: source column}`` that overrides the aliases.
+        Without it, columns are found by canonical name or alias, also in the form a shapefile
+        cuts them to (10 bytes: 约定动工日期 → 约定动工日 in GBK, 约定动 in UTF-8).
     crs
         For a file that records no CRS, the CRS its coordinates are in; for one that does, the CRS
         to reproject to.
+    source_crs
+        The CRS the file's coordinates are in (county.toml ``[crs] <role> = "EPSG:…"``): set on
+        a file that records none; a file that records a different one is an error.
+    units
+        Units of money fields the column names do not state, e.g. ``{"land_price": "万元"}``;
+        values are stored in 元. A column named ``成交价款(万元)`` says it itself.
 
     Returns
     -------
@@ -238,13 +276,19 @@ def read_layer(
     encoding = detect_dbf_encoding(path) if path.suffix.lower() in {".shp", ".dbf"} else None
     gdf = _read_raw(path, layer, encoding, label)
     rep = ReadReport(source=str(path), layer=layer, role=role, features_read=len(gdf))
-    rep.encoding = encoding
+    rep.encoding = encoding or (cpg_encoding(path) if path.suffix.lower() == ".shp" else None)
+    rep.source_crs = _crs_text(gdf.crs)
 
     if len(gdf) == 0:
         raise EmptyLayerError(f"{label} has no features. Check the file or the layer name.")
-    gdf = _apply_crs(gdf, crs, label, rep)
+    gdf = _apply_crs(gdf, crs, label, rep, source_crs=source_crs, role=role)
     if role_def is not None:
-        gdf = normalise_fields(gdf, role_def, fields, label, rep.renamed, rep.added)
+        frep = FieldReport()
+        gdf = normalise_fields(
+            gdf, role_def, fields, label, rep.renamed, rep.added, units=units, report=frep
+        )
+        rep.fields, rep.truncated, rep.unused = frep.matched, frep.truncated, frep.unused
+        rep.units, rep.field_notes = frep.units, frep.notes
     gdf = _repair_geometry(gdf, role_def, label, rep)
     rep.features = len(gdf)
     rep.crs = gdf.crs.to_string() if gdf.crs is not None else None
@@ -264,6 +308,9 @@ def _role(role: str | None) -> Role | None:
 
 
 def _read_raw(path: Path, layer: str | None, encoding: str | None, label: str) -> gpd.GeoDataFrame:
+    shp = path.suffix.lower() in {".shp", ".dbf"}
+    if shp and names_cut_mid_character(path, encoding):
+        return _read_bytewise(path, layer, encoding or cpg_encoding(path) or "UTF-8", label)
     try:
         if path.suffix.lower() in _PARQUET_SUFFIXES:
             return gpd.read_parquet(path)
@@ -273,45 +320,144 @@ def _read_raw(path: Path, layer: str | None, encoding: str | None, label: str) -
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"{label} could not be read: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{label}: text is not in the encoding it was read with ({exc.encoding}). For a "
-            "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
-            "(Chinese data is usually GBK: write GBK into it); if there is none, add one."
-        ) from None
+        raise _encoding_error(label, exc.encoding) from None
     except ValueError as exc:  # e.g. parquet without geo metadata
         raise InputError(f"{label} could not be read as a geospatial layer: {exc}") from None
 
 
+def _read_bytewise(path: Path, layer: str | None, encoding: str, label: str) -> gpd.GeoDataFrame:
+    """Read a shapefile as Latin-1 (every byte one character) and decode the text ourselves.
+
+    For DBFs whose field names were cut at 10 bytes in the middle of a UTF-8 character, which
+    GDAL cannot hand over as text: the split character is dropped, the rest decoded.
+    """
+    logger.warning(
+        "%s: field names cut mid-character at 10 bytes; reading the text byte by byte (%s)",
+        label,
+        encoding,
+    )
+    try:
+        gdf = pyogrio.read_dataframe(
+            path, layer=layer, use_arrow=False, encoding="ISO-8859-1", fid_as_index=True
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(f"{label} could not be read: {exc}") from None
+
+    def name(text: str) -> str:  # a cut character at the end is dropped
+        return text.encode("latin-1").decode(encoding, errors="ignore")
+
+    def value(text: str) -> str:
+        return text.encode("latin-1").decode(encoding)
+
+    geom = gdf.geometry.name
+    try:
+        gdf = gdf.rename(columns={c: name(c) for c in gdf.columns if c != geom})
+        for col in gdf.columns:
+            if col != geom and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
+                gdf[col] = gdf[col].map(lambda v: value(v) if isinstance(v, str) else v)
+    except (UnicodeError, LookupError):
+        raise _encoding_error(label, encoding) from None
+    return gdf
+
+
+def _encoding_error(label: str, encoding: str) -> InputError:
+    return InputError(
+        f"{label}: text is not in the encoding it was read with ({encoding}). For a "
+        "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
+        "(Chinese data is usually GBK: write GBK into it); if there is none, add one."
+    )
+
+
+def _crs_text(crs: CRS | None) -> str | None:
+    if crs is None:
+        return None
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+def _same_crs(a: CRS, b: CRS) -> bool:
+    if a.equals(b, ignore_axis_order=True):
+        return True
+    ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
+    return ea is not None and ea == eb
+
+
 def _apply_crs(
-    gdf: gpd.GeoDataFrame, crs: CRS | str | int | None, label: str, rep: ReadReport
+    gdf: gpd.GeoDataFrame,
+    crs: CRS | str | int | None,
+    label: str,
+    rep: ReadReport,
+    *,
+    source_crs: CRS | str | int | None = None,
+    role: str | None = None,
 ) -> gpd.GeoDataFrame:
+    if source_crs is not None:
+        given = _user_crs(source_crs, label)
+        if gdf.crs is None:
+            rep.crs_assigned = True
+            rep.source_crs = _crs_text(given)
+            logger.info("%s: no CRS in the file; using %s as configured", label, rep.source_crs)
+            gdf = gdf.set_crs(given)
+        elif not _same_crs(gdf.crs, given):
+            raise CRSError(
+                f"{label} records its CRS as {_crs_text(gdf.crs)}, but the configuration says "
+                f"its coordinates are in {_crs_text(given)} (county.toml [crs]"
+                f"{' ' + role if role else ''}). One of them is wrong: remove the [crs] entry "
+                "to use the file's own CRS, or fix the file's CRS (its .prj)."
+            )
     if gdf.crs is None:
         if crs is None:
+            key = role or "<role>"
+            hint, epsg = _crs_hint(gdf)
+            suggestion = f"EPSG:{epsg}" if epsg else "EPSG:<code>"
             raise CRSError(
-                f"{label} has no coordinate reference system. {_crs_hint(gdf)} Fix the file (a "
-                ".prj next to a shapefile, or set the CRS in QGIS), or tell geoplan: "
-                "read_layer(..., crs='EPSG:4490'), or `crs = \"EPSG:4490\"` for the layer in "
-                "county.toml."
+                f"{label} has no coordinate reference system. {hint} Fix the file (a .prj next "
+                "to a shapefile, or set the CRS in QGIS), or tell geoplan the CRS its "
+                f'coordinates are in: in county.toml `[crs]` then `{key} = "{suggestion}"`, or '
+                f"read_layer(..., source_crs='{suggestion}')."
             )
         rep.crs_assigned = True
+        rep.source_crs = _crs_text(CRS.from_user_input(crs))
         return gdf.set_crs(crs)
     if crs is not None and not gdf.crs.equals(CRS.from_user_input(crs)):
         return gdf.to_crs(crs)
     return gdf
 
 
-def _crs_hint(gdf: gpd.GeoDataFrame) -> str:
-    xmin, ymin, xmax, ymax = gdf.total_bounds
+def _user_crs(value: CRS | str | int, label: str) -> CRS:
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:  # pyproj.exceptions.CRSError and friends
+        raise CRSError(
+            f"{label}: {value!r} is not a coordinate reference system geoplan understands "
+            f'({exc}). Write it as "EPSG:4527" (CGCS2000 3° GK zone 39 with zone prefix).'
+        ) from None
+
+
+def _crs_hint(gdf: gpd.GeoDataFrame) -> tuple[str, int | None]:
+    """A sentence on what the coordinates look like, and the EPSG code they suggest (or None)."""
+    from geoplan.crs import gk_prefix_epsg
+
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
     if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
-        return "Its coordinates look like longitude/latitude (CGCS2000 is EPSG:4490)."
-    if 1e7 <= xmin < 1e9:
+        return "Its coordinates look like longitude/latitude (CGCS2000 is EPSG:4490).", 4490
+    epsg = gk_prefix_epsg(xmin, xmax, ymin, ymax)
+    if epsg is not None:
+        zone = int(xmin // 1_000_000)
+        crs = CRS.from_epsg(epsg)
         return (
-            "Its x values carry a zone prefix (e.g. 38xxxxxx): a CGCS2000 3-degree Gauss-Kruger "
-            "zone with prefix, EPSG:4513-4533."
+            f"Its x values carry the Gauss-Kruger zone prefix {zone} ({xmin:.0f}…): that is "
+            f"{crs.name}, EPSG:{epsg}.",
+            epsg,
         )
-    if 1e5 <= xmin < 1e6 and 1e6 <= ymin < 1e7:
-        return "Its coordinates look like a Gauss-Kruger zone without prefix (EPSG:4534-4554)."
-    return ""
+    if 1e5 <= xmin and xmax < 1e6 and 0 <= ymin and ymax < 1e7:
+        return (
+            "Its coordinates look like a Gauss-Kruger zone without a zone prefix "
+            "(CGCS2000 3-degree zones are EPSG:4534-4554; the zone is the one of the county's "
+            "central meridian).",
+            None,
+        )
+    return "", None
 
 
 def _repair_geometry(

@@ -171,6 +171,8 @@ def _run(analysis: Analysis, ctx: Context, folder: Path, lang: str) -> tuple[Sec
     sec.files = relative_files(files, folder)
     sec.figures, every = summary_figures(dict(result.summary), analysis, lang)
     sec.blocks = analysis.blocks(result, lang)
+    if analysis.headline is not None:  # what could not be judged, in words, above the figures
+        sec.note = analysis.headline(result, lang)
     if every is not None:
         sec.blocks.append(every)
     sec.seconds = time.perf_counter() - t0

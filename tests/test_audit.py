@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import geopandas as gpd
@@ -579,3 +580,177 @@ def test_threaded_equals_serial(
 
     with pytest.raises(InputError, match="workers"):
         audit_land(*basic, as_of=AS_OF, workers=0)
+
+
+# --------------------------------------------------------------------------- as-of (issue 11)
+
+
+def _timeline() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Two batches and four supplies whose dates run past 2020 into 2025 and 2099."""
+    a = approvals(
+        [
+            ("P", "2018-03-01", box(0, 0, 100, 100)),  # 10,000 m²
+            ("Q", "2021-06-01", box(200, 0, 300, 100)),  # 10,000 m², after 2020-06-30
+            ("Z", "2099-01-01", box(400, 0, 500, 100)),  # a typo'd approval date
+        ]
+    )
+    s = supplies(
+        [
+            # supplied 2019, agreed start 2019-06-01, started 2022-03-01
+            dict(supply_id="T1", geometry=box(0, 0, 40, 100), supplied_on="2019-01-10",
+                 agreed_start="2019-06-01", actual_start="2022-03-01", land_price=4_000_000.0),
+            # supplied 2019, started 2019-09-01, 10 % developed, suspended 2021-01-01
+            dict(supply_id="T2", geometry=box(40, 0, 70, 100), supplied_on="2019-02-01",
+                 agreed_start="2019-08-01", actual_start="2019-09-01", developed_ratio=0.1,
+                 invested_ratio=0.1, suspended_since="2021-01-01", land_price=3_000_000.0),
+            # supplied 2022 in Q, agreed start 2023-01-01, never started
+            dict(supply_id="T3", geometry=box(200, 0, 250, 100), supplied_on="2022-01-01",
+                 agreed_start="2023-01-01", land_price=5_000_000.0),
+            # supplied 2020-03-01, agreed start 2020-09-01
+            dict(supply_id="T4", geometry=box(70, 0, 100, 100), supplied_on="2020-03-01",
+                 agreed_start="2020-09-01", land_price=1_000_000.0),
+        ]
+    )  # fmt: skip
+    return a, s
+
+
+def test_as_of_is_a_point_in_time() -> None:
+    """The same records audited as of 2020-06-30 and 2025-06-30.
+
+    As of 2020-06-30: Q (2021) and Z (2099) are not approved yet; T3 (supplied 2022) is not
+    supplied yet. P = 10,000 m², supplied by T1 + T2 + T4 = 4,000 + 3,000 + 3,000 m²: rate 1.0.
+    T1: T1's start (2022-03-01) has not happened; agreed 2019-06-01 → 395 days (2019-06-01 →
+    2020-06-01 = 366, leap 2020, + 29) → idle_type1, fee 800,000, not recoverable (< 730).
+    T2: started 2019-09-01; its suspension (2021-01-01) has not happened → started.
+    T4: agreed 2020-09-01 → not_due.
+
+    As of 2025-06-30: Q exists, Z still not (2099). T3 supplied; 2023-01-01 → 2025-06-30 =
+    365 + 366 (leap 2024) + 180 = 911 days → idle_type1, recoverable, fee 1,000,000. T1 started 2022 →
+    started. T2 suspended 2021-01-01 → 1641 days (365·3 + 366 + 180), 10 % developed →
+    idle_type2, fee 600,000. T4 agreed 2020-09-01, never started → 1763 days (2020-09-01 →
+    2025-09-01 = 1826, − 63) → idle_type1, recoverable, fee 200,000. Approved 20,000 m²,
+    supplied 10,000 + 5,000; unsupplied 5,000 (Q's east half).
+    """
+    a, s = _timeline()
+    early = audit_land(a, s, as_of="2020-06-30")
+    e = early.summary
+    assert e["approved_area_mu"] == pytest.approx(mu(10_000))
+    assert e["supplied_area_mu"] == pytest.approx(mu(10_000))
+    assert e["supply_rate"] == pytest.approx(1.0)
+    assert e["after_as_of_approvals"] == 2 and e["after_as_of_supplies"] == 1
+    assert early.quality["approvals_after_as_of"] == ["Q", "Z"]
+    assert early.quality["supplies_after_as_of"] == ["T3"]
+    st = early.supplies.set_index("supply_id")
+    assert st["status"].to_dict() == {"T1": "idle_type1", "T2": "started", "T4": "not_due"}
+    assert st.loc["T1", "days_late"] == 395
+    assert e["idle_parcels"] == 1 and e["idle_fee_total"] == pytest.approx(800_000.0)
+    assert e["recoverable_parcels"] == 0
+    assert list(early.batches["batch_id"]) == ["P"]
+    assert "2 条批准记录的批准日期晚于基准日，未计入" in e["notes"]
+
+    late = audit_land(a, s, as_of="2025-06-30")
+    x = late.summary
+    assert x["approved_area_mu"] == pytest.approx(mu(20_000))
+    assert x["supplied_area_mu"] == pytest.approx(mu(15_000))
+    assert x["unsupplied_area_mu"] == pytest.approx(mu(5_000))
+    assert x["after_as_of_approvals"] == 1 and x["after_as_of_supplies"] == 0
+    st = late.supplies.set_index("supply_id")
+    assert st["status"].to_dict() == {
+        "T1": "started", "T2": "idle_type2", "T3": "idle_type1", "T4": "idle_type1"
+    }  # fmt: skip
+    assert st["days_late"].to_dict() == {"T1": 0, "T2": 1641, "T3": 911, "T4": 1763}
+    assert x["idle_fee_total"] == pytest.approx(600_000.0 + 1_000_000.0 + 200_000.0)
+    assert x["recoverable_parcels"] == 2
+    # the 2099 approval never shows up with a negative age
+    assert (late.batches["age_years"] >= 0).all()
+
+
+def test_dates_out_of_order_are_unknown_with_a_reason(caplog: pytest.LogCaptureFixture) -> None:
+    a = approvals([("A", "2020-01-01", box(0, 0, 1000, 1000)),
+                   ("B", "2021-01-01", box(2000, 0, 2100, 100))])  # fmt: skip
+    rows = [
+        # started before the land was supplied: "started" rests on that date → unknown
+        dict(supply_id="early_start", supplied_on="2021-01-01", agreed_start="2021-06-01",
+             actual_start="2020-06-01"),
+        # agreed start before the supply: "idle" would rest on it → unknown
+        dict(supply_id="early_agreed", supplied_on="2021-01-01", agreed_start="2020-06-01"),
+        # suspended before it started, long ago, low development: idle type 2 rests on it
+        dict(supply_id="early_susp", supplied_on="2020-02-01", agreed_start="2020-03-01",
+             actual_start="2021-01-01", suspended_since="2020-06-01", developed_ratio=0.1,
+             invested_ratio=0.1),
+        # supplied (2020-06-01) before its batch B was approved (2021-01-01): listed only
+        dict(supply_id="early_supply", batch_id="B", supplied_on="2020-06-01",
+             agreed_start="2020-09-01", actual_start="2020-10-01"),
+        # in order
+        dict(supply_id="fine", supplied_on="2020-02-01", agreed_start="2020-06-01"),
+    ]  # fmt: skip
+    for k, r in enumerate(rows[:3] + rows[4:]):
+        r["geometry"] = box(10 * k, 0, 10 * k + 5, 5)
+    rows[3]["geometry"] = box(2000, 0, 2050, 100)
+    with caplog.at_level(logging.WARNING, logger="geoplan"):
+        res = audit_land(a, supplies(rows), as_of=AS_OF)
+    st = res.supplies.set_index("supply_id")
+    assert st["status"].to_dict() == {
+        "early_start": "unknown", "early_agreed": "unknown", "early_susp": "unknown",
+        "early_supply": "started", "fine": "idle_type1",
+    }  # fmt: skip
+    assert st["unknown_reason"].dropna().to_dict() == {
+        "early_start": "start_before_supply", "early_agreed": "agreed_before_supply",
+        "early_susp": "suspended_before_start",
+    }  # fmt: skip
+    assert st.loc["early_start", "unknown_reason_zh"] == "实际动工日期早于供地日期"
+    assert res.quality["dates_out_of_order"] == {
+        "start_before_supply": ["early_start"], "agreed_before_supply": ["early_agreed"],
+        "suspended_before_start": ["early_susp"], "supplied_before_approval": ["early_supply"],
+    }  # fmt: skip
+    assert res.summary["dates_out_of_order"] == 4
+    assert res.summary["unknown_parcels"] == 3
+    assert res.summary["unknown_area_mu"] == pytest.approx(mu(75))
+    assert "dates out of order (start_before_supply): early_start" in caplog.text
+    assert "1 宗因实际动工日期早于供地日期无法判定，待核实" in res.summary["notes"]
+    assert "4 宗供地的日期先后矛盾" in res.summary["notes"]
+
+
+def test_as_of_forms() -> None:
+    a = approvals([("A", "2020-01-01", box(0, 0, 100, 100))])
+    s = supplies([dict(supply_id="S", geometry=box(0, 0, 50, 100), agreed_start="2021-01-01")])
+    for value in (20240630, "20240630", "2024/6/30", "2024年6月30日", pd.Timestamp("2024-06-30")):
+        assert audit_land(a, s, as_of=value).summary["as_of"] == "2024-06-30", value
+    from geoplan.errors import InputError
+
+    for bad in (1_700_000_000, 20241331, 2024.5, True, "30/06/2024"):
+        with pytest.raises(InputError, match="as_of"):
+            audit_land(a, s, as_of=bad)
+
+
+def test_all_supplies_after_as_of_is_a_clear_error() -> None:
+    from geoplan.errors import InputError
+
+    a = approvals([("A", "2020-01-01", box(0, 0, 100, 100))])
+    s = supplies([dict(supply_id="S", geometry=box(0, 0, 50, 100), supplied_on="2025-01-01",
+                       agreed_start="2025-06-01")])  # fmt: skip
+    with pytest.raises(InputError, match="after as_of 2024-06-30"):
+        audit_land(a, s, as_of=AS_OF)
+
+
+def test_absent_actual_start_field_is_not_read_as_not_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A layer without any actual-start column cannot tell 'not started' from 'not recorded'."""
+    from geoplan.io import read_layer
+
+    a = approvals([("A", "2020-01-01", box(0, 0, 100, 100))])
+    s = gpd.GeoDataFrame(
+        {"电子监管号": ["S1", "S2"], "约定动工日期": ["2021-01-01", "2025-01-01"]},
+        geometry=[box(0, 0, 50, 100), box(50, 0, 100, 100)],
+        crs=CRS,
+    )
+    s.to_file(tmp_path / "s.gpkg")
+    r = audit_land(a, read_layer(tmp_path / "s.gpkg", role="supplies"), as_of=AS_OF)
+    st = r.supplies.set_index("supply_id")
+    # S1 would be idle if unstarted, but nobody recorded starts: unknown; S2 is not due either way
+    assert st["status"].to_dict() == {"S1": "unknown", "S2": "not_due"}
+    assert st.loc["S1", "unknown_reason_zh"] == "缺少实际动工日期字段"
+    assert r.quality["supplies_absent_fields"] == [
+        "actual_start", "agreed_finish", "batch_id", "developed_ratio", "gov_cause",
+        "invested_ratio", "land_price", "supplied_on", "supply_method", "suspended_since",
+    ]  # fmt: skip
+    assert r.summary["notes"] == "1 宗因缺少实际动工日期字段无法判定，待核实"

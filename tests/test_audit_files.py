@@ -23,10 +23,12 @@ AS_OF = "2024-06-30"
 SUMMARY_KEYS = [
     "as_of", "approved_area_mu", "supplied_area_mu", "unsupplied_area_mu", "sliver_area_mu",
     "supply_rate", "supply_rate_5y", "unsupplied_parcels", "supplied_unused_parcels",
-    "idle_parcels", "idle_area_mu", "idle_fee_total", "recoverable_parcels",
-    "unmatched_supply_area_mu",
+    "idle_parcels", "idle_area_mu", "idle_fee_total", "idle_fee_total_wan",
+    "idle_fee_unknown_parcels", "recoverable_parcels", "unmatched_supply_area_mu",
+    "unknown_parcels", "unknown_area_mu", "after_as_of_approvals", "after_as_of_supplies",
+    "dates_out_of_order", "implausible_price_parcels", "notes",
 ]  # fmt: skip
-SHEETS = ["汇总", "批次", "批而未供", "闲置土地", "供而未用", "未匹配供地"]
+SHEETS = ["汇总", "批次", "批而未供", "供地", "闲置土地", "供而未用", "未匹配供地"]
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
@@ -138,6 +140,7 @@ def test_excel_ledger(written: tuple[AuditResult, dict[str, Path]]) -> None:
         ("批而未供", "面积(亩)"): s["unsupplied_area_mu"],
         ("闲置土地", "面积(亩)"): s["idle_area_mu"],
         ("闲置土地", "土地闲置费(元)"): s["idle_fee_total"],
+        ("供地", "土地闲置费(元)"): s["idle_fee_total"],
         ("未匹配供地", "批准范围外面积(亩)"): s["unmatched_supply_area_mu"],
     }
     for (sheet, col), expected in checks.items():
@@ -156,10 +159,26 @@ def test_excel_ledger(written: tuple[AuditResult, dict[str, Path]]) -> None:
     assert summary_rows["批而未供面积(亩)"] == pytest.approx(s["unsupplied_area_mu"])
     assert summary_rows["闲置土地宗数"] == s["idle_parcels"] == 2
     assert summary_rows["评估基准日"] == AS_OF
+    # fee totals in 万元 in the summary: GD1 0.2 × 3,000,000 + GD3 0.2 × 800,000 = 760,000 元
+    assert summary_rows["土地闲置费合计(万元)"] == pytest.approx(76.0)
+    assert s["idle_fee_total"] == pytest.approx(760_000.0)
     idle_header, idle_body = _sheet_table(wb["闲置土地"])
     assert idle_body[0][idle_header.index("电子监管号")] == "GD1"
-    assert idle_body[0][idle_header.index("状态")] == "闲置土地(未动工)"
+    assert idle_body[0][idle_header.index("状态")] == "闲置(一类)"
     assert idle_body[0][idle_header.index("可无偿收回")] == "是"
+    # 供地: every supply with its status in Chinese; numbers stay numbers (units in headers)
+    sup_header, sup_body = _sheet_table(wb["供地"])
+    k = sup_header.index
+    rows = {r[k("电子监管号")]: r for r in sup_body}
+    # as of 2024-06-30: GD1 agreed 2020-01-01 (1642 days), GD3 2021-01-01 (1276 days): idle;
+    # GD2 agreed 2024-03-01 (121 days): supplied, unused; GD4 agreed 2025-01-01: not yet due
+    assert {i: r[k("状态")] for i, r in rows.items()} == {
+        "GD1": "闲置(一类)", "GD2": "供而未用", "GD3": "闲置(一类)", "GD4": "未到期"
+    }  # fmt: skip
+    assert rows["GD1"][k("逾期天数(天)")] == 1642 and rows["GD2"][k("逾期天数(天)")] == 121
+    assert rows["GD1"][k("土地闲置费(元)")] == pytest.approx(600_000.0)
+    assert rows["GD1"][k("成交价款(元)")] == pytest.approx(3_000_000.0)
+    assert "待核实原因" in sup_header
 
 
 def test_offline_map(written: tuple[AuditResult, dict[str, Path]]) -> None:
@@ -167,7 +186,7 @@ def test_offline_map(written: tuple[AuditResult, dict[str, Path]]) -> None:
     page = files["html"].read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=[\"']https?://", page)
     assert not re.search(r"<link[^>]+href=[\"']https?://", page)
-    assert "批而未供" in page and "闲置土地(未动工)" in page
+    assert "批而未供" in page and "闲置(一类)" in page
     assert "<b>豫政土</b>" not in page  # attribute values are escaped
 
 

@@ -265,3 +265,55 @@ def test_atomic_writes_leave_nothing_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     assert '"a": 3' in target.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_cut_field_names_ambiguous_asks_for_a_mapping() -> None:
+    """实际动工日期 and 实际动工面积 both become 实际动 in UTF-8 (9 bytes + a split character)."""
+    from geoplan._fields import normalise_fields
+    from geoplan._schema import Field, Role
+
+    role = Role(
+        "supplies",
+        "polygon",
+        (Field("supply_id", "str", True, ("电子监管号",)),
+         Field("actual_start", "date", False, ("实际动工日期",)),
+         Field("built_area", "float", False, ("实际动工面积",))),
+    )  # fmt: skip
+    g = gpd.GeoDataFrame(
+        {"电子监": ["A"], "实际动": ["2020-01-01"]}, geometry=[rect(0, 0, 1, 1)], crs=CRS
+    )
+    with pytest.raises(
+        InputError, match=r"ambiguous.*实际动.*actual_start.*built_area.*\[fields\.supplies\]"
+    ):
+        normalise_fields(g, role, None, "x.shp", {}, [])
+    out = normalise_fields(g, role, {"actual_start": "实际动"}, "x.shp", {}, [])
+    assert out["actual_start"].iloc[0] == pd.Timestamp("2020-01-01")
+    assert out["supply_id"].iloc[0] == "A"  # 电子监 is the cut of 电子监管号 only
+
+
+def test_crs_hint_names_the_zone_epsg(tmp_path: Path) -> None:
+    from geoplan.errors import CRSError
+
+    def no_crs(x: float, y: float) -> Path:
+        g = gpd.GeoDataFrame({"名称": ["a"]}, geometry=[shapely.box(x, y, x + 10, y + 10)], crs=CRS)
+        path = tmp_path / f"{int(x)}.shp"
+        g.to_file(path)
+        path.with_suffix(".prj").unlink()
+        return path
+
+    cases = [
+        (39_500_000, 3_800_000, "EPSG:4527"),  # 3° zone 39 with prefix
+        (38_400_000, 3_800_000, "EPSG:4526"),  # 3° zone 38
+        (20_500_000, 4_000_000, "EPSG:4498"),  # 6° zone 20 with prefix
+        (114.2, 34.8, "EPSG:4490"),  # longitude/latitude
+    ]
+    for x, y, epsg in cases:
+        with pytest.raises(CRSError) as err:
+            read_layer(no_crs(x, y), role="boundary")
+        assert epsg in str(err.value) and 'boundary = "' + epsg + '"' in str(err.value)
+    with pytest.raises(CRSError, match="without a zone prefix"):
+        read_layer(no_crs(500_000, 3_800_000), role="boundary")
+    # source_crs sets it; the report says where it came from
+    g = read_layer(no_crs(39_500_000, 3_800_000), role="boundary", source_crs="EPSG:4527")
+    assert g.crs.to_epsg() == 4527
+    assert g.attrs["read_report"].source_crs.startswith("EPSG:4527")
