@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -43,11 +44,67 @@ _FAMILY: dict[Kind, tuple[int, ...]] = {
 }
 
 
+# A JSON string literal (the unrolled form runs in C: fast on megabytes of base64).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _brace_free(match: re.Match[str]) -> str:
+    s = match.group(0)
+    if "{" not in s and "}" not in s:
+        return s
+    return s.replace("{", "\\u007b").replace("}", "\\u007d")
+
+
 def safe_json(obj: Any) -> str:
-    """JSON text that can sit inside an HTML ``<script>`` element whatever the strings hold."""
+    """JSON text that is inert wherever it is pasted: in a ``<script>`` and in a Jinja2 template.
+
+    This and :func:`safe_html` are the only ways text from data, file names, ``county.toml`` or
+    options reaches a page. folium/branca render every element's output a second time as a Jinja2
+    template, so a ``{{``, ``{%`` or ``{#`` from the data would be evaluated; here every ``{`` and
+    ``}`` inside a string is written ``\\u007b`` / ``\\u007d`` (the same string to JSON and
+    JavaScript), and ``<`` as ``\\u003c`` so that no ``</script`` or ``<!--`` can end the script
+    element. JSON's own braces are never adjacent to ``{``, ``%`` or ``#``, so the text holds no
+    template syntax at all. NaN and infinity are refused (they are not JSON).
+
+    Examples
+    --------
+    >>> text = safe_json({"name": "{{ 7*6 }}</script>"})
+    >>> text
+    '{"name":"\\\\u007b\\\\u007b 7*6 \\\\u007d\\\\u007d\\\\u003c/script>"}'
+    >>> json.loads(text)["name"]
+    '{{ 7*6 }}</script>'
+    """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = _JSON_STRING.sub(_brace_free, text)
     # "<" is all that can end a script element ("</script") or open a comment ("<!--")
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def safe_html(text: Any) -> str:
+    """Text as HTML that shows it literally and holds no template syntax.
+
+    ``html.escape`` (``<>&"'``) plus ``{`` / ``}`` as the character references ``&#123;`` /
+    ``&#125;``, which a browser shows as braces and Jinja2 never sees as ``{{``, ``{%`` or ``{#``.
+    Use it for every string that becomes markup: layer names, legend and popup text, titles.
+
+    Examples
+    --------
+    >>> safe_html("<b>{% if %}</b>")
+    '&lt;b&gt;&#123;% if %&#125;&lt;/b&gt;'
+    """
+    return html.escape(str(text), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def inert_html(markup: str) -> str:
+    """Markup a caller wrote (e.g. a tile attribution), kept as HTML but with its braces as
+    character references, so that it cannot become template syntax.
+
+    Examples
+    --------
+    >>> inert_html('<a href="https://x.org">{{ x }}</a>')
+    '<a href="https://x.org">&#123;&#123; x &#125;&#125;</a>'
+    """
+    return str(markup).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def pack_ints(values: np.ndarray | list[int]) -> str:
@@ -326,7 +383,7 @@ def encode_column(s: pd.Series, *, lang: str) -> dict[str, Any]:
     """Escaped display strings; dictionary-encoded ({u, k}) when values repeat."""
     text = format_values(s, lang=lang)
     codes, uniques = pd.factorize(text, sort=False)
-    escaped = [html.escape(str(u), quote=True) for u in uniques]
+    escaped = [safe_html(u) for u in uniques]
     if len(uniques) * 2 <= len(text):
         return {"u": escaped, "k": pack_ints(codes)}
     return {"v": [escaped[c] for c in codes]}
@@ -350,6 +407,6 @@ def encode_fields(
         return None
     require_columns(gdf, list(fields), layer=layer, option=option)
     return {
-        "labels": [html.escape(str(label), quote=True) for label in fields.values()],
+        "labels": [safe_html(label) for label in fields.values()],
         "cols": [encode_column(gdf[c], lang=lang) for c in fields],
     }
