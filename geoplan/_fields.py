@@ -145,9 +145,10 @@ def _check_plausible(num: pd.Series, raw: pd.Series, name: str, label: str) -> p
         bad = np.isinf(vals) | (vals < 0) | (np.abs(vals) > MAX_PLAUSIBLE)
     if bad.any():
         mask = pd.Series(bad, index=num.index)
+        shown = pd.Series(raw.tolist(), index=raw.index, dtype=object)  # inf, not np.float64(inf)
         raise InputError(
             f"{label}: field {name} must be a finite number from 0 to {MAX_PLAUSIBLE:g}, but rows "
-            f"{_rows(mask, raw)} are not (infinite, negative or implausibly large: a typo, a "
+            f"{_rows(mask, shown)} are not (infinite, negative or implausibly large: a typo, a "
             "unit mix-up or a corrupt record). Fix those values, or leave them empty if unknown."
         )
     return num

@@ -415,7 +415,7 @@ def _zipped_shapefile(path: Path, layer: str | None) -> tuple[str, str | None, s
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            shps = [n for n in names if n.lower().endswith(".shp")]
+            shps = sorted(n for n in names if n.lower().endswith(".shp"))
             stems = [Path(n).stem for n in shps]
             if not shps:  # e.g. a zipped GeoJSON or GeoPackage: GDAL reads those itself
                 return None
