@@ -46,6 +46,7 @@ from geoplan._maps_layers import (
     state,
     union,
 )
+from geoplan.errors import InputError
 
 __all__ = [
     "add_legend",
@@ -123,7 +124,7 @@ def new_map(
     ------
     InputError
         Unknown ``lang``, bounds that are not WGS 84 degrees, or a ``tiles`` URL that
-        :func:`check_tiles` rejects.
+        :func:`check_tiles` rejects, or a ``height`` that is not a CSS length.
     CRSError
         A layer without a CRS.
 
@@ -147,15 +148,21 @@ def new_map(
     size: dict[str, Any] = {}
     if height is not None:
         size = {"height": height, "position": "relative"}
-    m = OfflineMap(
-        location=location,
-        zoom_start=zoom,
-        tiles=None,
-        prefer_canvas=prefer_canvas,
-        zoom_control=False,
-        control_scale=True,
-        **size,
-    )
+    try:
+        m = OfflineMap(
+            location=location,
+            zoom_start=zoom,
+            tiles=None,
+            prefer_canvas=prefer_canvas,
+            zoom_control=False,
+            control_scale=True,
+            **size,
+        )
+    except ValueError as exc:  # folium's size parser: a height it cannot read
+        raise InputError(
+            f"height must be pixels (e.g. 560) or a CSS length such as '560px' or '60%'; got "
+            f"{height!r} ({exc})"
+        ) from None
     Figure(title=safe_html(title) if title else None).add_child(m)
     m.add_child(ZoomControl(lang))
     if tiles is not None and tiles != "":

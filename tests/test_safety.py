@@ -14,8 +14,10 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -98,7 +100,8 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
     codes = ["0101", "0301", "0702", "0601", "1101", "0201"]
     cells = [(i, j) for i in range(10) for j in range(8)]
     lu = gpd.GeoSeries([box(i * 1000, j * 1000, (i + 1) * 1000, (j + 1) * 1000) for i, j in cells])
-    batches = payloads("批", pwned)[:3]
+    # the third batch id is a spreadsheet formula: the ledger must keep it as text
+    batches = [*payloads("批", pwned)[:2], '=HYPERLINK("https://example.org","批")']
     supplies = payloads("供", pwned)[:2]
     towns = payloads("镇", pwned)
     parks = payloads("园", pwned)
@@ -283,6 +286,8 @@ def test_check_tiles_accepts_templates_and_rejects_the_rest() -> None:
             maps.check_tiles(url)
     with pytest.raises(InputError, match="tile URL"):
         maps.new_map((113.0, 34.0, 113.5, 34.4), tiles="{{ 7*6 }}")
+    with pytest.raises(InputError, match="height must be"):
+        maps.new_map((113.0, 34.0, 113.5, 34.4), height="{{ 7*6 }}px")
 
 
 # --------------------------------------------------------------------------- commands
@@ -298,7 +303,7 @@ def test_every_command_on_the_payload_county(
     _no_evaluation(res.output, pwned, "名")
     res = run.invoke(main, ["info", str(county), "--json"])
     assert res.exit_code == 0, res.output
-    info = json.loads(res.output, parse_constant=_refuse)
+    info = _strict(res.output)
     assert info["name"] == County.open(county).name
 
     outputs = {}
@@ -320,10 +325,14 @@ def test_every_command_on_the_payload_county(
         for tag in tags:
             expected = [p for p in payloads(tag, pwned) if p in text]
             assert len(expected) >= 2, f"{cmd}.html shows none of the {tag} texts literally"
-    summary = json.loads(
-        (outputs["audit"] / "summary.json").read_text("utf-8"), parse_constant=_refuse
-    )
-    assert summary["approved_parcels"] == 3 if "approved_parcels" in summary else True
+    _strict((outputs["audit"] / "summary.json").read_text("utf-8"))
+    # the ledger holds the texts as text: no cell is a formula, the formula batch id included
+    book = openpyxl.load_workbook(outputs["audit"] / "audit.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert '=HYPERLINK("https://example.org","批")' in texts
+    assert payloads("批", pwned)[0] in texts
 
 
 def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_path: Path) -> None:
@@ -344,9 +353,9 @@ def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_pat
     assert f"<title>{name} " in text and f"<h1>{name} " in text  # the county name, literally
     for tag in "居镇园批供":  # settlements, townships, parks, batches, supplies
         assert sum(p in text for p in payloads(tag, pwned)) >= 2, tag
-    manifest = json.loads((out / "report.json").read_text("utf-8"), parse_constant=_refuse)
+    manifest = _strict((out / "report.json").read_text("utf-8"))
     assert manifest["county"] == name
-    layers = json.loads((out / "county.json").read_text("utf-8"), parse_constant=_refuse)
+    layers = _strict((out / "county.json").read_text("utf-8"))
     # the layer file's and the county folder's names, literally
     assert layers["path"].endswith("县{{ 7*6 }}{# x")
     assert {lyr["source"] for lyr in layers["layers"]} == {
@@ -354,8 +363,13 @@ def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_pat
     }
 
 
-def _refuse(token: str) -> None:
-    raise ValueError(f"not strict JSON: {token}")
+def _strict(text: str) -> Any:
+    """Parse JSON strictly: NaN, Infinity and -Infinity are errors."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"not strict JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 # --------------------------------------------------------------------------- in the browser
