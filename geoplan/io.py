@@ -245,6 +245,7 @@ def read_layer(
     >>> {"park_id", "name", "level"} <= set(parks.columns)
     True
     """
+    source, layer = _zip_uri(source, layer)
     path, layer = split_source(source, layer)
     _require_exists(path)
     role_def = _role(role)
@@ -404,6 +405,20 @@ def _parquet_wkb(path: Path) -> tuple[pd.DataFrame, np.ndarray, object]:
     wkb = table.column(col).to_numpy(zero_copy_only=False)
     attrs = table.drop([col]).to_pandas()
     return attrs, wkb, crs
+
+
+def _zip_uri(
+    source: str | os.PathLike[str], layer: str | None
+) -> tuple[str | os.PathLike[str], str | None]:
+    """``zip://parks.zip`` or ``zip://export.zip!folder/parks.shp`` (the fiona/geopandas way of
+    naming a zipped shapefile) as a path and a layer name."""
+    text = os.fspath(source)
+    if not text.lower().startswith("zip://"):
+        return source, layer
+    rest, _, member = text[len("zip://") :].partition("!")
+    if member and layer is None:
+        layer = Path(member).stem
+    return rest, layer
 
 
 def _zipped_shapefile(path: Path, layer: str | None) -> tuple[str, str | None, str | None] | None:

@@ -388,7 +388,7 @@ def test_zipped_shapefile_read_like_an_unzipped_one(tmp_path: Path) -> None:
     with zipfile.ZipFile(two, "w") as z:
         for f in [*files, *other]:
             z.write(f, f.name)
-    for src in (flat, nested, f"{two}:parks"):
+    for src in (flat, nested, f"{two}:parks", f"zip://{nested}", f"zip://{two}!parks.shp"):
         gdf = read_layer(src, role="parks")
         assert gdf["park_id"].tolist() == ["Y1"] and gdf["name"].tolist() == ["示范园"]
         assert gdf.area.tolist() == pytest.approx([2e5])  # 500 m x 400 m
@@ -408,3 +408,19 @@ def test_text_in_a_wrong_encoding_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(json.dumps(fc, ensure_ascii=False).encode("gbk"))
     with pytest.raises(InputError, match="text of field name is not in the encoding .*UTF-8"):
         read_layer(path)
+
+
+def test_a_map_layer_off_the_globe_is_named() -> None:
+    """A frame built in code (not read) with a polygon at 1e12 m: before, the map encoder failed
+    with "ValueError: integer too large for the map encoding"."""
+    from geoplan import maps
+
+    g = gpd.GeoDataFrame(
+        {"name": ["ok", "far"]},
+        geometry=[shapely.box(X0, Y0, X0 + 100, Y0 + 100), shapely.box(1e12, 1e12, 1e12 + 1, 1e12 + 1)],
+        crs=4547,
+    )  # fmt: skip
+    with pytest.raises(
+        InputError, match=r"Map layer '地块': 1 feature\(s\) \(rows 1\) .* no place"
+    ):
+        maps.add_polygons(maps.new_map((113.0, 34.0, 114.0, 35.0)), g, name="地块")
