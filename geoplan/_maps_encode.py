@@ -62,7 +62,11 @@ def _has_brace(obj: Any) -> bool:
     if isinstance(obj, dict):
         return any(_has_brace(k) or _has_brace(v) for k, v in obj.items())
     if isinstance(obj, list | tuple):
-        return any(_has_brace(v) for v in obj)
+        try:  # a list of strings (popup columns): one C-speed pass
+            joined = "".join(obj)
+        except TypeError:
+            return any(_has_brace(v) for v in obj)
+        return "{" in joined or "}" in joined
     return False
 
 
@@ -104,7 +108,25 @@ def safe_html(text: Any) -> str:
     >>> safe_html("<b>{% if %}</b>")
     '&lt;b&gt;&#123;% if %&#125;&lt;/b&gt;'
     """
-    return html.escape(str(text), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    out = html.escape(str(text), quote=True)
+    if "{" in out or "}" in out:
+        out = out.replace("{", "&#123;").replace("}", "&#125;")
+    return out
+
+
+def safe_html_all(values: Sequence[Any]) -> list[str]:
+    """:func:`safe_html` of each value (fast for the 10⁵ values of a popup column).
+
+    Examples
+    --------
+    >>> safe_html_all(["a<b", "{{ x }}"])
+    ['a&lt;b', '&#123;&#123; x &#125;&#125;']
+    """
+    out = [html.escape(str(v), quote=True) for v in values]
+    joined = "".join(out)
+    if "{" in joined or "}" in joined:
+        out = [v.replace("{", "&#123;").replace("}", "&#125;") for v in out]
+    return out
 
 
 def inert_html(markup: str) -> str:
@@ -415,7 +437,7 @@ def encode_column(s: pd.Series, *, lang: str) -> dict[str, Any]:
     """Escaped display strings; dictionary-encoded ({u, k}) when values repeat."""
     text = format_values(s, lang=lang)
     codes, uniques = pd.factorize(text, sort=False)
-    escaped = [safe_html(u) for u in uniques]
+    escaped = safe_html_all(list(uniques))
     if len(uniques) * 2 <= len(text):
         return {"u": escaped, "k": pack_ints(codes)}
     return {"v": [escaped[c] for c in codes]}

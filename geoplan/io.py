@@ -4,7 +4,12 @@
 ``.cpg``), GeoJSON, GeoParquet, FileGDB and anything else GDAL reads, through pyogrio with Arrow.
 Given a *role* (see :mod:`geoplan._schema`) it checks the geometry type and required fields, maps
 Chinese and pinyin-initial aliases to canonical names, parses dates, keeps codes as strings and
-repairs invalid geometries, recording what it did in a :class:`ReadReport`.
+repairs invalid geometries, recording what it did in a :class:`ReadReport`. Whatever the role, it
+refuses what no analysis could use and names the rows: coordinates outside the CRS's area of use
+(:mod:`geoplan._coords`), infinite, negative or absurdly large numbers, text that is not in the
+encoding it was read with; polygon rings that do not close are closed (GEOS would not even build
+them) and the features named. A zipped shapefile (``parks.zip``, ``export.zip:parks``,
+``zip://export.zip!parks.shp``) is read like an unzipped one.
 """
 
 from __future__ import annotations
