@@ -54,8 +54,10 @@ def ensure_writable_dir(path: str | os.PathLike[str], *, what: str = "output fol
     """Create ``path`` if needed and prove that files can be written into it.
 
     Called before any analysis runs, so that a read-only folder, a path under a file or a full
-    disk is reported at once instead of after minutes of work. A small probe file is written,
-    synced and removed, and at least :data:`MIN_FREE_BYTES` (16 MiB) must be free.
+    disk is reported at once instead of after minutes of work. A folder (or, when it must be
+    created, its nearest existing parent) without any write permission bit is refused — even
+    for root, who could write into it; then a small probe file is written, synced and removed,
+    and at least :data:`MIN_FREE_BYTES` (16 MiB) must be free.
 
     Raises
     ------
@@ -79,6 +81,14 @@ def ensure_writable_dir(path: str | os.PathLike[str], *, what: str = "output fol
         "maps/<name>, or free the space / fix the permissions and run again."
     )
     blocker = _blocking_file(folder)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if blocker is None and existing is not None and not existing.stat().st_mode & 0o222:
+        # marked read-only (no write bit for anyone): refused even for root, who could write
+        where = "is" if existing == folder else f"cannot be created: {existing} is"
+        raise OutputError(
+            f"The {what} {folder} {where} read-only (mode {existing.stat().st_mode & 0o777:o}). "
+            f"{fix}"
+        )
     if blocker == folder:
         raise OutputError(f"The {what} {folder} is a file, not a folder. {fix}")
     if blocker is not None:

@@ -118,16 +118,22 @@ def test_nearly_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ensure_writable_dir(tmp_path / "o")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_folder_for_real(tmp_path: Path) -> None:  # pragma: no cover - not as root
+def test_read_only_folder_for_real(county: Path, tmp_path: Path, no_analysis: None) -> None:
+    """A folder marked read-only (mode 555) is refused, even when running as root."""
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o500)
+    ro.chmod(0o555)
     try:
-        with pytest.raises(OutputError, match="cannot be (written|created)"):
-            ensure_writable_dir(ro / "out")
+        with pytest.raises(
+            OutputError, match=f"The output folder {ro} is read-only \\(mode 555\\)"
+        ):
+            ensure_writable_dir(ro)
+        res = CliRunner().invoke(main, ["zones", str(county), "--out", str(ro / "out")])
+        assert res.exit_code == 2
+        assert f"--out folder {ro / 'out'} cannot be created: {ro} is read-only" in res.output
+        assert _files(ro) == [] and not (ro / "out").exists()
     finally:
-        ro.chmod(0o700)
+        ro.chmod(0o755)
 
 
 def test_build_report_out_dev_null_and_none(county: Path, no_analysis: None) -> None:
