@@ -33,7 +33,8 @@ from tests import browser
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 X0, Y0 = 500_000.0, 3_800_000.0  # EPSG:4547 (CGCS2000 GK CM 114E), ~34.3N 114E
 ALL_ROLES = (
-    "boundary", "townships", "settlements", "roads", "parks", "approvals", "supplies", "landuse",
+    "boundary", "townships", "settlements", "roads", "parks", "approvals", "supplies", "zoning",
+    "landuse",
 )  # fmt: skip
 needs_chromium = pytest.mark.skipif(browser.chromium() is None, reason="chromium not installed")
 
@@ -159,6 +160,18 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
                 "land_price": [1e6, 0.0],
             },
             geometry=[box(5200, 4200, 5800, 5200), box(1000, 1000, 1500, 1200)],
+            crs=crs,
+        ),
+        "zoning": gpd.GeoDataFrame(
+            {
+                "zone_type": ["ugb", "basic_farmland", "eco_redline"],
+                "name": payloads("线", pwned)[:3],
+            },
+            geometry=[
+                box(4000, 3000, 7000, 6000),
+                box(0, 0, 3000, 3000),
+                box(8000, 0, 10000, 2000),
+            ],
             crs=crs,
         ),
         "landuse": gpd.GeoDataFrame(
@@ -320,7 +333,7 @@ def test_every_command_on_the_payload_county(
     }
     for cmd, tags in shown.items():
         page = (outputs[cmd] / f"{cmd}.html").read_text(encoding="utf-8")
-        _no_evaluation(page, pwned, "居路批供镇园县名地文型式码")
+        _no_evaluation(page, pwned, "居路批供镇园县名地文型式码线")
         text = decoded(page)
         for tag in tags:
             expected = [p for p in payloads(tag, pwned) if p in text]
@@ -341,7 +354,7 @@ def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_pat
     res = CliRunner().invoke(main, ["report", str(county), "--out", str(out)])
     assert res.exit_code == 0, res.output
     page = (out / "index.html").read_text(encoding="utf-8")
-    _no_evaluation(page, pwned, "居路批供镇园县名地文型式码")
+    _no_evaluation(page, pwned, "居路批供镇园县名地文型式码线")
     statuses = dict(
         re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"', page)
     )
@@ -436,7 +449,7 @@ def test_payloads_render_as_literal_text_in_chromium(
     assert run.console == [] and run.requests == []
     assert 'data-pwned="1"' not in run.dom
     text = _dom_text(run.dom)
-    _no_evaluation(text, pwned, "居路批供镇园县名地文型式码")
+    _no_evaluation(text, pwned, "居路批供镇园县名地文型式码线")
     cname = County.open(county).name
     assert f"<h1>{cname} " in text and f"<title>{cname} " in text
     built = re.findall(r'<section id="([a-z]+)"[^>]*data-map-built="1"', run.dom)
