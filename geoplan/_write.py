@@ -151,8 +151,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if exc.errno not in _DISK_ERRNOS:
             raise
         raise OutputError(
-            f"Could not write {target} ({exc.strerror or exc}). Free some space or choose "
-            "another output folder (--out), then run again; earlier files are left as they were."
+            f"Could not write {target} ({exc.strerror or exc}). Free some space, fix the "
+            "folder's permissions or choose another output folder (--out), then run again; "
+            "earlier files are left as they were."
         ) from exc
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
