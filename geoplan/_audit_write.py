@@ -218,6 +218,8 @@ def _width(value: Any) -> int:
 
 def _cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, bold: bool = False) -> Any:
     c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and c.data_type == "f":
+        c.data_type = "s"  # text from the data that starts with "=" is text, never a formula
     if fmt is not None:
         c.number_format = fmt
     if bold:
@@ -225,6 +227,11 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, bold: bool
         c.fill = _HEADER_FILL
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     return c
+
+
+def _formula_like(value: Any) -> bool:
+    """Text openpyxl would store as a formula (it starts with "="): written via _cell as text."""
+    return isinstance(value, str) and value.startswith("=")
 
 
 def _py(value: Any, fmt: str | None) -> Any:
@@ -270,7 +277,7 @@ def _table_sheet(
         ws.append(
             [r + 1]
             + [
-                _cell(ws, vals[r], fmt) if fmt else vals[r]
+                _cell(ws, vals[r], fmt) if fmt or _formula_like(vals[r]) else vals[r]
                 for vals, fmt in zip(values, fmts, strict=True)
             ]
         )

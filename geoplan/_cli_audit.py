@@ -119,6 +119,15 @@ def audit(
             )
     use_county = county is not None or (approvals_src is None and supplies_src is None)
     c = open_county(county) if use_county else None
+    if c is None:
+        if not approvals_src or not supplies_src:
+            raise click.UsageError(
+                "Without a COUNTY give both --approvals SRC and --supplies SRC "
+                "(or a county package folder)."
+            )
+        if not as_of:
+            raise click.UsageError("Without a COUNTY give the assessment date: --as-of YYYY-MM-DD.")
+    target = out_dir(out, c, "audit")  # before any reading or analysis: fail fast
     params: dict[str, Any] = {}
     townships = None
 
@@ -156,13 +165,7 @@ def audit(
         params = c.params("audit")
         label = c.name
     else:
-        if not approvals_src or not supplies_src:
-            raise click.UsageError(
-                "Without a COUNTY give both --approvals SRC and --supplies SRC "
-                "(or a county package folder)."
-            )
-        if not as_of:
-            raise click.UsageError("Without a COUNTY give the assessment date: --as-of YYYY-MM-DD.")
+        assert approvals_src and supplies_src and as_of
         approvals = read_source(approvals_src, role="approvals", **opts("approvals"))
         crs = approvals.crs
         supplies = read_source(supplies_src, role="supplies", crs=crs, **opts("supplies"))
@@ -172,7 +175,6 @@ def audit(
         label = approvals_src
     rules = AuditRules.from_params(params, match=match)
     result = audit_land(approvals, supplies, as_of=date, rules=rules, townships=townships)
-    target = out_dir(out, c, "audit")
     files = result.to_files(target)
     click.echo(summary_text(result, label))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))

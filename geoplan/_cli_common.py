@@ -46,18 +46,45 @@ def open_county(arg: str | None) -> County:
 
 
 def out_dir(out: str | None, county: County | None, sub: str | None = None) -> Path:
-    """The folder to write into, created if needed.
+    """The folder to write into, created if needed and proved writable.
 
     ``--out`` wins; otherwise ``maps/<county slug>/<sub>`` (``maps/custom/<sub>`` without a county).
+    Commands call it before any analysis runs, so a folder that cannot be written (read-only,
+    under a file, disk full) is an error at once (:class:`~geoplan.errors.OutputError`, exit 2).
     """
+    from geoplan.io import ensure_writable_dir
+
     if out is not None:
         path = Path(out)
     else:
         path = MAPS_DIR / (county.slug if county is not None else "custom")
         if sub:
             path = path / sub
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return ensure_writable_dir(path, what="--out folder" if out is not None else "output folder")
+
+
+def tiles_option(f: F) -> F:
+    """``--tiles URL``: a base-map tile URL template, checked when the command line is parsed."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from geoplan.errors import InputError
+        from geoplan.maps import check_tiles
+
+        try:
+            return check_tiles(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option(
+        "--tiles",
+        default=None,
+        metavar="URL",
+        callback=check,
+        help="Tile URL template for a base map: http(s) or file URL with {z}, {x}, {y} (and "
+        "optionally {s}, {r}), e.g. https://host/{z}/{x}/{y}.png; default none (offline).",
+    )(f)
 
 
 def read_source(

@@ -21,6 +21,19 @@ def _minutes(text: str | None) -> tuple[float, ...] | None:
         raise click.BadParameter(f"expected minutes such as 10,20,30; got {text!r}") from exc
 
 
+def _snap(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is None:
+        return None
+    from geoplan.connectivity import check_snap
+    from geoplan.errors import InputError
+
+    try:
+        check_snap(value, names=("--snap", "max_snap_m"))
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @click.command()
 @county_argument
 @click.option(
@@ -47,9 +60,11 @@ def _minutes(text: str | None) -> tuple[float, ...] | None:
 @click.option(
     "--snap",
     "snap_tolerance",
-    type=click.FloatRange(min=0),
+    type=float,
     default=None,
-    help="Road nodes within this many metres of a park are its access nodes (default 50).",
+    callback=_snap,
+    help="Road nodes within this many metres of a park are its access nodes (default 50; at "
+    "most 500: they are reached at no cost, so a larger value skips real travel).",
 )
 @click.option(
     "--minutes",
@@ -89,6 +104,7 @@ def connectivity(
     need_county = county is not None or roads_src is None or parks_src is None
     c = open_county(county) if need_county else None
     net_kw, kw = connectivity_options(c.params("connectivity") if c is not None else {})
+    target = out_dir(out, c, "connectivity")  # before any analysis: fail fast
     for key, value in (("max_routes", max_routes), ("snap_tolerance", snap_tolerance),
                        ("isochrone_minutes", _minutes(minutes))):  # fmt: skip
         if value is not None:
@@ -117,7 +133,6 @@ def connectivity(
             parks = to_metric(parks_raw, name=f"parks ({parks_src})")
             network = road_network(to_metric(lines, parks.crs, name="roads"), **net_kw)
     result = park_connectivity(parks, network, **kw)
-    target = out_dir(out, c, "connectivity")
     files = result.to_files(target)
     if html:
         from geoplan import maps

@@ -56,6 +56,10 @@ def hierarchy(
     started = time.perf_counter()
     need_county = county is not None or settlements_src is None or roads_src is None
     c = open_county(county) if need_county else None
+    opts = hierarchy_options(c.params("hierarchy") if c is not None else {})
+    if n_central is not None:
+        opts["n_central"] = n_central
+    target = out_dir(out, c, "hierarchy")  # before any analysis: fail fast
     crs = c.crs if c is not None else None
     if settlements_src is not None:
         settlements = read_source(settlements_src, role="settlements", crs=crs)
@@ -64,13 +68,10 @@ def hierarchy(
         settlements = c.layer("settlements")
     roads = roads_src if roads_src is not None else (c.source("roads") if c else None)
     assert roads is not None
-    opts = hierarchy_options(c.params("hierarchy") if c is not None else {})
-    if n_central is not None:
-        opts["n_central"] = n_central
     network = road_network(roads, crs=settlements.crs)
     result = settlement_hierarchy(settlements, network, **opts)
     townships = c.layer("townships") if c is not None and c.has("townships") else None
-    files = result.to_files(out_dir(out, c, "hierarchy"), townships=townships)
+    files = result.to_files(target, townships=townships)
     s = result.summary
     click.echo(
         f"{s['settlements']} settlements: county seat {s['county_seat']}, "

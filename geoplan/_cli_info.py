@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from geoplan._cli_common import county_argument, open_county
@@ -20,6 +18,8 @@ def info(county: str | None, as_json: bool) -> None:
     """
     summary = open_county(county).summary()
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        from geoplan.io import dumps_json
+
+        click.echo(dumps_json(summary.to_dict()))
     else:
         click.echo(summary.to_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from geoplan._cli_common import county_argument, open_county, out_dir, out_option
+from geoplan._cli_common import county_argument, open_county, out_dir, out_option, tiles_option
 
 
 @click.command()
@@ -17,12 +17,7 @@ from geoplan._cli_common import county_argument, open_county, out_dir, out_optio
     show_default=True,
     help="Language of the report and its maps.",
 )
-@click.option(
-    "--tiles",
-    default=None,
-    metavar="URL",
-    help="Tile URL template for a base map (e.g. https://host/{z}/{x}/{y}.png); default none.",
-)
+@tiles_option
 def report(county: str | None, out: str | None, lang: str, tiles: str | None) -> None:
     """Run every analysis the county's layers allow and write one offline HTML report.
 

@@ -107,6 +107,7 @@ def zones(
     if county is not None or landuse_src is None:
         cty = open_county(county)
     params = cty.params("zones") if cty is not None else {}
+    folder = out_dir(out, cty)  # before any analysis: fail fast
     crs = cty.crs if cty is not None else None
 
     landuse, scheme_used = _landuse(cty, landuse_src, scheme, crs)
@@ -143,7 +144,6 @@ def zones(
         townships=towns,
         zoning=zoning,
     )
-    folder = out_dir(out, cty)
     files = result.to_files(folder)
     s = result.summary
     click.echo(

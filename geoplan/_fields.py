@@ -316,7 +316,35 @@ def _to_code_string(s: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+#: no number geoplan reads is larger: a county's area is < 1e11 m², its dearest parcel < 1e12 元
+#: and its population < 1e9; beyond 1e15 a value is a typo or a corrupt record, and sums of such
+#: values lose precision or overflow to infinity (a JSON file cannot hold that)
+MAX_PLAUSIBLE = 1e15
+
+
 def _to_float(s: pd.Series, name: str, label: str) -> pd.Series:
+    return _check_plausible(_parse_float(s, name, label), s, name, label)
+
+
+def _check_plausible(num: pd.Series, raw: pd.Series, name: str, label: str) -> pd.Series:
+    """Every numeric field geoplan reads (population, areas, ratios, prices) is a finite,
+    non-negative quantity of sane size: reject infinities, negatives and values beyond
+    :data:`MAX_PLAUSIBLE`, naming the rows (missing values stay missing)."""
+    vals = num.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(vals) | (vals < 0) | (np.abs(vals) > MAX_PLAUSIBLE)
+    if bad.any():
+        mask = pd.Series(bad, index=num.index)
+        shown = pd.Series(raw.tolist(), index=raw.index, dtype=object)  # inf, not np.float64(inf)
+        raise InputError(
+            f"{label}: field {name} must be a finite number from 0 to {MAX_PLAUSIBLE:g}, but rows "
+            f"{_rows(mask, shown)} are not (infinite, negative or implausibly large: a typo, a "
+            "unit mix-up or a corrupt record). Fix those values, or leave them empty if unknown."
+        )
+    return num
+
+
+def _parse_float(s: pd.Series, name: str, label: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("float64")
     text = s.astype("string").str.strip().str.replace(",", "", regex=False)

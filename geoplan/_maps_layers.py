@@ -3,7 +3,7 @@ common path of ``add_polygons`` / ``add_lines`` / ``add_points``."""
 
 from __future__ import annotations
 
-import html
+import re
 from collections.abc import Mapping
 from itertools import count
 from typing import Any, TypeAlias
@@ -22,6 +22,7 @@ from geoplan._maps_encode import (
     pack_ints,
     prepare,
     require_columns,
+    safe_html,
     safe_json,
     wgs84_bounds,
 )
@@ -89,6 +90,57 @@ class ZoomControl(MacroElement):
         self._name = "GeoplanZoom"
         zin, zout = ZOOM_TITLES[lang]
         self.options_json = safe_json({"zoomInTitle": zin, "zoomOutTitle": zout})
+
+
+TILE_SCHEMES = ("http", "https", "file")
+TILE_PLACEHOLDERS = ("{s}", "{z}", "{x}", "{y}", "{r}")
+_TILE_BAD_CHARS = re.compile(r"[\s\"'<>`\\^|]|[\x00-\x1f\x7f]")
+
+
+def check_tiles(tiles: object) -> str:
+    """A tile URL template checked strictly, or an :class:`InputError` that says how to fix it.
+
+    The URL must use http, https or file, name ``{z}``, ``{x}`` and ``{y}``, and hold no other
+    braces than the placeholders ``{s} {z} {x} {y} {r}``, no spaces and no quotes or angle
+    brackets. (The check runs before any analysis, so a typo costs nothing; it also keeps the
+    URL from carrying template or script syntax into the page.)
+
+    Examples
+    --------
+    >>> check_tiles("https://tiles.example.org/{z}/{x}/{y}.png")
+    'https://tiles.example.org/{z}/{x}/{y}.png'
+    >>> check_tiles("notaurl")
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.InputError: The tile URL 'notaurl' is not a tile URL template: ...
+    """
+    from urllib.parse import urlsplit
+
+    example = "https://tile.example.org/{z}/{x}/{y}.png (or file:///D:/tiles/{z}/{x}/{y}.png)"
+    head = f"The tile URL {tiles!r} is not a tile URL template:"
+    if not isinstance(tiles, str) or not tiles:
+        raise InputError(f"{head} expected a non-empty text such as {example}.")
+    problem = None
+    rest = tiles
+    for ph in TILE_PLACEHOLDERS:
+        rest = rest.replace(ph, "")
+    parts = urlsplit(tiles)
+    if _TILE_BAD_CHARS.search(tiles):
+        problem = "it holds spaces, quotes, angle brackets or control characters"
+    elif parts.scheme.lower() not in TILE_SCHEMES:
+        problem = f"it must start with {', '.join(s + '://' for s in TILE_SCHEMES)}"
+    elif parts.scheme.lower() != "file" and not parts.netloc:
+        problem = "it names no host"
+    elif "{" in rest or "}" in rest:
+        problem = "braces may only hold the placeholders " + " ".join(TILE_PLACEHOLDERS)
+    elif not all(ph in tiles for ph in ("{z}", "{x}", "{y}")):
+        problem = "it must contain the placeholders {z}, {x} and {y}"
+    if problem is not None:
+        raise InputError(
+            f"{head} {problem}. Give the tile server's URL template, e.g. {example}, or leave "
+            "the option out for a map without a base layer (works offline)."
+        )
+    return tiles
 
 
 def check_lang(lang: str) -> str:
@@ -185,7 +237,7 @@ def add_layer(
     if kind == "point":
         if radius_by is not None:
             spec["rad"] = radii(frame[radius_by], float(radius or 5))
-    fg = folium.FeatureGroup(name=html.escape(str(name)), show=show)
+    fg = folium.FeatureGroup(name=safe_html(name), show=show)
     fg.add_child(VectorLayer(safe_json(spec)))
     fg.add_to(m)
     fg.geoplan_id = layer_id  # type: ignore[attr-defined]
@@ -202,10 +254,10 @@ def legend_element(title: str, items: Mapping[str, str], position: str) -> Legen
     """A legend control: title and ``{label: colour}`` rows, every text escaped."""
     if position not in ("bottomright", "bottomleft", "topleft", "topright"):
         raise InputError(f"Legend position {position!r} is not a Leaflet corner.")
-    esc = html.escape
+    esc = safe_html
     rows = "".join(
         f'<div class="gp-legend-item"><span class="gp-swatch" style="background:'
-        f'{esc(str(colour))}"></span>{esc(str(label))}</div>'
+        f'{esc(colour)}"></span>{esc(label)}</div>'
         for label, colour in items.items()
     )
-    return Legend(f'<div class="gp-legend-title">{esc(str(title))}</div>{rows}', position)
+    return Legend(f'<div class="gp-legend-title">{esc(title)}</div>{rows}', position)

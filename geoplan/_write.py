@@ -1,13 +1,18 @@
-"""Atomic writers: GeoPackage, CSV (UTF-8 with BOM for Excel), JSON.
+"""Atomic writers: GeoPackage, CSV (UTF-8 with BOM for Excel), JSON; the output-folder check.
 
 Every file is written to a temporary name in the target folder and renamed over the target in one
-step, so readers never see half a file and a failure leaves the previous file in place.
+step, so readers never see half a file and a failure leaves the previous file in place. Every JSON
+geoplan writes goes through :func:`dumps_json` (strict JSON: no NaN or Infinity).
+:func:`ensure_writable_dir` proves an output folder can be written before any analysis runs.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,7 +24,105 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-__all__ = ["atomic_path", "write_csv", "write_gpkg", "write_json"]
+from geoplan.errors import OutputError
+
+__all__ = [
+    "atomic_path",
+    "dumps_json",
+    "ensure_writable_dir",
+    "write_csv",
+    "write_gpkg",
+    "write_json",
+]
+
+#: an output folder with less free space than this is refused before any analysis runs
+MIN_FREE_BYTES = 16 * 2**20
+_PROBE_BYTES = 64 * 2**10
+# errors of the disk rather than of the program: reported as OutputError (exit status 2)
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+
+
+def _blocking_file(folder: Path) -> Path | None:
+    """The nearest existing ancestor of ``folder`` (or itself) that is not a folder, if any."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return None if p.is_dir() else p
+    return None
+
+
+def ensure_writable_dir(path: str | os.PathLike[str], *, what: str = "output folder") -> Path:
+    """Create ``path`` if needed and prove that files can be written into it.
+
+    Called before any analysis runs, so that a read-only folder, a path under a file or a full
+    disk is reported at once instead of after minutes of work. A folder (or, when it must be
+    created, its nearest existing parent) without any write permission bit is refused — even
+    for root, who could write into it; then a small probe file is written, synced and removed,
+    and at least :data:`MIN_FREE_BYTES` (16 MiB) must be free.
+
+    Raises
+    ------
+    OutputError
+        The folder is a file, lies under a file, cannot be created or written, or the disk is
+        (nearly) full; the message names the folder and the fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> ensure_writable_dir(pathlib.Path(tempfile.mkdtemp()) / "new" / "out").is_dir()
+    True
+    >>> ensure_writable_dir("/dev/null")
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.OutputError: The output folder /dev/null is a file, not a folder. ...
+    """
+    folder = Path(path)
+    fix = (
+        "Choose a folder you can write to (it is created if needed), e.g. --out "
+        "maps/<name>, or free the space / fix the permissions and run again."
+    )
+    blocker = _blocking_file(folder)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if blocker is None and existing is not None and not existing.stat().st_mode & 0o222:
+        # marked read-only (no write bit for anyone): refused even for root, who could write
+        where = "is" if existing == folder else f"cannot be created: {existing} is"
+        raise OutputError(
+            f"The {what} {folder} {where} read-only (mode {existing.stat().st_mode & 0o777:o}). "
+            f"{fix}"
+        )
+    if blocker == folder:
+        raise OutputError(f"The {what} {folder} is a file, not a folder. {fix}")
+    if blocker is not None:
+        raise OutputError(
+            f"The {what} {folder} cannot be created: {blocker} is a file, not a folder. {fix}"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"The {what} {folder} cannot be created ({exc.strerror or exc}). {fix}"
+        ) from None
+    probe = folder / f".geoplan-write-test-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * _PROBE_BYTES)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise OutputError(
+            f"The {what} {folder} cannot be written ({exc.strerror or exc}). {fix}"
+        ) from None
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - a folder we could write but not delete in
+            pass
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise OutputError(
+            f"The disk of the {what} {folder} is full: {free / 2**20:.1f} MiB free, geoplan "
+            f"needs at least {MIN_FREE_BYTES // 2**20} MiB to write its results. {fix}"
+        )
+    return folder
 
 
 @contextmanager
@@ -38,11 +141,20 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     'done'
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        ensure_writable_dir(target.parent)
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
     try:
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRNOS:
+            raise
+        raise OutputError(
+            f"Could not write {target} ({exc.strerror or exc}). Free some space, fix the "
+            "folder's permissions or choose another output folder (--out), then run again; "
+            "earlier files are left as they were."
+        ) from exc
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
             if leftover.exists():
@@ -102,14 +214,68 @@ def _is_geom(col: pd.Series) -> bool:
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write JSON (UTF-8, Chinese kept readable, numpy scalars converted), atomically."""
+    """Write strict JSON (:func:`dumps_json`) as UTF-8, atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "s.json", {"rate": float("nan")})
+    >>> p.read_text()
+    '{\\n  "rate": null\\n}\\n'
+    """
     target = Path(path)
+    text = dumps_json(obj, where=str(target)) + "\n"
     with atomic_path(target) as tmp:
-        tmp.write_text(
-            json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-            encoding="utf-8",
-        )
+        tmp.write_text(text, encoding="utf-8")
     return target
+
+
+def dumps_json(obj: Any, *, indent: int | None = 2, where: str = "JSON") -> str:
+    """Strict JSON text (UTF-8, Chinese kept readable), the one JSON encoder of geoplan's files.
+
+    Numpy scalars, dates and timestamps are converted; NaN and missing values (``pd.NA``,
+    ``NaT``) become ``null``; an infinite number is refused with a ``ValueError`` naming its key
+    (read-time checks reject infinite inputs, so one here is a bug). The text parses with any
+    strict JSON parser (no ``NaN`` / ``Infinity`` tokens).
+
+    Examples
+    --------
+    >>> dumps_json({"a": np.float64("nan"), "b": np.int64(3)}, indent=None)
+    '{"a": null, "b": 3}'
+    >>> dumps_json({"fee": float("inf")})
+    Traceback (most recent call last):
+    ...
+    ValueError: JSON: fee is inf, which JSON cannot hold. ...
+    """
+    return json.dumps(
+        _json_ready(obj, where, ""),
+        ensure_ascii=False,
+        indent=indent,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def _json_ready(value: Any, where: str, key: str) -> Any:
+    """``value`` with NaN/missing as None and containers walked; infinite numbers refused."""
+    if isinstance(value, Mapping):
+        return {k: _json_ready(v, where, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v, where, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        if math.isnan(f):
+            return None
+        if math.isinf(f):
+            raise ValueError(
+                f"{where}: {key or 'the value'} is {f}, which JSON cannot hold. Inputs are "
+                "checked for infinite numbers when read, so this is a bug in geoplan: please "
+                "report it with the input that produced it."
+            )
+        return f
+    if value is pd.NA or value is pd.NaT or value is None:
+        return None
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -119,4 +285,6 @@ def _json_default(value: Any) -> Any:
         return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

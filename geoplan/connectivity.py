@@ -32,14 +32,29 @@ if TYPE_CHECKING:
     import folium
 
 __all__ = [
+    "MAX_SNAP_LIMIT_M",
     "PARK_COLUMNS",
+    "SNAP_TOLERANCE_LIMIT_M",
     "ConnectivityResult",
+    "check_snap",
     "connectivity_options",
     "isochrones",
     "park_connectivity",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Upper bound of ``snap_tolerance`` (metres). Every road node within the tolerance of a park is
+#: one of its entrances, reached at no cost: a tolerance of x m lets a route skip up to x m of
+#: travel that is not on the network (at 1e9 m every node is an entrance and every park sits 0 m
+#: from a trunk route). 500 m is more than any gap between a park's gate and the nearest junction
+#: of a road layer; parks farther from the roads are handled by ``max_snap_m``.
+SNAP_TOLERANCE_LIMIT_M = 500.0
+#: Upper bound of ``max_snap_m`` (metres): a park (or settlement) with no node inside or within
+#: the tolerance is joined to its nearest node if that is this close (the gap is reported as
+#: ``snap_distance_m``, not routed). A park more than 10 km from every road node is not covered
+#: by the road data, and its figures would describe another place.
+MAX_SNAP_LIMIT_M = 10_000.0
 
 #: columns of ``ConnectivityResult.parks`` / ``connectivity.csv``, in order (after park_id, name).
 PARK_COLUMNS = (
@@ -177,10 +192,12 @@ def park_connectivity(
         Cap on ``access_routes`` (the number of edge-disjoint paths from the park to any trunk
         route, from a unit-capacity maximum flow; one-ways respected). 0 skips the flow.
     snap_tolerance
-        Access nodes are the network nodes inside the park or within this many metres of it.
+        Access nodes are the network nodes inside the park or within this many metres of it
+        (0 to 500 m: see :data:`SNAP_TOLERANCE_LIMIT_M` for why).
     max_snap_m
         A park with no node inside/within the tolerance is joined to its nearest node if that is
-        within this distance (the gap is ``snap_distance_m``); farther parks get NaN and a reason.
+        within this distance (the gap is ``snap_distance_m``); farther parks get NaN and a reason
+        (0 to 10,000 m).
     detour_limit
         ``detour_flag`` marks parks whose detour index exceeds this (1.5 by default).
     isochrone_minutes
@@ -218,10 +235,11 @@ def park_connectivity(
        trunk_distance_m  trunk_time_min nearest_trunk_ref  access_routes
     0            3000.0             6.0              G107              1
     """
-    if max_routes < 0 or snap_tolerance < 0 or max_snap_m < 0 or isochrone_buffer_m <= 0:
+    check_snap(snap_tolerance, max_snap_m)
+    if max_routes < 0 or not isochrone_buffer_m > 0:
         raise InputError(
-            "max_routes, snap_tolerance and max_snap_m must be >= 0 and isochrone_buffer_m > 0; "
-            f"got {max_routes}, {snap_tolerance}, {max_snap_m}, {isochrone_buffer_m}."
+            "max_routes must be >= 0 and isochrone_buffer_m > 0; "
+            f"got {max_routes}, {isochrone_buffer_m}."
         )
     parks, net = _resolve(parks, roads)
     ids = _park_ids(parks)
@@ -271,6 +289,51 @@ def park_connectivity(
     return ConnectivityResult(out, routes, iso, acc, summary, net)
 
 
+def check_snap(
+    snap_tolerance: object = None,
+    max_snap_m: object = None,
+    *,
+    names: tuple[str, str] = ("snap_tolerance", "max_snap_m"),
+) -> None:
+    """Check the snap distances (those given; None is skipped) against their bounds.
+
+    ``snap_tolerance`` must be a number of metres from 0 to :data:`SNAP_TOLERANCE_LIMIT_M`
+    (500), ``max_snap_m`` from 0 to :data:`MAX_SNAP_LIMIT_M` (10,000); ``names`` are the option
+    names the message uses (e.g. ``("--snap", "max_snap_m")``).
+
+    Examples
+    --------
+    >>> check_snap(50.0, 2000.0)
+    >>> check_snap(1e9)
+    Traceback (most recent call last):
+    ...
+    geoplan.errors.InputError: snap_tolerance must be a distance from 0 to 500 m, got 1e+09. ...
+    """
+    why = {
+        0: (
+            f"every road node within {names[0]} of a park is one of its entrances, reached at no "
+            "cost, so a larger tolerance skips travel that is not on the road network (at 1e9 m "
+            "every park would be 0 m from a trunk route). For parks far from the roads raise "
+            f"{names[1]} instead: that gap is reported as snap_distance_m, not hidden."
+        ),
+        1: (
+            f"a feature farther than {MAX_SNAP_LIMIT_M:,.0f} m from every road node is not "
+            "covered by the road data (check that the roads layer covers the whole county)."
+        ),
+    }
+    limits = (SNAP_TOLERANCE_LIMIT_M, MAX_SNAP_LIMIT_M)
+    for i, value in enumerate((snap_tolerance, max_snap_m)):
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not isinstance(value, int | float) or not number or not 0 <= value <= limits[i]:
+            shown = f"{value:g}" if isinstance(value, int | float) else repr(value)
+            raise InputError(
+                f"{names[i]} must be a distance from 0 to {limits[i]:,.0f} m, got {shown}. "
+                f"Why the bound: {why[i]}"
+            )
+
+
 _ANALYSIS_KEYS = ("max_routes", "snap_tolerance", "max_snap_m", "detour_limit",
                   "isochrone_minutes", "isochrone_buffer_m")  # fmt: skip
 _NETWORK_KEYS = ("network", "trunk_highways", "trunk_ref_pattern", "speeds")
@@ -301,6 +364,11 @@ def connectivity_options(params: Mapping[str, Any]) -> tuple[dict[str, Any], dic
             f"{', '.join(_ANALYSIS_KEYS + _NETWORK_KEYS)}."
         )
     kw = {k: params[k] for k in _ANALYSIS_KEYS if k in params}
+    check_snap(
+        kw.get("snap_tolerance"),
+        kw.get("max_snap_m"),
+        names=("[parameters.connectivity] snap_tolerance", "[parameters.connectivity] max_snap_m"),
+    )
     net_kw: dict[str, Any] = {}
     if "network" in params:
         net_kw["network"] = params["network"]
@@ -357,8 +425,9 @@ def isochrones(
     """
     if isinstance(points, gpd.GeoSeries):
         points = gpd.GeoDataFrame(geometry=points)
-    if buffer_m <= 0 or snap_tolerance < 0 or max_snap_m < 0:
-        raise InputError("buffer_m must be > 0 and snap_tolerance, max_snap_m >= 0.")
+    check_snap(snap_tolerance, max_snap_m)
+    if not buffer_m > 0:
+        raise InputError(f"buffer_m must be > 0, got {buffer_m!r}.")
     pts, net = _resolve(points, roads)
     access = snap_features(net, pts.geometry.to_numpy(), tolerance=snap_tolerance,
                            max_snap=max_snap_m)  # fmt: skip

@@ -204,11 +204,18 @@ class County:
         DataFileNotFoundError
             The folder, the manifest or a layer file does not exist.
         InputError
-            The manifest is malformed (all problems are listed in one message).
+            ``path`` is not a path, or the manifest is malformed (all problems are listed in one
+            message).
         """
+        if not isinstance(path, str | os.PathLike):
+            raise InputError(
+                f"County.open takes the folder of a county package (or its county.toml) as a "
+                f"str or pathlib.Path, got {type(path).__name__}. For the bundled demo county use "
+                "County.open(geoplan.datasets.demo_path())."
+            )
         p = Path(path)
         manifest_path = p if p.suffix == ".toml" else p / "county.toml"
-        if not manifest_path.exists():
+        if not manifest_path.is_file():
             raise DataFileNotFoundError(
                 f"No county package at {p}: {manifest_path} does not exist. A county package is "
                 "a folder with a county.toml manifest; see README.md ('The county package')."
@@ -217,6 +224,11 @@ class County:
             manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{manifest_path} is not valid TOML: {exc}.") from None
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{manifest_path} is not UTF-8 text. Save it as UTF-8 (in Notepad: Save as, "
+                "encoding UTF-8)."
+            ) from None
         _check_manifest(manifest, manifest_path)
         county = cls(manifest_path.parent.resolve(), manifest)
         logger.info("opened county %s (%s) at %s", county.name, county.adcode, county.path)

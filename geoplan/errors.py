@@ -20,6 +20,7 @@ __all__ = [
     "LayerNotFoundError",
     "MissingExtraError",
     "MissingFieldError",
+    "OutputError",
     "UnknownCodeError",
 ]
 
@@ -62,6 +63,10 @@ class EmptyLayerError(InputError):
 
 class UnknownCodeError(InputError):
     """Class codes that the land-use scheme does not define."""
+
+
+class OutputError(GeoplanError, OSError):
+    """The output folder cannot be written (read-only, under a file, disk full)."""
 
 
 class MissingExtraError(GeoplanError, ImportError):

@@ -40,6 +40,7 @@ from geoplan._hierarchy_tiers import (
     pick_central,
     town_scores,
 )
+from geoplan.connectivity import MAX_SNAP_LIMIT_M
 from geoplan.errors import CRSError, InputError
 from geoplan.network import RoadNetwork, road_network
 
@@ -373,9 +374,14 @@ def _check_options(
     if (
         not isinstance(max_snap_m, int | float)
         or isinstance(max_snap_m, bool)
-        or not max_snap_m >= 0
+        or not 0 <= max_snap_m <= MAX_SNAP_LIMIT_M
     ):
-        raise InputError(f"max_snap_m must be a distance in metres >= 0, got {max_snap_m!r}.")
+        raise InputError(
+            f"max_snap_m must be a distance from 0 to {MAX_SNAP_LIMIT_M:,.0f} m, got "
+            f"{max_snap_m!r}. A settlement is joined to its nearest road node only if that is "
+            "this close (the gap is reported as snap_distance_m, not routed); one farther than "
+            f"{MAX_SNAP_LIMIT_M:,.0f} m from every road node is not covered by the road data."
+        )
 
 
 _TARGET_KEYS = ("seat_to_town_min", "town_to_village_min")
@@ -410,4 +416,7 @@ def hierarchy_options(params: Mapping[str, Any]) -> dict[str, Any]:
     for k in _OTHER_KEYS:
         if k in params:
             opts[k] = params[k]
+    # checked here too, so that a bad county.toml value stops a command before any analysis
+    _check_options(opts["targets"], opts["weights"], opts.get("via_central", True),
+                   opts.get("max_snap_m", 0.0))  # fmt: skip
     return opts

@@ -4,13 +4,21 @@
 ``.cpg``), GeoJSON, GeoParquet, FileGDB and anything else GDAL reads, through pyogrio with Arrow.
 Given a *role* (see :mod:`geoplan._schema`) it checks the geometry type and required fields, maps
 Chinese and pinyin-initial aliases to canonical names, parses dates, keeps codes as strings and
-repairs invalid geometries, recording what it did in a :class:`ReadReport`.
+repairs invalid geometries, recording what it did in a :class:`ReadReport`. Whatever the role, it
+refuses what no analysis could use and names the rows: coordinates outside the CRS's area of use
+(:mod:`geoplan._coords`), infinite, negative or absurdly large numbers, text that is not in the
+encoding it was read with; polygon rings that do not close are closed (GEOS would not even build
+them) and the features named. A zipped shapefile (``parks.zip``, ``export.zip:parks``,
+``zip://export.zip!parks.shp``) is read like an unzipped one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
+import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +30,18 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from geoplan._coords import check_coordinates
 from geoplan._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
 from geoplan._fields import FieldReport, normalise_fields
 from geoplan._schema import ROLES, Role
-from geoplan._write import atomic_path, write_csv, write_gpkg, write_json
+from geoplan._write import (
+    atomic_path,
+    dumps_json,
+    ensure_writable_dir,
+    write_csv,
+    write_gpkg,
+    write_json,
+)
 from geoplan.errors import (
     CRSError,
     DataFileNotFoundError,
@@ -38,6 +54,8 @@ from geoplan.errors import (
 __all__ = [
     "ReadReport",
     "atomic_path",
+    "dumps_json",
+    "ensure_writable_dir",
     "list_layers",
     "read_layer",
     "read_report",
@@ -69,6 +87,7 @@ class ReadReport:
     repaired: int = 0
     dropped_empty: int = 0
     dropped_unrepairable: int = 0
+    closed_rings: int = 0
     renamed: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -105,6 +124,8 @@ class ReadReport:
     def notes(self) -> list[str]:
         """Human-readable lines on repairs and drops (empty when nothing happened)."""
         out = []
+        if self.closed_rings:
+            out.append(f"{self.closed_rings} geometries had unclosed rings (closed when read)")
         if self.repaired:
             out.append(f"{self.repaired} invalid geometries repaired (make_valid)")
         if self.dropped_empty:
@@ -267,17 +288,26 @@ def read_layer(
     >>> {"park_id", "name", "level"} <= set(parks.columns)
     True
     """
+    source, layer = _zip_uri(source, layer)
     path, layer = split_source(source, layer)
     _require_exists(path)
     role_def = _role(role)
-    layer = _choose_layer(path, layer, role)
-    label = f"{path}" + (f":{layer}" if layer else "")
-
-    encoding = detect_dbf_encoding(path) if path.suffix.lower() in {".shp", ".dbf"} else None
-    gdf = _read_raw(path, layer, encoding, label)
+    gdal_path: Path | str
+    zipped = _zipped_shapefile(path, layer) if path.suffix.lower() == ".zip" else None
+    if zipped is not None:
+        gdal_path, layer, encoding = zipped
+        label = f"{path}" + (f":{layer}" if layer else "")
+    else:
+        gdal_path = path
+        layer = _choose_layer(path, layer, role)
+        label = f"{path}" + (f":{layer}" if layer else "")
+        encoding = detect_dbf_encoding(path) if path.suffix.lower() in {".shp", ".dbf"} else None
+    gdf = _read_raw(gdal_path, layer, encoding, label)
+    _check_text(gdf, label, encoding)
     rep = ReadReport(source=str(path), layer=layer, role=role, features_read=len(gdf))
     rep.encoding = encoding or (cpg_encoding(path) if path.suffix.lower() == ".shp" else None)
     rep.source_crs = _crs_text(gdf.crs)
+    rep.closed_rings = len(gdf.attrs.pop("closed_rings", ()))
 
     if len(gdf) == 0:
         raise EmptyLayerError(f"{label} has no features. Check the file or the layer name.")
@@ -307,21 +337,44 @@ def _role(role: str | None) -> Role | None:
         raise InputError(f"Unknown layer role {role!r}; roles are: {', '.join(ROLES)}.") from None
 
 
-def _read_raw(path: Path, layer: str | None, encoding: str | None, label: str) -> gpd.GeoDataFrame:
-    shp = path.suffix.lower() in {".shp", ".dbf"}
-    if shp and names_cut_mid_character(path, encoding):
+def _encoding_error(label: str, used: str, column: str | None = None) -> InputError:
+    where = f" of field {column}" if column is not None else ""
+    return InputError(
+        f"{label}: the text{where} is not in the encoding it was read with ({used}). For a "
+        "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
+        "(Chinese data is usually GBK: write GBK into it); if there is none, add one. Other "
+        "formats (GeoJSON, GeoPackage) must be UTF-8: save the file again as UTF-8."
+    )
+
+
+def _read_raw(
+    path: Path | str, layer: str | None, encoding: str | None, label: str
+) -> gpd.GeoDataFrame:
+    shp = Path(path).suffix.lower() in {".shp", ".dbf"}
+    if shp and isinstance(path, Path) and names_cut_mid_character(path, encoding):
         return _read_bytewise(path, layer, encoding or cpg_encoding(path) or "UTF-8", label)
     try:
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
-            return gpd.read_parquet(path)
-        return pyogrio.read_dataframe(
-            path, layer=layer, use_arrow=True, encoding=encoding, fid_as_index=True
-        )
+        with warnings.catch_warnings():
+            # GDAL warns, then GEOS refuses the ring: handled below, naming the features
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            if Path(path).suffix.lower() in _PARQUET_SUFFIXES:
+                return gpd.read_parquet(path)
+            return pyogrio.read_dataframe(
+                path, layer=layer, use_arrow=True, encoding=encoding, fid_as_index=True
+            )
+    except shapely.errors.GEOSException:
+        # a geometry GEOS cannot even build (a polygon ring that does not close): read again
+        # with the rings closed, and name those features
+        return _read_closing_rings(path, layer, encoding, label)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        if "UTF-8" in str(exc) or "use_arrow" in str(exc):
+            raise _encoding_error(label, encoding or "UTF-8") from None
         raise InputError(f"{label} could not be read: {exc}") from None
     except UnicodeDecodeError as exc:
         raise _encoding_error(label, exc.encoding) from None
-    except ValueError as exc:  # e.g. parquet without geo metadata
+    except ValueError as exc:  # e.g. parquet without geo metadata; Arrow's invalid UTF-8
+        if "utf8" in str(exc).lower().replace("-", ""):
+            raise _encoding_error(label, encoding or "UTF-8") from None
         raise InputError(f"{label} could not be read as a geospatial layer: {exc}") from None
 
 
@@ -360,14 +413,6 @@ def _read_bytewise(path: Path, layer: str | None, encoding: str, label: str) -> 
     return gdf
 
 
-def _encoding_error(label: str, encoding: str) -> InputError:
-    return InputError(
-        f"{label}: text is not in the encoding it was read with ({encoding}). For a "
-        "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
-        "(Chinese data is usually GBK: write GBK into it); if there is none, add one."
-    )
-
-
 def _crs_text(crs: CRS | None) -> str | None:
     if crs is None:
         return None
@@ -380,6 +425,152 @@ def _same_crs(a: CRS, b: CRS) -> bool:
         return True
     ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
     return ea is not None and ea == eb
+
+
+def _check_text(gdf: pd.DataFrame, label: str, encoding: str | None) -> None:
+    """Arrow takes text in a wrong encoding without complaint and fails on first use: check the
+    text columns now and say which one is not in the encoding it was read with."""
+    import pyarrow as pa
+
+    for col in gdf.columns:
+        arr = gdf[col].array
+        if not hasattr(arr, "__arrow_array__") or not pd.api.types.is_string_dtype(arr.dtype):
+            continue
+        try:
+            pa.chunked_array(arr.__arrow_array__()).validate(full=True)
+        except pa.ArrowInvalid:
+            raise _encoding_error(label, encoding or "UTF-8", str(col)) from None
+
+
+def _read_closing_rings(
+    path: Path | str, layer: str | None, encoding: str | None, label: str
+) -> gpd.GeoDataFrame:
+    """Read a layer whose WKB has unclosed polygon rings: rings closed, fixed feature ids in
+    ``attrs["closed_rings"]``; features that still cannot be built are an InputError."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+        if Path(path).suffix.lower() in _PARQUET_SUFFIXES:
+            attrs, wkb, crs = _parquet_wkb(Path(path))
+        else:
+            attrs = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, read_geometry=False, fid_as_index=True
+            )
+            meta, _fids, wkb, _ = pyogrio.raw.read(
+                path, layer=layer, encoding=encoding, columns=[], return_fids=True
+            )
+            crs = meta["crs"]
+    wkb = np.asarray(wkb, dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    has = ~pd.isna(wkb)
+    broken = has & pd.isna(fixed)
+    if broken.any():
+        ids = ", ".join(repr(i) for i in attrs.index[broken][:10])
+        raise InputError(
+            f"{label}: the geometries of features {ids} ({int(broken.sum())} in all) cannot be "
+            "read (malformed WKB). Repair them in QGIS (Vector > Geometry Tools > Fix "
+            "Geometries) or delete them, then read the layer again."
+        )
+    closed = attrs.index[has & pd.isna(strict)]
+    shown = ", ".join(repr(i) for i in closed[:10])
+    more = f" and {len(closed) - 10} more" if len(closed) > 10 else ""
+    logger.warning(
+        "%s: feature(s) %s%s have polygon rings that do not close; each was closed by "
+        "repeating its first point (check their outlines)",
+        label,
+        shown,
+        more,
+    )
+    gdf = gpd.GeoDataFrame(attrs, geometry=fixed, crs=crs)
+    gdf.attrs["closed_rings"] = list(closed)
+    return gdf
+
+
+def _parquet_wkb(path: Path) -> tuple[pd.DataFrame, np.ndarray, object]:
+    """Attributes, WKB geometries and CRS of a GeoParquet file, without building geometries."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+    col = meta.get("primary_column", "geometry")
+    info = meta.get("columns", {}).get(col, {})
+    if col not in table.column_names or info.get("encoding", "WKB").upper() != "WKB":
+        raise InputError(f"{path}: no WKB geometry column {col!r} in this GeoParquet file.")
+    crs = (
+        CRS.from_json_dict(info["crs"])
+        if info.get("crs")
+        else ("OGC:CRS84" if "crs" not in info else None)
+    )
+    wkb = table.column(col).to_numpy(zero_copy_only=False)
+    attrs = table.drop([col]).to_pandas()
+    return attrs, wkb, crs
+
+
+def _zip_uri(
+    source: str | os.PathLike[str], layer: str | None
+) -> tuple[str | os.PathLike[str], str | None]:
+    """``zip://parks.zip`` or ``zip://export.zip!folder/parks.shp`` (the fiona/geopandas way of
+    naming a zipped shapefile) as a path and a layer name."""
+    text = os.fspath(source)
+    if not text.lower().startswith("zip://"):
+        return source, layer
+    rest, _, member = text[len("zip://") :].partition("!")
+    if member and layer is None:
+        layer = Path(member).stem
+    return rest, layer
+
+
+def _zipped_shapefile(path: Path, layer: str | None) -> tuple[str, str | None, str | None] | None:
+    """GDAL path, layer and encoding of the shapefile inside a ``.zip`` (None: no shapefile).
+
+    The zip may hold the shapefile at its root or in a folder; with several shapefiles, ``layer``
+    (``file.zip:<name>``) names one. Its DBF encoding is detected as for an unzipped shapefile.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            shps = sorted(n for n in names if n.lower().endswith(".shp"))
+            stems = [Path(n).stem for n in shps]
+            if not shps:  # e.g. a zipped GeoJSON or GeoPackage: GDAL reads those itself
+                return None
+            if layer is not None:
+                if layer not in stems:
+                    raise LayerNotFoundError(
+                        f"There is no shapefile {layer!r} in {path}; it holds "
+                        f"{', '.join(stems)}. Name one as '{path}:<name>'."
+                    )
+                member = shps[stems.index(layer)]
+            elif len(shps) > 1:
+                raise LayerNotFoundError(
+                    f"{path} holds several shapefiles ({', '.join(stems)}); say which one to "
+                    f"read as '{path}:<name>', or unzip it and name the .shp."
+                )
+            else:
+                member = shps[0]
+            encoding = _zipped_dbf_encoding(zf, member, names)
+    except zipfile.BadZipFile:
+        raise InputError(
+            f"{path} is not a readable zip file. Unzip it with another tool and read the "
+            ".shp inside, or download it again."
+        ) from None
+    return f"/vsizip/{path.resolve().as_posix()}/{member}", Path(member).stem, encoding
+
+
+def _zipped_dbf_encoding(zf: zipfile.ZipFile, member: str, names: list[str]) -> str | None:
+    """Detect the DBF encoding of a zipped shapefile from a copy of its sidecars' first bytes."""
+    base = member[:-4]
+    lower = {n.lower(): n for n in names}
+    with tempfile.TemporaryDirectory(prefix="geoplan-zip-") as tmp:
+        for ext in (".dbf", ".cpg"):
+            src = lower.get((base + ext).lower())
+            if src is None:
+                continue
+            with zf.open(src) as fh, open(Path(tmp) / f"layer{ext}", "wb") as out:
+                # the detector reads the header and the first 4 MiB of records
+                out.write(fh.read(5 * 2**20))
+        return detect_dbf_encoding(Path(tmp) / "layer.shp")
 
 
 def _apply_crs(
@@ -418,7 +609,10 @@ def _apply_crs(
             )
         rep.crs_assigned = True
         rep.source_crs = _crs_text(CRS.from_user_input(crs))
-        return gdf.set_crs(crs)
+        gdf = gdf.set_crs(crs)
+        check_coordinates(gdf, label)
+        return gdf
+    check_coordinates(gdf, label)  # in the source CRS, before any reprojection
     if crs is not None and not gdf.crs.equals(CRS.from_user_input(crs)):
         return gdf.to_crs(crs)
     return gdf

@@ -5,7 +5,10 @@ runtime (no ``http(s)://`` script or stylesheet), has no base tiles unless a til
 draws its vector layers on a canvas. Layers are converted to WGS 84, large layers simplified and
 coordinates rounded to 1e-6 degree, then written in a compact delta encoding that the runtime
 decodes in the browser. Every attribute value shown in a popup, tooltip, legend or layer name is
-HTML-escaped.
+HTML-escaped, and no text from the data ever becomes template source: folium renders each element's
+output a second time as a Jinja2 template, so all text reaches the page only through
+``_maps_encode.safe_json`` / ``safe_html``, which write ``{`` and ``}`` as ``\\u007b``/``&#123;``
+(see DESIGN.md, "User text is data").
 
 Typical use (this is what result objects' ``explore()`` does)::
 
@@ -18,25 +21,27 @@ Typical use (this is what result objects' ``explore()`` does)::
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
 from branca.element import Figure, MacroElement
 
 from geoplan._maps_assets import OfflineMap
+from geoplan._maps_encode import inert_html, safe_html
 from geoplan._maps_layers import (
     Bounds,
     ZoomControl,
     add_layer,
     bounds_of,
     check_lang,
+    check_tiles,
     legend_element,
     state,
     union,
@@ -48,6 +53,7 @@ __all__ = [
     "add_lines",
     "add_points",
     "add_polygons",
+    "check_tiles",
     "finish",
     "lang_of",
     "new_map",
@@ -93,10 +99,12 @@ def new_map(
         GeoDataFrames / GeoSeries in any CRS, or ``(minx, miny, maxx, maxy)`` tuples in WGS 84,
         whose combined extent frames the map (layers added later widen it in :func:`finish`).
     tiles
-        A tile URL template (``https://.../{z}/{x}/{y}.png``) for a base map. By default there
-        are no tiles: a plain background, so the map works with no network at all.
+        A tile URL template (``https://.../{z}/{x}/{y}.png``) for a base map, checked by
+        :func:`check_tiles`. By default there are no tiles: a plain background, so the map works
+        with no network at all.
     attribution
-        Attribution HTML for ``tiles`` (default: the tile server's host name).
+        Attribution HTML for ``tiles`` (default: the tile server's host name); its braces are
+        written as character references so that it cannot become template syntax.
     lang
         ``"zh"`` (default) or ``"en"``: language of the map's own labels.
     title
@@ -115,7 +123,8 @@ def new_map(
     Raises
     ------
     InputError
-        Unknown ``lang`` or bounds that are not WGS 84 degrees.
+        Unknown ``lang``, bounds that are not WGS 84 degrees, or a ``tiles`` URL that
+        :func:`check_tiles` rejects, or a ``height`` that is not a CSS length.
     CRSError
         A layer without a CRS.
 
@@ -139,28 +148,28 @@ def new_map(
     size: dict[str, Any] = {}
     if height is not None:
         size = {"height": height, "position": "relative"}
-    m = OfflineMap(
-        location=location,
-        zoom_start=zoom,
-        tiles=None,
-        prefer_canvas=prefer_canvas,
-        zoom_control=False,
-        control_scale=True,
-        **size,
-    )
-    Figure(title=html.escape(title) if title else None).add_child(m)
+    try:
+        m = OfflineMap(
+            location=location,
+            zoom_start=zoom,
+            tiles=None,
+            prefer_canvas=prefer_canvas,
+            zoom_control=False,
+            control_scale=True,
+            **size,
+        )
+    except ValueError as exc:  # folium's size parser: a height it cannot read
+        raise InputError(
+            f"height must be pixels (e.g. 560) or a CSS length such as '560px' or '60%'; got "
+            f"{height!r} ({exc})"
+        ) from None
+    Figure(title=safe_html(title) if title else None).add_child(m)
     m.add_child(ZoomControl(lang))
-    if tiles:
-        if not isinstance(tiles, str) or "{z}" not in tiles:
-            raise InputError(
-                f"tiles must be a tile URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}."
-            )
-        host = tiles.split("//", 1)[-1].split("/", 1)[0]
-        folium.TileLayer(
-            tiles=tiles,
-            attr=attribution if attribution is not None else html.escape(host),
-            control=False,
-        ).add_to(m)
+    if tiles is not None and tiles != "":
+        tiles = check_tiles(tiles)
+        host = urlsplit(tiles).netloc or "file"
+        attr = inert_html(attribution) if attribution is not None else safe_html(host)
+        folium.TileLayer(tiles=tiles, attr=attr, control=False).add_to(m)
     st = state(m)
     st["lang"] = lang
     st["bounds"] = bounds

@@ -13,7 +13,6 @@ map per section, sharing one inlined copy of Leaflet.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import time
@@ -67,9 +66,13 @@ def build_report(
     Raises
     ------
     InputError
-        Unknown ``lang``.
+        Unknown ``lang``, a ``tiles`` URL that :func:`geoplan.maps.check_tiles` rejects, or an
+        ``out`` that is not a path.
     DataFileNotFoundError
         The county package does not exist.
+    OutputError
+        ``out`` cannot be written (a file, under a file, read-only, disk full); checked before
+        any analysis runs.
 
     Examples
     --------
@@ -82,11 +85,20 @@ def build_report(
     >>> re.findall(r"<(?:script|link)[^>]+(?:src|href)=.?https?:", page.read_text())
     []
     """
+    from geoplan.io import ensure_writable_dir, write_json
+
+    # every option is checked, and the output folder proved writable, before any analysis runs
     if lang not in ("zh", "en"):
         raise InputError(f"lang must be 'zh' or 'en', got {lang!r}.")
+    if tiles is not None:
+        tiles = maps.check_tiles(tiles)
+    if not isinstance(out, str | os.PathLike):
+        raise InputError(
+            f"out must be the path of the folder to write the report into, got "
+            f"{type(out).__name__}."
+        )
     c = county if isinstance(county, County) else County.open(county)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ensure_writable_dir(out, what="report folder")
     t_start = time.perf_counter()
     ctx = Context(c, lang)
     results: dict[str, Any] = {}
@@ -97,13 +109,20 @@ def build_report(
         if result is not None:
             results[analysis.key] = result
     t0 = time.perf_counter()
-    overview, summary, omap = overview_section(
-        c, lang, tiles=tiles, with_land_records="audit" not in results, map_height=MAP_HEIGHT
-    )
+    try:
+        overview, summary, omap = overview_section(
+            c, lang, tiles=tiles, with_land_records="audit" not in results, map_height=MAP_HEIGHT
+        )
+    except Exception as exc:  # the overview must not lose the analyses' sections either
+        overview, summary, omap = Section("overview", t(lang, "overview")), None, None
+        _failed(overview, "overview", exc, lang)
     if omap is not None:
-        overview.map = map_parts(omap)
+        try:
+            overview.map = map_parts(omap)
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(overview, "overview map", exc, lang)
     if summary is not None:
-        _write_json(folder / "county.json", summary.to_dict())
+        write_json(folder / "county.json", summary.to_dict())
         overview.files = ["county.json"]
     overview.seconds = time.perf_counter() - t0
     for key, result in results.items():
@@ -133,7 +152,7 @@ def build_report(
     target = folder / "index.html"
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    _write_json(folder / "report.json", _manifest(c, sections))
+    write_json(folder / "report.json", _manifest(c, sections))
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,
@@ -222,10 +241,3 @@ def _section_map(result: Any, ctx: Context, tiles: str | None) -> Any:
     extra = _kwargs_for(result.add_to_map, townships=ctx.townships())
     result.add_to_map(m, **extra)
     return maps.finish(m)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    from geoplan.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")

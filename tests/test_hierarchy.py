@@ -425,10 +425,14 @@ def test_explore_returns_map_with_layers(result) -> None:  # type: ignore[no-unt
 
 def _write_inputs(tmp_path, rows=SETTLEMENTS):  # type: ignore[no-untyped-def]
     src = tmp_path / "in.gpkg"
-    settlements_gdf(rows).rename(
+    # files are read with a check that coordinates lie in the CRS's area of use: move the
+    # fixtures from (0, 0) to about 114°E 34.3°N in EPSG:4547 (no distance changes)
+    pts = settlements_gdf(rows).rename(
         columns={"name": "名称", "kind": "类型", "population": "人口"}
-    ).to_file(src, layer="settlements")
-    roads_gdf().to_file(src, layer="roads")
+    )
+    pts.set_geometry(pts.geometry.translate(500_000, 3_800_000)).to_file(src, layer="settlements")
+    roads = roads_gdf()
+    roads.set_geometry(roads.geometry.translate(500_000, 3_800_000)).to_file(src, layer="roads")
     return src
 
 

@@ -24,10 +24,23 @@ from geoplan.errors import (
 from geoplan.io import atomic_path, list_layers, read_layer, read_report, write_gpkg, write_json
 
 CRS = "EPSG:4547"
+# read_layer rejects coordinates outside the CRS's area of use: EPSG:4547 fixtures sit at
+# (X0, Y0) + (x, y), about 114°E 34.3°N (the offsets change no area or distance)
+X0, Y0 = 500_000.0, 3_800_000.0
 
 
 def rect(x0: float, y0: float, w: float, h: float) -> shapely.Polygon:
-    return shapely.box(x0, y0, x0 + w, y0 + h)
+    """A w x h rectangle at (x0, y0) from the EPSG:4547 fixture origin (X0, Y0)."""
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x0 + w, Y0 + y0 + h)
+
+
+def lonlat_rect(lon: float, lat: float, w: float, h: float) -> shapely.Polygon:
+    return shapely.box(lon, lat, lon + w, lat + h)
+
+
+def gk(geom: shapely.Geometry) -> shapely.Geometry:
+    """A geometry written around (0, 0), moved to the EPSG:4547 fixture origin."""
+    return shapely.transform(geom, lambda xy: xy + (X0, Y0))
 
 
 def approvals_cn() -> gpd.GeoDataFrame:
@@ -104,7 +117,7 @@ def test_settlement_kinds_mapped_and_unknown_rejected(tmp_path: Path) -> None:
             "类型": ["县城", "镇", "村"],
             "人口": [80000, 9000, 600],
         },
-        geometry=[shapely.Point(0, 0), shapely.Point(1000, 0), shapely.Point(0, 1000)],
+        geometry=[gk(shapely.Point(0, 0)), gk(shapely.Point(1000, 0)), gk(shapely.Point(0, 1000))],
         crs=CRS,
     )
     pts.to_file(path, engine="pyogrio")
@@ -153,7 +166,7 @@ def test_missing_file_and_unknown_layer(tmp_path: Path) -> None:
 
 def test_missing_crs_says_how_to_fix(tmp_path: Path) -> None:
     path = tmp_path / "nocrs.shp"
-    g = gpd.GeoDataFrame({"name": ["x"]}, geometry=[rect(114.0, 34.0, 0.01, 0.01)])
+    g = gpd.GeoDataFrame({"name": ["x"]}, geometry=[lonlat_rect(114.0, 34.0, 0.01, 0.01)])
     with pytest.warns(UserWarning, match="crs"):
         g.to_file(path, engine="pyogrio")
     with pytest.raises(CRSError) as err:
@@ -167,7 +180,7 @@ def test_missing_crs_says_how_to_fix(tmp_path: Path) -> None:
 def test_wrong_geometry_type(tmp_path: Path) -> None:
     path = tmp_path / "lines.gpkg"
     gpd.GeoDataFrame(
-        {"name": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=CRS
+        {"name": ["a"]}, geometry=[gk(shapely.LineString([(0, 0), (1, 1)]))], crs=CRS
     ).to_file(path, engine="pyogrio")
     with pytest.raises(GeometryTypeError, match="polygon"):
         read_layer(path, role="townships")
@@ -181,8 +194,8 @@ def test_empty_layer(tmp_path: Path) -> None:
 
 
 def test_invalid_geometries_repaired_and_counted(tmp_path: Path) -> None:
-    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # two triangles of 25 m²
-    sliver = shapely.Polygon([(0, 0), (10, 0), (20, 0)])  # collapses to a line
+    bowtie = gk(shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)]))  # two triangles of 25 m²
+    sliver = gk(shapely.Polygon([(0, 0), (10, 0), (20, 0)]))  # collapses to a line
     path = tmp_path / "bad.gpkg"
     gpd.GeoDataFrame(
         {"name": ["ok", "bowtie", "sliver"]},
@@ -247,9 +260,9 @@ def test_geoparquet_and_filegdb(tmp_path: Path) -> None:
 
 def test_reprojection_on_read(tmp_path: Path) -> None:
     path = tmp_path / "b.geojson"
-    gpd.GeoDataFrame({"name": ["x"]}, geometry=[rect(114.0, 34.0, 0.01, 0.01)], crs=4490).to_file(
-        path, engine="pyogrio"
-    )
+    gpd.GeoDataFrame(
+        {"name": ["x"]}, geometry=[lonlat_rect(114.0, 34.0, 0.01, 0.01)], crs=4490
+    ).to_file(path, engine="pyogrio")
     gdf = read_layer(path, role="boundary", crs=4547)
     assert gdf.crs.to_epsg() == 4547
     # 0.01° x 0.01° at 34°N ≈ 1.11 km x 0.92 km

@@ -237,7 +237,9 @@ def test_line_source_checks() -> None:
 
 def test_line_layer_from_file(tmp_path: Path) -> None:
     roads = lines([([(0, 0), (500, 0)], {"highway": "secondary", "maxspeed": "60"})])
-    roads.to_file(tmp_path / "roads.gpkg", layer="lines")
+    # a file read checks that coordinates lie in the CRS's area of use: move off (0, 0)
+    moved = roads.set_geometry(roads.geometry.translate(500_000, 3_800_000))
+    moved.to_file(tmp_path / "roads.gpkg", layer="lines")
     net = road_network(f"{tmp_path / 'roads.gpkg'}:lines")
     assert len(net.edges) == 2 and net.edges["speed_kmh"].tolist() == [60.0, 60.0]
 

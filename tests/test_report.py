@@ -136,6 +136,10 @@ def make_county(folder: Path, roles: tuple[str, ...] = ALL_ROLES) -> Path:
     return folder
 
 
+def _not_json(token: str) -> None:
+    raise ValueError(f"{token} is not JSON")
+
+
 def _sections(page: str) -> dict[str, str]:
     return dict(re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"', page))
 
@@ -336,6 +340,11 @@ def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     page = tmp_path / "maps" / "demo" / "index.html"
     assert page.exists()
     assert page.stat().st_size <= 10 * 1024 * 1024
+    # every JSON the report wrote is strict JSON (no NaN / Infinity tokens)
+    written = sorted(p.relative_to(page.parent).as_posix() for p in page.parent.rglob("*.json"))
+    assert written == ["audit/summary.json", "county.json", "report.json"]
+    for name in written:
+        json.loads((page.parent / name).read_text("utf-8"), parse_constant=_not_json)
     text = page.read_text(encoding="utf-8")
     assert browser.external_refs(text) == []
     assert not {"error", "bug"} & set(_sections(text).values()), _notes(text)
