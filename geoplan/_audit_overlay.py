@@ -24,11 +24,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely.errors import GEOSException
 
 from geoplan._audit_core import ABS_TOL_M2, GRID_M, NEAR_M, REL_TOL, checked_core, cut
 from geoplan._audit_geom import (
     GeomArray,
     IntArray,
+    OverlayError,
     areas,
     grouped_union,
     safe_binary,
@@ -184,7 +186,52 @@ def account(
     sliver_width: float,
     sliver_area: float,
 ) -> Accounting:
-    """Run the geometric accounting (see the module docstring)."""
+    """Run the geometric accounting (see the module docstring).
+
+    No GEOS exception leaves it: an overlay GEOS rejects even after repair and snapping
+    (:class:`~geoplan._audit_geom.OverlayError`) becomes a
+    :class:`~geoplan.errors.GeoplanError` naming the batches and supplies where it happened.
+    """
+    try:
+        return _account(a, s, match=match, sliver_width=sliver_width, sliver_area=sliver_area)
+    except (OverlayError, GEOSException) as exc:
+        raise GeoplanError(_overlay_message(exc, a, s)) from exc
+
+
+def _overlay_message(
+    exc: OverlayError | GEOSException, a: gpd.GeoDataFrame, s: gpd.GeoDataFrame
+) -> str:
+    """The message for a failed overlay: what failed, where, and the records there."""
+    where = ""
+    if isinstance(exc, OverlayError):
+        x0, y0, x1, y1 = exc.bounds
+        box = shapely.box(x0, y0, x1, y1)
+        names = []
+        for layer, frame, col in (("batches", a, "batch_id"), ("supplies", s, "supply_id")):
+            hit = frame.sindex.query(box, predicate="intersects")
+            ids = sorted({str(v) for v in frame[col].to_numpy()[hit]})
+            if ids:
+                more = " …" if len(ids) > 10 else ""
+                names.append(f"{layer} {', '.join(ids[:10])}{more}")
+        where = f" at x {x0:.3f}–{x1:.3f}, y {y0:.3f}–{y1:.3f}" + (
+            f" ({'; '.join(names)})" if names else ""
+        )
+    return (
+        f"The land audit could not overlay the polygons{where}: GEOS failed with {exc}. Check "
+        "these polygons for self-intersections, spikes or near-duplicate vertices (repair them in "
+        "a GIS, e.g. with 'make valid' and 'snap to grid' of 1 mm) and run the audit again; if "
+        "they look sound, please report it with the input layers."
+    )
+
+
+def _account(
+    a: gpd.GeoDataFrame,
+    s: gpd.GeoDataFrame,
+    *,
+    match: str,
+    sliver_width: float,
+    sliver_area: float,
+) -> Accounting:
     batches, code, conflicts = batch_table(a)
     batches.attrs["conflicts"] = conflicts
     nb = len(batches)

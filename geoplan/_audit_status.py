@@ -51,6 +51,7 @@ SUMMARY_KEYS = (
     "idle_fee_total",
     "recoverable_parcels",
     "unmatched_supply_area_mu",
+    "unmatched_sliver_area_mu",
 )
 
 
@@ -163,9 +164,14 @@ def build_summary(
     n_pieces: int,
     supplies: pd.DataFrame,
     unmatched_m2: float,
+    unmatched_sliver_m2: float,
     window_years: int,
 ) -> dict[str, Any]:
-    """The summary dict with exactly :data:`SUMMARY_KEYS` (areas in 亩, rates 0–1)."""
+    """The summary dict with exactly :data:`SUMMARY_KEYS` (areas in 亩, rates 0–1).
+
+    ``unmatched_supply_area_mu`` + ``unmatched_sliver_area_mu`` is the supplied area outside
+    every approval: the pieces listed as unmatched supply plus the slivers dropped from them.
+    """
     approved = float(batches["approved_area_m2"].sum())
     supplied = float(batches["supplied_area_m2"].sum())
     idle = supplies["status"].isin(IDLE).to_numpy(dtype=bool)
@@ -184,6 +190,7 @@ def build_summary(
         "idle_fee_total": float(np.nansum(supplies.loc[idle, "idle_fee"].to_numpy(dtype=float))),
         "recoverable_parcels": int(supplies["recoverable"].sum()),
         "unmatched_supply_area_mu": unmatched_m2 / M2_PER_MU,
+        "unmatched_sliver_area_mu": unmatched_sliver_m2 / M2_PER_MU,
     }
     assert tuple(out) == SUMMARY_KEYS
     return out

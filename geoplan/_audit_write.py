@@ -124,6 +124,7 @@ SUMMARY_LABELS = {
     "idle_fee_total": "土地闲置费合计(元)",
     "recoverable_parcels": "可无偿收回宗数",
     "unmatched_supply_area_mu": "未匹配供地面积(亩)",
+    "unmatched_sliver_area_mu": "未匹配供地中剔除的碎片面积(亩)",
 }
 QUALITY_LABELS = {
     "match": "匹配方式",

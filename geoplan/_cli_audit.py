@@ -123,6 +123,7 @@ def summary_text(result: AuditResult, label: str) -> str:
             f"  闲置土地 {s['idle_parcels']} parcels, {s['idle_area_mu']:.2f} 亩, idle fees "
             f"{s['idle_fee_total']:,.2f} 元, {s['recoverable_parcels']} recoverable",
             f"  供而未用 {s['supplied_unused_parcels']} parcels; supply outside approvals "
-            f"{s['unmatched_supply_area_mu']:.2f} 亩",
+            f"{s['unmatched_supply_area_mu']:.2f} 亩 (slivers dropped "
+            f"{s['unmatched_sliver_area_mu']:.2f} 亩)",
         ]
     )

@@ -11,6 +11,7 @@ AUDIT_LABELS = {
         "idle_parcels": "闲置土地宗数", "idle_area_mu": "闲置面积（亩）",
         "idle_fee_total": "闲置费合计（元）", "recoverable_parcels": "可无偿收回宗数",
         "unmatched_supply_area_mu": "未匹配供地（亩）",
+        "unmatched_sliver_area_mu": "未匹配供地碎片（亩）",
     },
     "en": {
         "as_of": "as of", "approved_area_mu": "approved (mu)", "supplied_area_mu": "supplied (mu)",
@@ -20,6 +21,7 @@ AUDIT_LABELS = {
         "idle_parcels": "idle parcels", "idle_area_mu": "idle area (mu)",
         "idle_fee_total": "idle fees (yuan)", "recoverable_parcels": "recoverable parcels",
         "unmatched_supply_area_mu": "unmatched supply (mu)",
+        "unmatched_sliver_area_mu": "unmatched slivers dropped (mu)",
     },
 }  # fmt: skip
 

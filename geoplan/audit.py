@@ -367,6 +367,7 @@ def _audit(
         n_pieces=len(pieces),
         supplies=sup,
         unmatched_m2=float(acc.unmatched_m2.sum()),
+        unmatched_sliver_m2=acc.unmatched_sliver_m2,
         window_years=rules.window_years,
     )
     quality = quality_report(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from geoplan.audit import AuditResult, audit_land
 from geoplan.cli import main
+from geoplan.units import M2_PER_MU
 
 CRS = 4547
 X0, Y0 = 500_000.0, 3_800_000.0
@@ -24,7 +25,7 @@ SUMMARY_KEYS = [
     "as_of", "approved_area_mu", "supplied_area_mu", "unsupplied_area_mu", "sliver_area_mu",
     "supply_rate", "supply_rate_5y", "unsupplied_parcels", "supplied_unused_parcels",
     "idle_parcels", "idle_area_mu", "idle_fee_total", "recoverable_parcels",
-    "unmatched_supply_area_mu",
+    "unmatched_supply_area_mu", "unmatched_sliver_area_mu",
 ]  # fmt: skip
 SHEETS = ["汇总", "批次", "批而未供", "闲置土地", "供而未用", "未匹配供地"]
 
@@ -156,6 +157,9 @@ def test_excel_ledger(written: tuple[AuditResult, dict[str, Path]]) -> None:
     assert summary_rows["批而未供面积(亩)"] == pytest.approx(s["unsupplied_area_mu"])
     assert summary_rows["闲置土地宗数"] == s["idle_parcels"] == 2
     assert summary_rows["评估基准日"] == AS_OF
+    # GD3 (30 × 30 m) lies outside every approval and is no sliver: nothing dropped from it
+    assert summary_rows["未匹配供地面积(亩)"] == pytest.approx(900 / M2_PER_MU)
+    assert summary_rows["未匹配供地中剔除的碎片面积(亩)"] == 0
     idle_header, idle_body = _sheet_table(wb["闲置土地"])
     assert idle_body[0][idle_header.index("电子监管号")] == "GD1"
     assert idle_body[0][idle_header.index("状态")] == "闲置土地(未动工)"
