@@ -337,9 +337,9 @@ def subtract_pairs(
 ) -> GeomArray:
     """``a[k] − ∪ {b[j] : (k, j) a pair}`` for every ``k`` in ``ai`` (others unchanged).
 
-    Computed part by part: each polygon of ``a[k]`` loses, one difference at a time, the
-    polygons of its partners whose bounding boxes overlap it. No union of the partners is
-    built, so nothing grows with the number of overlaps.
+    Computed part by part: each polygon of ``a[k]`` loses the union of those polygons of its
+    partners whose bounding boxes overlap it, so a far-flung multi-part partner adds only its
+    nearby parts, and no union spans more than one part's surroundings.
     """
     a = np.asarray(a, dtype=object)
     out = a.copy()
@@ -355,7 +355,11 @@ def subtract_pairs(
     keys = np.unique(ai.astype(np.int64) * nb + bj)
     pi, pj = _part_pairs(ap, ao, bp, bo, lambda i, j: np.isin(i.astype(np.int64) * nb + j, keys))
     if len(pi):
-        _subtract_rounds(ap, pi, bp[pj], what=what, grid_size=grid_size)
+        cover = grouped_union(bp[pj], pi, len(ap), grid_size=grid_size)
+        hit = np.unique(pi)
+        ap[hit] = safe_binary(
+            shapely.difference, ap[hit], cover[hit], what=what, grid_size=grid_size
+        )
     out[who] = regroup(ap, ao, who)
     return out
 
