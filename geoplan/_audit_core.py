@@ -33,6 +33,7 @@ from geoplan._audit_geom import (
     GeomArray,
     IntArray,
     areas,
+    concurrently,
     disjoint_by_priority,
     overlap_pairs,
     safe_binary,
@@ -177,22 +178,22 @@ def run_core(
     """One pass of the core (see the module docstring); ``gross_exact`` marks batches whose
     ``gross_m2`` is already the area of their geometry."""
     nb = len(gross)
-    approved, ov_i, ov_j = disjoint_by_priority(
-        gross, np.arange(nb, dtype=np.int64), grid_size=grid
+    (approved, ov_i, ov_j), (s_disjoint, sv_i, sv_j) = concurrently(
+        lambda: disjoint_by_priority(gross, np.arange(nb, dtype=np.int64), grid_size=grid),
+        lambda: disjoint_by_priority(sgeom, s_rank, grid_size=grid),
     )
     approved_m2 = gross_m2.copy()
     redo = np.union1d(ov_i, np.flatnonzero(~gross_exact))
     if grid is not None:
         redo = np.arange(nb)
     approved_m2[redo] = areas(approved[redo])
-    s_disjoint, sv_i, sv_j = disjoint_by_priority(sgeom, s_rank, grid_size=grid)
     s_disjoint_m2 = supply_m2.copy()
     s_redo = np.unique(sv_i) if grid is None else np.arange(len(sgeom))
     s_disjoint_m2[s_redo] = areas(s_disjoint[s_redo])
     pb, ps, inside_pair = pairs(approved, sgeom)
-    unsupplied, supplied_m2 = cut(approved, approved_m2, sgeom, pb, ps, grid=grid)
-    outside, outside_m2, inside = _outside(
-        s_disjoint, s_disjoint_m2, approved, pb, ps, inside_pair, grid=grid
+    (unsupplied, supplied_m2), (outside, outside_m2, inside) = concurrently(
+        lambda: cut(approved, approved_m2, sgeom, pb, ps, grid=grid),
+        lambda: _outside(s_disjoint, s_disjoint_m2, approved, pb, ps, inside_pair, grid=grid),
     )
     return Core(
         approved, approved_m2, (ov_i, ov_j), s_disjoint, s_disjoint_m2, (sv_i, sv_j),

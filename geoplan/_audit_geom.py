@@ -15,11 +15,11 @@ The building blocks:
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,9 @@ _CHUNK = 4096
 
 
 # upper bound on threads for the current context (None: every CPU this process may use)
-WORKERS: ContextVar[int | None] = ContextVar("geoplan_audit_workers", default=None)
+WORKERS: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "geoplan_audit_workers", default=None
+)
 
 
 def cpu_threads() -> int:
@@ -98,6 +100,17 @@ class OverlayError(GeoplanError):
         super().__init__(message)
         self.what = what
         self.bounds = bounds
+
+
+def concurrently(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent steps at the same time on threads when more than one CPU may be used
+    (GEOS releases the GIL), each in a copy of the caller's context (so :data:`WORKERS`
+    holds inside); one after another otherwise. Results in call order."""
+    if cpu_threads() < 2 or len(calls) < 2:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+        return [f.result() for f in futures]
 
 
 def safe_binary(
