@@ -177,6 +177,12 @@ def test_overlap_heavy_county_by_hand() -> None:
     # slivers. Together they are the supplied land outside every approval.
     assert r.summary["unmatched_supply_area_mu"] == pytest.approx(mu(10_100), rel=1e-12)
     assert r.summary["unmatched_sliver_area_mu"] == pytest.approx(mu(26), rel=1e-12)
+    outside = shapely.difference(
+        shapely.union_all(s.geometry.values), shapely.union_all(a.geometry.values)
+    )
+    both = r.summary["unmatched_supply_area_mu"] + r.summary["unmatched_sliver_area_mu"]
+    assert both == pytest.approx(mu(outside.area), rel=1e-12)
+    assert r.quality["unmatched_sliver_area_m2"] == pytest.approx(26.0, rel=1e-12)
 
 
 def test_priority_sweep_equals_union_of_earlier_batches() -> None:
