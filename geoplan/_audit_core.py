@@ -33,11 +33,11 @@ from geoplan._audit_geom import (
     GeomArray,
     IntArray,
     areas,
+    concurrently,
     disjoint_by_priority,
-    grouped_union,
     overlap_pairs,
-    polygonal,
     safe_binary,
+    subtract_pairs,
     threaded,
 )
 from geoplan.errors import GeoplanError
@@ -67,7 +67,6 @@ class Core:
     pb: IntArray
     ps: IntArray
     inside_pair: BoolArray  # the pair's supply lies inside its batch (within NEAR_M)
-    unions: GeomArray  # per batch: ∪ supplies meeting it (None: none)
     unsupplied: GeomArray  # per batch, before sliver removal
     supplied_m2: FloatArray
     outside: GeomArray  # per supply: land outside every approval, before sliver removal
@@ -110,21 +109,15 @@ def cut(
     ps: IntArray,
     *,
     grid: float | None = None,
-) -> tuple[GeomArray, GeomArray, FloatArray]:
-    """Batch side: ``(U, E − U, area(E) − area(E − U))`` per batch for the pairs given."""
-    nb = len(e)
-    unions = grouped_union(s[ps], pb, nb, grid_size=grid)
+) -> tuple[GeomArray, FloatArray]:
+    """Batch side: ``(E − U, area(E) − area(E − U))`` per batch, ``U`` the union of the supplies
+    paired with it (computed as differences, part by part, without building ``U``)."""
+    unsupplied = subtract_pairs(e, s, pb, ps, what="unsupplied part", grid_size=grid)
+    supplied_m2 = np.zeros(len(e), dtype=np.float64)
     has = np.unique(pb)
-    unsupplied = e.copy()
-    supplied_m2 = np.zeros(nb, dtype=np.float64)
     if len(has):
-        unsupplied[has] = polygonal(
-            safe_binary(
-                shapely.difference, e[has], unions[has], what="unsupplied part", grid_size=grid
-            )
-        )
         supplied_m2[has] = np.maximum(e_m2[has] - areas(unsupplied[has]), 0.0)
-    return unions, unsupplied, supplied_m2
+    return unsupplied, supplied_m2
 
 
 def _outside(
@@ -142,20 +135,34 @@ def _outside(
     inside = np.zeros(ns, dtype=bool)
     inside[ps[inside_pair]] = True
     keep = ~inside[ps]
-    union = grouped_union(e[pb[keep]], ps[keep], ns, grid_size=grid)
-    outside = f.copy()
+    outside = safe_binary_pairs(f, e, ps[keep], pb[keep], grid=grid)
     outside_m2 = f_m2.copy()
     outside[inside] = shapely.Polygon()
     outside_m2[inside] = 0.0
     todo = np.unique(ps[keep])
     if len(todo):
-        outside[todo] = polygonal(
-            safe_binary(
-                shapely.difference, f[todo], union[todo], what="unmatched supply", grid_size=grid
-            )
-        )
         outside_m2[todo] = areas(outside[todo])
     return outside, outside_m2, inside
+
+
+def safe_binary_pairs(
+    f: GeomArray, e: GeomArray, fi: IntArray, ej: IntArray, *, grid: float | None
+) -> GeomArray:
+    """``f[k] − ∪ e[j]`` over the pairs, through :func:`safe_binary` (``what="unmatched
+    supply"``) one round of differences at a time."""
+    out = np.asarray(f, dtype=object).copy()
+    if len(fi) == 0:
+        return out
+    srt = np.argsort(fi, kind="stable")
+    fi, ej = fi[srt], ej[srt]
+    first = np.r_[0, np.flatnonzero(fi[1:] != fi[:-1]) + 1]
+    step = np.arange(len(fi)) - np.repeat(first, np.diff(np.r_[first, len(fi)]))
+    for r in range(int(step.max()) + 1):
+        at = step == r
+        out[fi[at]] = safe_binary(
+            shapely.difference, out[fi[at]], e[ej[at]], what="unmatched supply", grid_size=grid
+        )
+    return out
 
 
 def run_core(
@@ -171,26 +178,26 @@ def run_core(
     """One pass of the core (see the module docstring); ``gross_exact`` marks batches whose
     ``gross_m2`` is already the area of their geometry."""
     nb = len(gross)
-    approved, ov_i, ov_j = disjoint_by_priority(
-        gross, np.arange(nb, dtype=np.int64), grid_size=grid
+    (approved, ov_i, ov_j), (s_disjoint, sv_i, sv_j) = concurrently(
+        lambda: disjoint_by_priority(gross, np.arange(nb, dtype=np.int64), grid_size=grid),
+        lambda: disjoint_by_priority(sgeom, s_rank, grid_size=grid),
     )
     approved_m2 = gross_m2.copy()
     redo = np.union1d(ov_i, np.flatnonzero(~gross_exact))
     if grid is not None:
         redo = np.arange(nb)
     approved_m2[redo] = areas(approved[redo])
-    s_disjoint, sv_i, sv_j = disjoint_by_priority(sgeom, s_rank, grid_size=grid)
     s_disjoint_m2 = supply_m2.copy()
     s_redo = np.unique(sv_i) if grid is None else np.arange(len(sgeom))
     s_disjoint_m2[s_redo] = areas(s_disjoint[s_redo])
     pb, ps, inside_pair = pairs(approved, sgeom)
-    unions, unsupplied, supplied_m2 = cut(approved, approved_m2, sgeom, pb, ps, grid=grid)
-    outside, outside_m2, inside = _outside(
-        s_disjoint, s_disjoint_m2, approved, pb, ps, inside_pair, grid=grid
+    (unsupplied, supplied_m2), (outside, outside_m2, inside) = concurrently(
+        lambda: cut(approved, approved_m2, sgeom, pb, ps, grid=grid),
+        lambda: _outside(s_disjoint, s_disjoint_m2, approved, pb, ps, inside_pair, grid=grid),
     )
     return Core(
         approved, approved_m2, (ov_i, ov_j), s_disjoint, s_disjoint_m2, (sv_i, sv_j),
-        pb, ps, inside_pair, unions, unsupplied, supplied_m2, outside, outside_m2, inside,
+        pb, ps, inside_pair, unsupplied, supplied_m2, outside, outside_m2, inside,
     )  # fmt: skip
 
 
@@ -265,7 +272,7 @@ def checked_core(
 
 def _splice(core: Core, sub: Core, bb: IntArray, ss: IntArray) -> None:
     """Put the results of a sub-run (batches ``bb``, supplies ``ss``) back into ``core``."""
-    for name in ("approved", "approved_m2", "unions", "unsupplied", "supplied_m2"):
+    for name in ("approved", "approved_m2", "unsupplied", "supplied_m2"):
         getattr(core, name)[bb] = getattr(sub, name)
     for name in ("s_disjoint", "s_disjoint_m2", "outside", "outside_m2", "inside"):
         getattr(core, name)[ss] = getattr(sub, name)

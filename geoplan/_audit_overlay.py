@@ -24,14 +24,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely.errors import GEOSException
 
 from geoplan._audit_core import ABS_TOL_M2, GRID_M, NEAR_M, REL_TOL, checked_core, cut
 from geoplan._audit_geom import (
     GeomArray,
     IntArray,
+    OverlayError,
     areas,
     grouped_union,
-    polygonal,
     safe_binary,
     split_slivers,
 )
@@ -46,7 +47,6 @@ FloatArray = npt.NDArray[np.float64]
 class Figures:
     """Unsupplied geometry per batch for one matching method, and how it was matched."""
 
-    unions: GeomArray  # union of the supplies matched to each batch (None: no supply)
     unsupplied: GeomArray  # approved land minus that union, before sliver removal
     supplied_m2: FloatArray  # approved area minus raw unsupplied area, per batch
     pairs_b: IntArray
@@ -145,12 +145,13 @@ def _id_figures(
     inside: npt.NDArray[np.bool_],
 ) -> Figures:
     """Figures for id matching, each batch checked against an explicit intersection."""
-    unions, unsupplied, supplied = cut(e, e_m2, s, pb, ps)
+    unsupplied, supplied = cut(e, e_m2, s, pb, ps)
+    unions = grouped_union(s[ps], pb, len(e))
     has = np.unique(pb)
     inter = np.zeros(len(e))
     if len(has):
         got = safe_binary(shapely.intersection, e[has], unions[has], what="supplied part")
-        inter[has] = areas(polygonal(got))
+        inter[has] = areas(got)
     bad = np.abs(inter - supplied) > REL_TOL * e_m2 + ABS_TOL_M2
     if bad.any():
         rows = np.flatnonzero(bad)
@@ -158,10 +159,11 @@ def _id_figures(
         sel = bad[pb]
         remap = np.full(len(e), -1)
         remap[rows] = np.arange(len(rows))
-        u2, x2, s2 = cut(e[rows], e_m2[rows], s, remap[pb[sel]], ps[sel], grid=GRID_M)
-        unions[rows], unsupplied[rows], supplied[rows] = u2, x2, s2
+        x2, s2 = cut(e[rows], e_m2[rows], s, remap[pb[sel]], ps[sel], grid=GRID_M)
+        u2 = grouped_union(s[ps[sel]], remap[pb[sel]], len(rows), grid_size=GRID_M)
+        unsupplied[rows], supplied[rows] = x2, s2
         got = safe_binary(shapely.intersection, e[rows], u2, what="supplied part", grid_size=GRID_M)
-        inter[rows] = areas(polygonal(got))
+        inter[rows] = areas(got)
         tol = (
             REL_TOL * e_m2[rows]
             + ABS_TOL_M2
@@ -173,7 +175,7 @@ def _id_figures(
                 "some batches differs between E ∩ U and E − (E − U) even after a robust "
                 "recomputation. This is a bug in geoplan; please report it with the input layers."
             )
-    return Figures(unions, unsupplied, supplied, pb, ps, inside)
+    return Figures(unsupplied, supplied, pb, ps, inside)
 
 
 def account(
@@ -184,7 +186,52 @@ def account(
     sliver_width: float,
     sliver_area: float,
 ) -> Accounting:
-    """Run the geometric accounting (see the module docstring)."""
+    """Run the geometric accounting (see the module docstring).
+
+    No GEOS exception leaves it: an overlay GEOS rejects even after repair and snapping
+    (:class:`~geoplan._audit_geom.OverlayError`) becomes a
+    :class:`~geoplan.errors.GeoplanError` naming the batches and supplies where it happened.
+    """
+    try:
+        return _account(a, s, match=match, sliver_width=sliver_width, sliver_area=sliver_area)
+    except (OverlayError, GEOSException) as exc:
+        raise GeoplanError(_overlay_message(exc, a, s)) from exc
+
+
+def _overlay_message(
+    exc: OverlayError | GEOSException, a: gpd.GeoDataFrame, s: gpd.GeoDataFrame
+) -> str:
+    """The message for a failed overlay: what failed, where, and the records there."""
+    where = ""
+    if isinstance(exc, OverlayError):
+        x0, y0, x1, y1 = exc.bounds
+        box = shapely.box(x0, y0, x1, y1)
+        names = []
+        for layer, frame, col in (("batches", a, "batch_id"), ("supplies", s, "supply_id")):
+            hit = frame.sindex.query(box, predicate="intersects")
+            ids = sorted({str(v) for v in frame[col].to_numpy()[hit]})
+            if ids:
+                more = " …" if len(ids) > 10 else ""
+                names.append(f"{layer} {', '.join(ids[:10])}{more}")
+        where = f" at x {x0:.3f}–{x1:.3f}, y {y0:.3f}–{y1:.3f}" + (
+            f" ({'; '.join(names)})" if names else ""
+        )
+    return (
+        f"The land audit could not overlay the polygons{where}: GEOS failed with {exc}. Check "
+        "these polygons for self-intersections, spikes or near-duplicate vertices (repair them in "
+        "a GIS, e.g. with 'make valid' and 'snap to grid' of 1 mm) and run the audit again; if "
+        "they look sound, please report it with the input layers."
+    )
+
+
+def _account(
+    a: gpd.GeoDataFrame,
+    s: gpd.GeoDataFrame,
+    *,
+    match: str,
+    sliver_width: float,
+    sliver_area: float,
+) -> Accounting:
     batches, code, conflicts = batch_table(a)
     batches.attrs["conflicts"] = conflicts
     nb = len(batches)
@@ -212,7 +259,7 @@ def account(
 
     overlay = id_fig = None
     if match in ("overlay", "both"):
-        overlay = Figures(core.unions, core.unsupplied, core.supplied_m2, pb, ps, core.inside_pair)
+        overlay = Figures(core.unsupplied, core.supplied_m2, pb, ps, core.inside_pair)
     if match in ("id", "both"):
         id_fig = _id_figures(
             approved, approved_m2, sgeom, pb[by_id], ps[by_id], core.inside_pair[by_id]
@@ -275,13 +322,14 @@ def substantive_supply(
 
     Three steps, cheapest first: a batch holding a whole supply that is not itself a sliver
     qualifies; so does one whose supplied area exceeds what slivers could add up to (bound
-    below); for the rest the supplied part ``E ∩ U`` is computed and split into pieces.
+    below); for the rest the supplied part ``E − X`` is computed and split into pieces.
 
-    The bound: every piece of ``E ∩ U`` has its vertices among the ``V ≤ 4·(n_E + n_U +
-    n_E·n_U)`` vertices and edge crossings of ``E`` and ``U``, its boundary on theirs. A thin
-    piece has area ≤ ``r·L + (π/2)·r²·m`` (see :func:`geoplan._audit_geom.is_thin`), a small
-    one < ``min_area``, and there are at most ``V/3`` pieces; so slivers alone cover at most
-    ``(V/3)·min_area + r·(L_E + L_U) + (π/2)·r²·V``.
+    The bound: the supplied part is ``E − X`` (``X`` the unsupplied part); every piece of it has
+    its vertices among the ``V ≤ 4·(n_E + n_X + n_E·n_X)`` vertices and edge crossings of ``E``
+    and ``X``, its boundary on theirs. A thin piece has area ≤ ``r·L + (π/2)·r²·m`` (see
+    :func:`geoplan._audit_geom.is_thin`), a small one < ``min_area``, and there are at most
+    ``V/3`` pieces; so slivers alone cover at most ``(V/3)·min_area + r·(L_E + L_X) +
+    (π/2)·r²·V``.
     """
     fig = acc.figures
     out = np.zeros(len(candidates), dtype=bool)
@@ -296,26 +344,21 @@ def substantive_supply(
         out[np.unique(b[owner])] = True
     rest = np.flatnonzero(cand & ~out)
     if len(rest):
-        e, u = acc.approved_geom[rest], fig.unions[rest]
+        e, x = acc.approved_geom[rest], fig.unsupplied[rest]
         n_e = shapely.get_num_coordinates(e).astype(np.float64)
-        n_u = shapely.get_num_coordinates(u).astype(np.float64)
-        v = 4.0 * (n_e + n_u + n_e * n_u)
+        n_x = shapely.get_num_coordinates(x).astype(np.float64)
+        v = 4.0 * (n_e + n_x + n_e * n_x)
         r = width / 2.0
-        bound = v / 3.0 * min_area + r * (shapely.length(e) + shapely.length(u))
+        bound = v / 3.0 * min_area + r * (shapely.length(e) + shapely.length(x))
         bound += np.pi / 2.0 * r * r * v
         big = fig.supplied_m2[rest] > bound
         out[rest[big]] = True
         rest = rest[~big]
     if len(rest):
-        inter = polygonal(
-            safe_binary(
-                shapely.intersection,
-                acc.approved_geom[rest],
-                fig.unions[rest],
-                what="supplied part",
-            )
+        supplied = safe_binary(
+            shapely.difference, acc.approved_geom[rest], fig.unsupplied[rest], what="supplied part"
         )
-        _, owner, _, _ = split_slivers(inter, width=width, min_area=min_area)
+        _, owner, _, _ = split_slivers(supplied, width=width, min_area=min_area)
         out[rest[np.unique(owner)]] = True
     return out
 

@@ -81,6 +81,7 @@ SUMMARY_KEYS = (
     "idle_fee_unknown_parcels",
     "recoverable_parcels",
     "unmatched_supply_area_mu",
+    "unmatched_sliver_area_mu",
     "unknown_parcels",
     "unknown_area_mu",
     "after_as_of_approvals",
@@ -267,6 +268,7 @@ def build_summary(
     n_pieces: int,
     supplies: pd.DataFrame,
     unmatched_m2: float,
+    unmatched_sliver_m2: float,
     window_years: int,
     after_as_of: tuple[int, int] = (0, 0),
     out_of_order: int = 0,
@@ -275,7 +277,11 @@ def build_summary(
     """The summary dict with exactly :data:`SUMMARY_KEYS` (areas in 亩, rates 0–1, fees in 元
     and 万元), every value a scalar; ``notes`` says in words (Chinese, sentences joined by
     :data:`NOTE_SEP`; empty when there is nothing to say) what could not be judged or was left
-    out."""
+    out.
+
+    ``unmatched_supply_area_mu`` + ``unmatched_sliver_area_mu`` is the supplied area outside
+    every approval: the pieces listed as unmatched supply plus the slivers dropped from them.
+    """
     approved = float(batches["approved_area_m2"].sum())
     supplied = float(batches["supplied_area_m2"].sum())
     idle = supplies["status"].isin(IDLE).to_numpy(dtype=bool)
@@ -301,6 +307,7 @@ def build_summary(
         "idle_fee_unknown_parcels": int(fee_unknown.sum()),
         "recoverable_parcels": int(supplies["recoverable"].sum()),
         "unmatched_supply_area_mu": unmatched_m2 / M2_PER_MU,
+        "unmatched_sliver_area_mu": unmatched_sliver_m2 / M2_PER_MU,
         "unknown_parcels": int(unknown.sum()),
         "unknown_area_mu": float(supplies.loc[unknown, "area_m2"].sum()) / M2_PER_MU,
         "after_as_of_approvals": int(after_as_of[0]),

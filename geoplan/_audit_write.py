@@ -130,6 +130,7 @@ SUMMARY_LABELS = {
     "idle_fee_unknown_parcels": "缺少成交价款、闲置费未计入的闲置宗数",
     "recoverable_parcels": "可无偿收回宗数",
     "unmatched_supply_area_mu": "未匹配供地面积(亩)",
+    "unmatched_sliver_area_mu": "未匹配供地中剔除的碎片面积(亩)",
     "unknown_parcels": "无法判定、待核实的供地宗数",
     "unknown_area_mu": "无法判定、待核实的供地面积(亩)",
     "after_as_of_approvals": "批准日期晚于基准日、未计入的批准记录数",

@@ -211,7 +211,8 @@ def summary_text(result: AuditResult, label: str) -> str:
             f"{s['idle_fee_total_wan']:,.2f} 万元 ({s['idle_fee_total']:,.2f} 元), "
             f"{s['recoverable_parcels']} recoverable",
             f"  供而未用 {s['supplied_unused_parcels']} parcels; supply outside approvals "
-            f"{s['unmatched_supply_area_mu']:.2f} 亩",
+            f"{s['unmatched_supply_area_mu']:.2f} 亩 (slivers dropped "
+            f"{s['unmatched_sliver_area_mu']:.2f} 亩)",
             *(
                 [
                     f"  待核实 {s['unknown_parcels']} parcels, {s['unknown_area_mu']:.2f} 亩 could "

@@ -15,6 +15,7 @@ AUDIT_LABELS = {
         "unknown_area_mu": "待核实面积（亩）", "after_as_of_approvals": "基准日后批准（未计入）",
         "after_as_of_supplies": "基准日后供地（未计入）", "dates_out_of_order": "日期先后矛盾宗数",
         "implausible_price_parcels": "价款单价存疑宗数", "notes": "说明",
+        "unmatched_sliver_area_mu": "未匹配供地碎片（亩）",
     },
     "en": {
         "as_of": "as of", "approved_area_mu": "approved (mu)", "supplied_area_mu": "supplied (mu)",
@@ -26,6 +27,7 @@ AUDIT_LABELS = {
         "unmatched_supply_area_mu": "unmatched supply (mu)",
         "idle_fee_total_wan": "idle fees (10k yuan)", "unknown_parcels": "not judged (to verify)",
         "unknown_area_mu": "not judged (mu)",
+        "unmatched_sliver_area_mu": "unmatched slivers dropped (mu)",
     },
 }  # fmt: skip
 

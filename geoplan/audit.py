@@ -418,6 +418,7 @@ def _audit(
         n_pieces=len(pieces),
         supplies=sup,
         unmatched_m2=float(acc.unmatched_m2.sum()),
+        unmatched_sliver_m2=acc.unmatched_sliver_m2,
         window_years=rules.window_years,
         after_as_of=(int(a_after.sum()), len(after_supplies)),
         out_of_order=int(order.any(axis=1).sum()),

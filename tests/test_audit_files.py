@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from geoplan.audit import AuditResult, audit_land
 from geoplan.cli import main
+from geoplan.units import M2_PER_MU
 
 CRS = 4547
 X0, Y0 = 500_000.0, 3_800_000.0
@@ -25,6 +26,7 @@ SUMMARY_KEYS = [
     "supply_rate", "supply_rate_5y", "unsupplied_parcels", "supplied_unused_parcels",
     "idle_parcels", "idle_area_mu", "idle_fee_total", "idle_fee_total_wan",
     "idle_fee_unknown_parcels", "recoverable_parcels", "unmatched_supply_area_mu",
+    "unmatched_sliver_area_mu",
     "unknown_parcels", "unknown_area_mu", "after_as_of_approvals", "after_as_of_supplies",
     "dates_out_of_order", "implausible_price_parcels", "notes",
 ]  # fmt: skip
@@ -162,6 +164,9 @@ def test_excel_ledger(written: tuple[AuditResult, dict[str, Path]]) -> None:
     # fee totals in 万元 in the summary: GD1 0.2 × 3,000,000 + GD3 0.2 × 800,000 = 760,000 元
     assert summary_rows["土地闲置费合计(万元)"] == pytest.approx(76.0)
     assert s["idle_fee_total"] == pytest.approx(760_000.0)
+    # GD3 (30 × 30 m) lies outside every approval and is no sliver: nothing dropped from it
+    assert summary_rows["未匹配供地面积(亩)"] == pytest.approx(900 / M2_PER_MU)
+    assert summary_rows["未匹配供地中剔除的碎片面积(亩)"] == 0
     idle_header, idle_body = _sheet_table(wb["闲置土地"])
     assert idle_body[0][idle_header.index("电子监管号")] == "GD1"
     assert idle_body[0][idle_header.index("状态")] == "闲置(一类)"
