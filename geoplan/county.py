@@ -44,12 +44,12 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from geoplan._dates import parse_date_value
-from geoplan._fields import MONEY_UNITS
-from geoplan._schema import ROLES
 from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import read_layer, read_report, split_source
+from geoplan.io._dates import parse_date_value
+from geoplan.io._fields import MONEY_UNITS
+from geoplan.io._schema import ROLES
 from geoplan.units import m2_to_ha, m2_to_mu
 
 __all__ = ["County", "CountySummary", "LayerSummary"]

@@ -481,7 +481,7 @@ def test_outside_townships_is_missing() -> None:
 def test_robust_recompute_when_overlay_slips(monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrong floating-point overlay (GEOS can return one without raising) is caught by the
     per-component check and recomputed on the snapping grid."""
-    import geoplan._audit_core as core
+    import geoplan.audit._core as core
 
     real = core.safe_binary
 
@@ -518,7 +518,7 @@ def test_robust_recompute_when_overlay_slips(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_conservation_check_raises() -> None:
-    from geoplan._audit_overlay import check_conservation
+    from geoplan.audit._overlay import check_conservation
     from geoplan.errors import GeoplanError
 
     check_conservation(100.0, 60.0, 39.99999999, 0.0)
@@ -554,7 +554,7 @@ def test_demo_county_audit() -> None:
 def test_threaded_equals_serial(
     basic: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geoplan._audit_geom as geom
+    import geoplan.audit._geom as geom
 
     serial = audit_land(*basic, as_of=AS_OF, workers=1)
     monkeypatch.setattr(geom, "_CHUNK", 1)  # split even tiny arrays across threads

@@ -10,14 +10,14 @@ import pytest
 import shapely
 from shapely.errors import GEOSException
 
-from geoplan._audit_geom import (
+from geoplan.audit import audit_land
+from geoplan.audit._geom import (
     OverlayError,
     disjoint_by_priority,
     grouped_union,
     safe_binary,
     subtract_pairs,
 )
-from geoplan.audit import audit_land
 from geoplan.errors import GeoplanError
 from geoplan.units import M2_PER_MU
 
@@ -95,7 +95,7 @@ def test_unresolvable_overlay_raises_overlay_error() -> None:
 
 
 def test_geos_failure_names_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    import geoplan._audit_core as core
+    import geoplan.audit._core as core
 
     def failing(a, b, ai, bj, *, what, grid_size=None):  # type: ignore[no-untyped-def]
         raise OverlayError(f"{what} failed", what=what, bounds=(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20))

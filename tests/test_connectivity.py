@@ -162,9 +162,9 @@ def test_isochrones_contain_exactly_the_reached_nodes(result, county_roads) -> N
 def test_rasterised_isochrones_contain_exactly_the_reached_nodes(
     county_roads, parks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geoplan._isochrone
+    import geoplan.connectivity._isochrones
 
-    monkeypatch.setattr(geoplan._isochrone, "VECTOR_MAX_PIECES", 0)
+    monkeypatch.setattr(geoplan.connectivity._isochrones, "VECTOR_MAX_PIECES", 0)
     net = road_network(county_roads)
     g = net.graph()
     iso = isochrones(parks.iloc[:2], net, minutes=(5, 10, 20), buffer_m=100)
@@ -355,7 +355,7 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
 
 
 def test_line_prefixes() -> None:
-    from geoplan._isochrone import line_prefixes
+    from geoplan.connectivity._isochrones import line_prefixes
 
     ls = np.array([shapely.LineString([(0, 0), (3, 4), (3, 10)])] * 4)
     out = line_prefixes(ls, np.array([0.0, 2.5, 7.0, 11.0]))
@@ -379,7 +379,7 @@ def test_cli_on_the_demo_county(tmp_path: Path) -> None:
 
 
 def test_raster_cover_takes_points_and_zero_length_lines() -> None:
-    from geoplan._isochrone import _raster_cover
+    from geoplan.connectivity._isochrones import _raster_cover
 
     geoms = np.array([shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(5, 5), (5, 5)]),
                       shapely.Point(3000, 0)])  # fmt: skip

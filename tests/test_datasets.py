@@ -362,7 +362,7 @@ def test_committed_demo_is_current_and_opens(demo: ds.SyntheticCounty) -> None:
     from geoplan.county import County
 
     path = demo_path()
-    assert path == Path(ds.__file__).resolve().parents[1] / "data" / "demo"
+    assert path == Path(ds.__file__).resolve().parents[2] / "data" / "demo"
     assert sum(p.stat().st_size for p in path.iterdir()) <= 5 * 1024 * 1024
     c = County.open(path)
     assert c.name == demo.name and c.adcode == demo.adcode and c.as_of == dt.date(2026, 6, 30)
@@ -381,8 +381,8 @@ def test_committed_demo_is_current_and_opens(demo: ds.SyntheticCounty) -> None:
 def test_demo_path_generates_into_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ds, "_repo_demo", lambda: tmp_path / "nowhere")
-    monkeypatch.setattr(ds, "DEMO_SCALE", 0.03)
+    monkeypatch.setattr(ds._synthetic, "_repo_demo", lambda: tmp_path / "nowhere")
+    monkeypatch.setattr(ds._synthetic, "DEMO_SCALE", 0.03)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     p = demo_path()
     assert p == tmp_path / "cache" / "geoplan" / "demo"
@@ -419,7 +419,7 @@ def test_real_fixtures_load(data_dir: Path) -> None:
 
 
 def test_densify_ways_keeps_order_and_bounds_segment_length(small: ds.SyntheticCounty) -> None:
-    from geoplan._synth_graph import densify_ways
+    from geoplan.datasets._graph import densify_ways
 
     nodes, ways = densify_ways(small.roads_nodes, small.roads_ways, 25.0)
     assert len(nodes) > 3 * len(small.roads_nodes) and nodes["id"].is_unique

@@ -325,7 +325,7 @@ def test_names_only_chinese_detects_gbk(tmp_path: Path) -> None:
     # every value ASCII, only the field names are Chinese: the names decide the encoding
     import geopandas as gpd
 
-    from geoplan._encoding import detect_dbf_encoding
+    from geoplan.io._encoding import detect_dbf_encoding
 
     g = gpd.GeoDataFrame(
         {"电子监管号": ["A1"], "约定动工日期": ["2020-01-01"]},
@@ -351,7 +351,7 @@ def test_report_headline_says_the_unknowns_in_words(gbk_county: Path, tmp_path: 
     assert "闲置费合计（万元）" in audit and "1,530.00" in audit
     assert "待核实宗数" in audit
 
-    from geoplan._report_analyses import _audit_headline
+    from geoplan.report._analyses import _audit_headline
 
     r = audit_land(County.open(gbk_county).approvals, County.open(gbk_county).supplies,
                    as_of=AS_OF)  # fmt: skip

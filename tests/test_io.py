@@ -282,8 +282,8 @@ def test_atomic_writes_leave_nothing_on_failure(tmp_path: Path) -> None:
 
 def test_cut_field_names_ambiguous_asks_for_a_mapping() -> None:
     """实际动工日期 and 实际动工面积 both become 实际动 in UTF-8 (9 bytes + a split character)."""
-    from geoplan._fields import normalise_fields
-    from geoplan._schema import Field, Role
+    from geoplan.io._fields import normalise_fields
+    from geoplan.io._schema import Field, Role
 
     role = Role(
         "supplies",

@@ -17,9 +17,9 @@ import pytest
 import shapely
 
 from geoplan import maps
-from geoplan._maps_encode import SCALE, encode_geometry, pack_ints, prepare, safe_json
-from geoplan._maps_style import MISSING_COLOR, classify, radii
 from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
+from geoplan.maps._encode import SCALE, encode_geometry, pack_ints, prepare, safe_json
+from geoplan.maps._style import MISSING_COLOR, classify, radii
 from tests import browser
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
@@ -164,7 +164,7 @@ def test_large_layers_are_simplified_small_ones_kept() -> None:
 
 
 def test_vertex_budget_coarsens_the_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
-    from geoplan import _maps_encode
+    from geoplan.maps import _encode as _maps_encode
 
     theta = np.linspace(0, 2 * np.pi, 4001)[:-1]
     circles = [
@@ -183,7 +183,7 @@ def test_vertex_budget_coarsens_the_tolerance(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_vertex_budget_never_destroys_small_features(monkeypatch: pytest.MonkeyPatch) -> None:
-    from geoplan import _maps_encode
+    from geoplan.maps import _encode as _maps_encode
 
     theta = np.linspace(0, 2 * np.pi, 41)[:-1]  # 3,000 small 40-gons of radius 20 m
     polys = [

@@ -13,11 +13,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from geoplan import report as report_mod
-from geoplan._report_html import bar_chart, stacked_shares, table
 from geoplan.cli import main
 from geoplan.errors import DataFileNotFoundError, InputError
+from geoplan.report import _build as report_mod
 from geoplan.report import build_report
+from geoplan.report._html import bar_chart, stacked_shares, table
 from tests import browser
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"

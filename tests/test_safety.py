@@ -24,10 +24,10 @@ import shapely
 from click.testing import CliRunner
 
 from geoplan import maps
-from geoplan._maps_encode import safe_html, safe_json
 from geoplan.cli import main
 from geoplan.county import County
 from geoplan.errors import InputError
+from geoplan.maps._encode import safe_html, safe_json
 from tests import browser
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"

@@ -334,7 +334,7 @@ def test_raster_partial_pixels(tmp_path) -> None:
 def test_raster_window_in_memory_matches_reading_by_window(tmp_path, monkeypatch) -> None:
     """The raster is read once into memory over the units' window; units reaching off the
     raster and the window-by-window path (huge rasters) give the same areas."""
-    from geoplan import _zones_raster
+    from geoplan.zones import _raster as _zones_raster
 
     tif = _write_tif(tmp_path / "wc.tif", LC)
     units = gpd.GeoDataFrame(
@@ -544,7 +544,7 @@ BAD_CLIPS = [
 
 @pytest.mark.parametrize(("wkt", "corner"), BAD_CLIPS)
 def test_pair_areas_survive_a_wrong_rectangle_clip(wkt: str, corner: tuple) -> None:
-    from geoplan._zones_vector import pair_areas
+    from geoplan.zones._vector import pair_areas
 
     parcel = shapely.from_wkt(wkt)
     x, y = corner

@@ -1,0 +1,15 @@
+"""Land-inventory audit: 批而未供, 供而未用, 闲置土地, unmatched supply and supply rates."""
+
+from __future__ import annotations
+
+from geoplan.audit._land import (
+    AuditResult,
+    AuditRules,
+    audit_land,
+)
+
+__all__ = [
+    "AuditResult",
+    "AuditRules",
+    "audit_land",
+]

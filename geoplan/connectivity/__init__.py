@@ -1,0 +1,25 @@
+"""Park-to-trunk connectivity (园区与交通主干道互联互通): distances, times, detour, redundancy,"""
+
+from __future__ import annotations
+
+from geoplan.connectivity._parks import (
+    MAX_SNAP_LIMIT_M,
+    PARK_COLUMNS,
+    SNAP_TOLERANCE_LIMIT_M,
+    ConnectivityResult,
+    check_snap,
+    connectivity_options,
+    isochrones,
+    park_connectivity,
+)
+
+__all__ = [
+    "MAX_SNAP_LIMIT_M",
+    "PARK_COLUMNS",
+    "SNAP_TOLERANCE_LIMIT_M",
+    "ConnectivityResult",
+    "check_snap",
+    "connectivity_options",
+    "isochrones",
+    "park_connectivity",
+]
