@@ -343,15 +343,39 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
         main, ["connectivity", "--roads", str(empty), "--parks", str(gpkg), "--out", str(tmp_path)]
     )
     assert res.exit_code == 2 and "nothing.osm contains no roads" in res.output
-    roads = lines([([(0, 0), (0, 3000)], {"highway": "trunk"})], crs=32650)
-    roads.to_file(tmp_path / "roads.gpkg", layer="roads")
-    gpd.read_file(gpkg).to_crs(4547).to_file(tmp_path / "parks4547.gpkg")
-    res = CliRunner().invoke(
-        main,
-        ["connectivity", "--roads", f"{tmp_path / 'roads.gpkg'}:roads",
-         "--parks", str(tmp_path / "parks4547.gpkg"), "--out", str(tmp_path)],
-    )  # fmt: skip
-    assert res.exit_code == 2 and "Reproject" in res.output
+    res = CliRunner().invoke(main, ["connectivity", "--roads", str(osm), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "--parks SRC" in res.output  # never the demo's parks with yours
+
+
+def test_cli_reconciles_layers_in_different_crs(tmp_path: Path) -> None:
+    """Parks and road lines in different CRSs (no county) are both projected to one metric CRS,
+    as a county package's layers are: the figures equal those of roads already in that CRS."""
+    _, gpkg = _write_county_inputs(tmp_path)
+    from tests.test_network import lonlat
+
+    path = [lonlat(0, 0), lonlat(0, 1000), lonlat(0, 3000)]
+    trunk = [lonlat(-2000, 3000), lonlat(0, 3000), lonlat(2000, 3000)]
+    roads = gpd.GeoDataFrame(
+        {"highway": ["residential", "trunk"], "ref": [None, "G107"]},
+        geometry=[shapely.LineString(path), shapely.LineString(trunk)],
+        crs=4326,
+    )
+    figures = []
+    for epsg in (4547, 32650):
+        src = tmp_path / f"roads{epsg}.gpkg"
+        roads.to_crs(epsg).to_file(src, layer="roads")
+        out = tmp_path / f"out{epsg}"
+        res = CliRunner().invoke(
+            main,
+            ["connectivity", "--roads", f"{src}:roads", "--parks", str(gpkg), "--out", str(out),
+             "--minutes", ""],
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(out / "connectivity.csv", encoding="utf-8-sig")
+        figures.append(float(table.loc[0, "trunk_distance_m"]))
+    # the park is a 0.001° buffer around the start of the residential road, 3 km from the trunk
+    assert 2800 < figures[0] < 3000
+    assert figures[1] == pytest.approx(figures[0], rel=1e-6)
 
 
 def test_line_prefixes() -> None:

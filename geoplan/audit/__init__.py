@@ -7,9 +7,11 @@ from geoplan.audit._land import (
     AuditRules,
     audit_land,
 )
+from geoplan.audit._options import audit_options
 
 __all__ = [
     "AuditResult",
     "AuditRules",
     "audit_land",
+    "audit_options",
 ]

@@ -24,7 +24,7 @@ from geoplan.errors import (
     InputError,
     MissingFieldError,
 )
-from geoplan.io._dates import parse_date_value, parse_dates
+from geoplan.io import parse_date_value, parse_dates
 
 logger = logging.getLogger(__name__)
 

@@ -219,6 +219,25 @@ class AuditResult:
         r = self.summary["supply_rate_5y"]
         return None if r is None else bool(r >= self.rules.supply_rate_floor)
 
+    def notes(self, lang: str = "zh") -> list[str]:
+        """What could not be judged or was left out, as sentences (``summary["notes"]`` split;
+        ``lang="en"`` in English).
+
+        Examples
+        --------
+        >>> from geoplan.county import County
+        >>> from geoplan.datasets import demo_path
+        >>> c = County.open(demo_path())
+        >>> r = audit_land(c.approvals, c.supplies, as_of=c.as_of)
+        >>> r.notes("zh")[0].endswith("待核实"), r.notes("en")[0].endswith("to be verified")
+        (True, True)
+        """
+        from geoplan.audit._status import NOTE_SEP, notes_en
+
+        if lang == "en":
+            return notes_en(self.summary, self.quality.get("unknown_by_reason", {}))
+        return [n for n in str(self.summary.get("notes") or "").split(NOTE_SEP) if n]
+
     def to_files(self, directory: str | Path) -> dict[str, Path]:
         """Write audit.gpkg, audit.xlsx, summary.json and audit.html into ``directory``.
 

@@ -310,9 +310,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
         )
         ws.append([label, _cell(ws, value if value is not None else "无数据", fmt)])
     # what could not be judged or was left out, in words: never only a 0 in a cell
-    from geoplan.audit._status import NOTE_SEP
-
-    for sentence in [x for x in str(s.get("notes") or "").split(NOTE_SEP) if x]:
+    for sentence in result.notes("zh"):
         ws.append([_cell(ws, "注意", bold=True), sentence])
     floor = result.rules.supply_rate_floor
     ok = result.meets_floor

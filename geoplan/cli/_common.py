@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +43,55 @@ def open_county(arg: str | None) -> County:
 
         return County.open(demo_path())
     return County.open(arg)
+
+
+def resolve_county(
+    arg: str | None,
+    *,
+    sources: Mapping[str, str | None],
+    required: Sequence[tuple[str, ...]],
+    options: Mapping[str, str] | None = None,
+    drop: Sequence[str] = (),
+    as_of: str | None = None,
+    fields: Mapping[str, Mapping[str, str]] | None = None,
+    layer_crs: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> County:
+    """The county a command runs on, its ``[parameters.*]`` checked before any layer is read.
+
+    With COUNTY (``arg``) — or with no SRC option at all, the bundled demo county — the package,
+    its layers replaced by the SRC options given (``sources``: role → SRC or None) and the roles
+    in ``drop`` removed. Without COUNTY but with SRC options, a county of just those files: then
+    each group of ``required`` roles needs one of them (never the demo's layers mixed with
+    yours). ``options`` names each role's command-line option for messages (default
+    ``--<role>``); ``as_of``, ``fields``, ``layer_crs`` and ``units`` override the county's.
+    """
+    from geoplan.county import County
+
+    given = {role: src for role, src in sources.items() if src is not None}
+    names = dict(options or {})
+    if arg is None and given:
+        missing = [group for group in required if not any(r in given for r in group)]
+        if missing:
+            wanted = " and ".join(
+                "/".join(sorted({names.get(r, f"--{r}") for r in group})) + " SRC"
+                for group in missing
+            )
+            raise click.UsageError(
+                f"Without a COUNTY give {wanted} too (or a county package folder as COUNTY)."
+            )
+        county = County.from_sources(
+            given, as_of=as_of, fields=fields, layer_crs=layer_crs, units=units
+        )
+    else:
+        county = open_county(arg)
+        changes: dict[str, str | None] = {**given, **{role: None for role in drop}}
+        if changes or as_of or fields or layer_crs or units:
+            county = county.with_overrides(
+                sources=changes, as_of=as_of, fields=fields, layer_crs=layer_crs, units=units
+            )
+    county.check_parameters()
+    return county
 
 
 def out_dir(out: str | None, county: County | None, sub: str | None = None) -> Path:

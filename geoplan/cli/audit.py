@@ -4,19 +4,17 @@ audit.html."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from geoplan.audit._status import NOTE_SEP
 from geoplan.cli._common import (
     county_argument,
-    open_county,
     out_dir,
     out_option,
     parse_assignments,
     parse_role_values,
-    read_source,
+    resolve_county,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +105,7 @@ def audit(
     ledger and in summary.json. Exit status: 0 done; 2 bad input; 3 with --strict when some
     supply could not be judged; 1 unexpected failure.
     """
-    from geoplan.audit import AuditRules, audit_land
+    from geoplan.runs import run_audit
 
     maps = parse_assignments(field_maps, option="--field")
     crs_by_role = parse_role_values(layer_crs, option="--crs")
@@ -117,66 +115,21 @@ def audit(
                 f"unknown role {role!r}: the audit reads approvals, supplies and townships",
                 param_hint="--field/--crs",
             )
-    use_county = county is not None or (approvals_src is None and supplies_src is None)
-    c = open_county(county) if use_county else None
-    if c is None:
-        if not approvals_src or not supplies_src:
-            raise click.UsageError(
-                "Without a COUNTY give both --approvals SRC and --supplies SRC "
-                "(or a county package folder)."
-            )
-        if not as_of:
-            raise click.UsageError("Without a COUNTY give the assessment date: --as-of YYYY-MM-DD.")
+    if county is None and (approvals_src or supplies_src) and not as_of:
+        raise click.UsageError("Without a COUNTY give the assessment date: --as-of YYYY-MM-DD.")
+    c = resolve_county(
+        county,
+        sources={"approvals": approvals_src, "supplies": supplies_src, "townships": townships_src},
+        required=[("approvals",), ("supplies",)],
+        as_of=as_of,
+        fields=maps,
+        layer_crs=crs_by_role,
+        units={"land_price": price_unit} if price_unit else None,
+    )
     target = out_dir(out, c, "audit")  # before any reading or analysis: fail fast
-    params: dict[str, Any] = {}
-    townships = None
-
-    def opts(role: str) -> dict[str, Any]:
-        fields = {**(c.fields(role) if c is not None else {}), **maps.get(role, {})}
-        units = dict(c.units(role)) if c is not None else {}
-        if role == "supplies" and price_unit is not None:
-            units["land_price"] = price_unit
-        src_crs = crs_by_role.get(role) or (c.layer_crs(role) if c is not None else None)
-        return {"fields": fields, "units": units, "source_crs": src_crs}
-
-    def from_county(role: str) -> Any:
-        assert c is not None
-        if maps.get(role) or crs_by_role.get(role) or (role == "supplies" and price_unit):
-            return read_source(c.source(role), role=role, crs=c.crs, **opts(role))
-        return c.layer(role)
-
-    if c is not None:
-        crs = c.crs
-        approvals = (
-            read_source(approvals_src, role="approvals", crs=crs, **opts("approvals"))
-            if approvals_src
-            else from_county("approvals")
-        )
-        supplies = (
-            read_source(supplies_src, role="supplies", crs=crs, **opts("supplies"))
-            if supplies_src
-            else from_county("supplies")
-        )
-        if townships_src:
-            townships = read_source(townships_src, role="townships", crs=crs, **opts("townships"))
-        elif c.has("townships"):
-            townships = from_county("townships")
-        date: Any = as_of or c.as_of
-        params = c.params("audit")
-        label = c.name
-    else:
-        assert approvals_src and supplies_src and as_of
-        approvals = read_source(approvals_src, role="approvals", **opts("approvals"))
-        crs = approvals.crs
-        supplies = read_source(supplies_src, role="supplies", crs=crs, **opts("supplies"))
-        if townships_src:
-            townships = read_source(townships_src, role="townships", crs=crs, **opts("townships"))
-        date = as_of
-        label = approvals_src
-    rules = AuditRules.from_params(params, match=match)
-    result = audit_land(approvals, supplies, as_of=date, rules=rules, townships=townships)
+    result = run_audit(c, match=match)
     files = result.to_files(target)
-    click.echo(summary_text(result, label))
+    click.echo(summary_text(result, c.name))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
     unjudged = int(result.summary["unknown_parcels"])
     if strict and unjudged:
@@ -221,6 +174,6 @@ def summary_text(result: AuditResult, label: str) -> str:
                 if s["unknown_parcels"]
                 else []
             ),
-            *(f"  注意: {note}" for note in str(s["notes"]).split(NOTE_SEP) if note),
+            *(f"  注意: {note}" for note in result.notes("zh")),
         ]
     )

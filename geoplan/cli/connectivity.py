@@ -7,7 +7,7 @@ import time
 
 import click
 
-from geoplan.cli._common import county_argument, open_county, out_dir, out_option
+from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
 
 logger = logging.getLogger(__name__)
 
@@ -91,48 +91,24 @@ def connectivity(
     Writes connectivity.gpkg (layers parks, routes, isochrones), connectivity.csv (one row per
     park) and connectivity.html into --out (default maps/<county>/connectivity). Options come
     from [parameters.connectivity] in county.toml; command-line options win. With both --roads
-    and --parks and no COUNTY, no county package is needed (the two must then share a CRS,
-    unless the roads are an OSM file).
+    and --parks and no COUNTY, no county package is needed (layers in different CRSs are
+    projected to the parks' metric CRS).
     """
-    from geoplan.connectivity import connectivity_options, park_connectivity
-    from geoplan.county import is_osm_file
-    from geoplan.crs import check_same_crs, to_metric
-    from geoplan.io import read_layer
-    from geoplan.network import road_network
+    from geoplan.runs import run_connectivity
 
     started = time.perf_counter()
-    need_county = county is not None or roads_src is None or parks_src is None
-    c = open_county(county) if need_county else None
-    net_kw, kw = connectivity_options(c.params("connectivity") if c is not None else {})
+    c = resolve_county(
+        county,
+        sources={"parks": parks_src, "roads": roads_src},
+        required=[("parks",), ("roads",)],
+    )
     target = out_dir(out, c, "connectivity")  # before any analysis: fail fast
-    for key, value in (("max_routes", max_routes), ("snap_tolerance", snap_tolerance),
-                       ("isochrone_minutes", _minutes(minutes))):  # fmt: skip
-        if value is not None:
-            kw[key] = value
-    roads = roads_src if roads_src is not None else (c.source("roads") if c else None)
-    assert roads is not None
-    if c is not None:  # everything in the county's CRS
-        if parks_src is not None:
-            parks = to_metric(read_layer(parks_src, role="parks"), c.crs, name="parks")
-        else:
-            parks = c.layer("parks")
-        if is_osm_file(roads):
-            network = road_network(roads, crs=c.crs, **net_kw)
-        else:
-            lines = c.layer("roads") if roads_src is None else read_layer(roads, role="roads")
-            network = road_network(to_metric(lines, c.crs, name="roads"), **net_kw)
-    else:  # no county: the two layers must agree, or the roads are OSM (always WGS 84)
-        assert parks_src is not None
-        parks_raw = read_layer(parks_src, role="parks")
-        if is_osm_file(roads):
-            parks = to_metric(parks_raw, name=f"parks ({parks_src})")
-            network = road_network(roads, crs=parks.crs, **net_kw)
-        else:
-            lines = read_layer(roads, role="roads")
-            check_same_crs((f"parks ({parks_src})", parks_raw), (f"roads ({roads})", lines))
-            parks = to_metric(parks_raw, name=f"parks ({parks_src})")
-            network = road_network(to_metric(lines, parks.crs, name="roads"), **net_kw)
-    result = park_connectivity(parks, network, **kw)
+    result = run_connectivity(
+        c,
+        max_routes=max_routes,
+        snap_tolerance=snap_tolerance,
+        isochrone_minutes=_minutes(minutes),
+    )
     files = result.to_files(target)
     if html:
         from geoplan import maps

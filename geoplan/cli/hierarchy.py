@@ -7,7 +7,7 @@ import time
 
 import click
 
-from geoplan.cli._common import county_argument, open_county, out_dir, out_option, read_source
+from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
 
 logger = logging.getLogger(__name__)
 
@@ -47,30 +47,21 @@ def hierarchy(
 
     Writes hierarchy.gpkg (layers settlements, catchment_links, reach) and hierarchy.html (an
     offline map) into --out (default maps/<county>/hierarchy). Targets and weights come from
-    [parameters.hierarchy] in county.toml. With both --settlements and --roads and no COUNTY,
-    no county package is needed.
+    [parameters.hierarchy] in county.toml, the road network's speeds and trunk classes from
+    [parameters.connectivity]. With both --settlements and --roads and no COUNTY, no county
+    package is needed.
     """
-    from geoplan.hierarchy import hierarchy_options, settlement_hierarchy
-    from geoplan.network import road_network
+    from geoplan.runs import run_hierarchy
 
     started = time.perf_counter()
-    need_county = county is not None or settlements_src is None or roads_src is None
-    c = open_county(county) if need_county else None
-    opts = hierarchy_options(c.params("hierarchy") if c is not None else {})
-    if n_central is not None:
-        opts["n_central"] = n_central
+    c = resolve_county(
+        county,
+        sources={"settlements": settlements_src, "roads": roads_src},
+        required=[("settlements",), ("roads",)],
+    )
     target = out_dir(out, c, "hierarchy")  # before any analysis: fail fast
-    crs = c.crs if c is not None else None
-    if settlements_src is not None:
-        settlements = read_source(settlements_src, role="settlements", crs=crs)
-    else:
-        assert c is not None
-        settlements = c.layer("settlements")
-    roads = roads_src if roads_src is not None else (c.source("roads") if c else None)
-    assert roads is not None
-    network = road_network(roads, crs=settlements.crs)
-    result = settlement_hierarchy(settlements, network, **opts)
-    townships = c.layer("townships") if c is not None and c.has("townships") else None
+    result = run_hierarchy(c, n_central=n_central)
+    townships = c.layer("townships") if c.has("townships") else None
     files = result.to_files(target, townships=townships)
     s = result.summary
     click.echo(

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from geoplan.cli._common import county_argument, open_county, out_dir, out_option, read_source
+from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geoplan.county import County
 
 logger = logging.getLogger(__name__)
 
-SCHEMES = ("auto", "sandiao", "ydyh2023", "worldcover", "clcd")
+SCHEMES = ("auto", "sandiao", "ydyh2023", "worldcover", "clcd")  # geoplan.zones.SCHEMES
 
 
 @click.command()
@@ -99,50 +98,33 @@ def zones(
     ecological, dominant, mix_label, entropy, …) into --out (default maps/<county>/).
     """
     from geoplan.errors import InputError
-    from geoplan.zones import functional_zones, h3_units, landuse_composition, make_grid
+    from geoplan.io import is_raster_source
+    from geoplan.runs import run_zones
 
     if sum(x is not None for x in (cell, h3_res, units_src)) > 1:
         raise InputError("Give only one of --cell, --h3 and --units.")
-    cty: County | None = None
-    if county is not None or landuse_src is None:
-        cty = open_county(county)
-    params = cty.params("zones") if cty is not None else {}
+    raster = landuse_src is not None and is_raster_source(landuse_src)
+    cty = resolve_county(
+        county,
+        sources={
+            "landcover" if raster else "landuse": landuse_src,
+            "boundary": boundary_src,
+        },
+        required=[("landuse", "landcover")],
+        options={"landuse": "--landuse", "landcover": "--landuse"},
+        drop=(("landuse",) if raster else ("landcover",)) if landuse_src is not None else (),
+    )
     folder = out_dir(out, cty)  # before any analysis: fail fast
-    crs = cty.crs if cty is not None else None
-
-    landuse, scheme_used = _landuse(cty, landuse_src, scheme, crs)
-    boundary = None
-    if boundary_src is not None:
-        boundary = read_source(boundary_src, role="boundary", crs=crs)
-    elif cty is not None and cty.has("boundary"):
-        boundary = cty.layer("boundary")
-    if crs is None and boundary is not None:
-        crs = boundary.crs
-
-    if units_src is not None:
-        units: Any = _read_units(units_src, crs)
-    elif h3_res is not None:
-        if boundary is None:
-            raise InputError("--h3 needs a boundary: give --boundary or a county with one.")
-        units = h3_units(boundary, h3_res)
-    else:
-        size = float(cell if cell is not None else params.get("cell", 500.0))
-        if boundary is not None:
-            units = make_grid(boundary, size)
-        else:
-            units = size  # anchored at the land-use bounds
-    comp = landuse_composition(landuse, units, scheme=scheme_used, boundary=None)
-    towns = cty.layer("townships") if cty is not None and cty.has("townships") else None
-    zoning = cty.layer("zoning") if cty is not None and cty.has("zoning") else None
-    share = single_share if single_share is not None else float(params.get("single_share", 0.5))
-    min_ha = min_zone_ha if min_zone_ha is not None else float(params.get("min_zone_ha", 100.0))
-    result = functional_zones(
-        comp,
-        single_share=share,
-        min_zone_area=min_ha * 1e4,
-        regions=regions if regions is not None else params.get("regions"),
-        townships=towns,
-        zoning=zoning,
+    units = _read_units(units_src, cty.crs) if units_src is not None else None
+    result = run_zones(
+        cty,
+        units=units,
+        cell=cell,
+        h3_resolution=h3_res,
+        scheme=scheme,
+        single_share=single_share,
+        min_zone_ha=min_zone_ha,
+        regions=regions,
     )
     files = result.to_files(folder)
     s = result.summary
@@ -163,24 +145,3 @@ def _read_units(src: str, crs: Any) -> gpd.GeoDataFrame:
 
     gdf = read_layer(src)
     return to_metric(gdf, crs, name=f"units ({src})")
-
-
-def _landuse(cty: County | None, src: str | None, scheme: str | None, crs: Any) -> tuple[Any, str]:
-    from geoplan.zones._raster import is_raster_path
-
-    if src is not None:
-        if is_raster_path(src):
-            return src, scheme or "auto"
-        return read_source(src, role="landuse", crs=crs), scheme or "auto"
-    assert cty is not None
-    if cty.has("landuse"):
-        return cty.layer("landuse"), scheme or "auto"
-    if cty.has("landcover"):
-        lc_scheme = scheme or str(cty.params("landcover").get("scheme", "auto"))
-        return cty.source("landcover"), lc_scheme
-    from geoplan.errors import InputError
-
-    raise InputError(
-        f"County {cty.name} has neither a landuse layer nor a landcover raster; add one under "
-        "[layers] in county.toml or pass --landuse SRC."
-    )

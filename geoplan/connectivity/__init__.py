@@ -1,4 +1,6 @@
-"""Park-to-trunk connectivity (园区与交通主干道互联互通): distances, times, detour, redundancy,"""
+"""Park-to-trunk connectivity (园区与交通主干道互联互通): distance and time from each industrial
+park to the nearest trunk road and motorway entrance, detour, independent access routes, routes
+and isochrones; :func:`connectivity_options` reads ``[parameters.connectivity]``."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ import numpy as np
 import shapely
 
 from geoplan.network import RoadNetwork
-from geoplan.network import _graph as _graph
 
 __all__ = ["Reach", "reach_polygons"]
 
@@ -70,8 +69,9 @@ def reach_polygons(
     out: list[Reach] = []
     if not minutes:
         return out
-    mat = net.csr("time_s")
-    eu, ev, piece = net._u, net._v, net._piece
+    eu, ev = net.edge_rows
+    piece = net.edge_pieces
+    node_ids = net.nodes.index.to_numpy()
     n_pieces = int(piece.max()) + 1 if len(piece) else 0
     first_edge = np.zeros(n_pieces, dtype=np.int64)
     first_edge[piece[::-1]] = np.arange(len(piece))[::-1]
@@ -79,13 +79,13 @@ def reach_polygons(
     le = net.edges["length_m"].to_numpy(dtype=float)
     lines = net.edges.geometry.to_numpy()
     pts = net.nodes.geometry.to_numpy()
-    tree = net._node_tree()
+    tree = net.node_tree()
     budgets = sorted(float(m) for m in minutes)
     for gi, rows in enumerate(groups):
         if len(rows) == 0:
             out.extend(Reach(gi, m, 0, shapely.MultiPolygon(), 0) for m in budgets)
             continue
-        dist, _, _ = _graph.multi_source(mat, rows, limit=budgets[-1] * 60.0)
+        dist = net.multi_source(node_ids[rows], weight="time_s", limit=budgets[-1] * 60.0).dist
         raw: shapely.Geometry = shapely.Polygon()
         done = np.zeros(n_pieces, dtype=bool)
         for m in budgets:

@@ -25,8 +25,7 @@ from geoplan.connectivity import _tables as tables
 from geoplan.connectivity._access import snap_features
 from geoplan.connectivity._isochrones import reach_polygons
 from geoplan.errors import CRSError, EmptyLayerError, InputError
-from geoplan.network import RoadNetwork, road_network
-from geoplan.network import _graph as _graph
+from geoplan.network import NETWORK_KEYS, RoadNetwork, network_options, road_network
 
 if TYPE_CHECKING:
     import folium
@@ -259,9 +258,7 @@ def park_connectivity(
     name = parks["name"].astype("string") if "name" in parks.columns else None
     table.insert(1, "name", name if name is not None else pd.Series(pd.NA, dtype="string"))
     if max_routes > 0:
-        flows = _graph.edge_disjoint_paths(
-            net._pairs_of(False), access.groups(), net.node_rows(trunk_ids), max_routes
-        )
+        flows = net.edge_disjoint_routes(access.groups(), trunk_ids, max_routes)
     else:
         flows = np.zeros(len(parks), dtype=np.int64)
     table.insert(list(table.columns).index("detour_flag") + 1, "access_routes", flows)
@@ -336,17 +333,18 @@ def check_snap(
 
 _ANALYSIS_KEYS = ("max_routes", "snap_tolerance", "max_snap_m", "detour_limit",
                   "isochrone_minutes", "isochrone_buffer_m")  # fmt: skip
-_NETWORK_KEYS = ("network", "trunk_highways", "trunk_ref_pattern", "speeds")
 
 
-def connectivity_options(params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def connectivity_options(
+    params: Mapping[str, Any], **overrides: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split ``[parameters.connectivity]`` from county.toml into keywords for
     :func:`~geoplan.network.road_network` and for :func:`park_connectivity`.
 
-    Network keys: ``network``, ``trunk_highways`` (list), ``trunk_ref_pattern`` (a regex;
-    ``""`` to ignore refs), ``speeds`` (a table of :class:`~geoplan.network.Speeds` fields).
-    Analysis keys: max_routes, snap_tolerance, max_snap_m, detour_limit, isochrone_minutes,
-    isochrone_buffer_m.
+    Network keys (:func:`geoplan.network.network_options`): ``network``, ``trunk_highways``,
+    ``trunk_ref_pattern``, ``speeds``. Analysis keys: max_routes, snap_tolerance, max_snap_m,
+    detour_limit, isochrone_minutes, isochrone_buffer_m. Unknown keys are an error;
+    ``overrides`` that are not None win (command-line options).
 
     Examples
     --------
@@ -355,39 +353,20 @@ def connectivity_options(params: Mapping[str, Any]) -> tuple[dict[str, Any], dic
     >>> kw, net_kw["classes"].trunk_ref_pattern, net_kw["speeds"].residential
     ({'max_routes': 3}, '^[GSX][0-9]', 25)
     """
-    from geoplan.network import RoadClasses, Speeds
-
-    unknown = sorted(set(params) - set(_ANALYSIS_KEYS) - set(_NETWORK_KEYS))
+    merged = {**dict(params), **{k: v for k, v in overrides.items() if v is not None}}
+    unknown = sorted(set(merged) - set(_ANALYSIS_KEYS) - set(NETWORK_KEYS))
     if unknown:
         raise InputError(
             f"Unknown [parameters.connectivity] keys {unknown} in county.toml. Known keys: "
-            f"{', '.join(_ANALYSIS_KEYS + _NETWORK_KEYS)}."
+            f"{', '.join(_ANALYSIS_KEYS + NETWORK_KEYS)}."
         )
-    kw = {k: params[k] for k in _ANALYSIS_KEYS if k in params}
+    kw = {k: merged[k] for k in _ANALYSIS_KEYS if k in merged}
     check_snap(
         kw.get("snap_tolerance"),
         kw.get("max_snap_m"),
         names=("[parameters.connectivity] snap_tolerance", "[parameters.connectivity] max_snap_m"),
     )
-    net_kw: dict[str, Any] = {}
-    if "network" in params:
-        net_kw["network"] = params["network"]
-    if "speeds" in params:
-        try:
-            net_kw["speeds"] = Speeds(**dict(params["speeds"]))
-        except TypeError as exc:
-            raise InputError(
-                f"[parameters.connectivity.speeds] in county.toml: {exc}. Keys are highway "
-                "classes (motorway, trunk, ... service, track), link_factor and default."
-            ) from exc
-    if "trunk_highways" in params or "trunk_ref_pattern" in params:
-        default = RoadClasses()
-        pattern = params.get("trunk_ref_pattern", default.trunk_ref_pattern)
-        net_kw["classes"] = RoadClasses(
-            trunk_highways=frozenset(params.get("trunk_highways", default.trunk_highways)),
-            trunk_ref_pattern=pattern or None,
-        )
-    return net_kw, kw
+    return network_options(merged), kw
 
 
 def isochrones(

@@ -60,7 +60,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "central_town": "中心镇",
         "town": "一般镇",
         "village": "村庄",
-        "townships": "乡镇界",
         "roads": "道路",
         "trunk": "干线公路",
         "road_classes": "道路等级",
@@ -91,7 +90,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "central_town": "Central town",
         "town": "Town",
         "village": "Village",
-        "townships": "Townships",
         "roads": "Roads",
         "trunk": "Trunk routes",
         "road_classes": "Road class",
@@ -120,22 +118,10 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def add_hierarchy(
-    result: HierarchyResult,
-    m: folium.Map,
-    *,
-    townships: gpd.GeoDataFrame | None = None,
-    roads: bool = True,
-) -> None:
-    """Draw townships, roads, links and settlement tiers (bottom to top) with legends."""
+def add_hierarchy(result: HierarchyResult, m: folium.Map, *, roads: bool = True) -> None:
+    """Draw roads, links and settlement tiers (bottom to top) with legends."""
     lang = maps.lang_of(m)
     tx = _TEXT[lang]
-    if townships is not None and len(townships):
-        tip = {"name": tx["name"]} if "name" in townships.columns else None
-        maps.add_polygons(
-            m, townships, name=tx["townships"], color="#666666", fill_opacity=0.03, weight=1.5,
-            tooltip=tip,
-        )  # fmt: skip
     if roads and result.roads is not None and len(result.roads):
         _add_roads(m, result.roads, tx, lang)
     _add_links(m, result.catchment_links, tx)

@@ -137,19 +137,13 @@ class HierarchyResult:
         html = maps.save_html(self.explore(townships=townships), out / "hierarchy.html")
         return {"gpkg": gpkg, "html": html}
 
-    def add_to_map(
-        self,
-        m: folium.Map,
-        *,
-        townships: gpd.GeoDataFrame | None = None,
-        roads: bool = True,
-    ) -> None:
-        """Add township outlines (if given), roads by class with trunk routes emphasised,
-        catchment links, the settlements by tier (county seat largest; villages sized by
-        population and coloured by whether they meet the town → village target) and legends."""
+    def add_to_map(self, m: folium.Map, *, roads: bool = True) -> None:
+        """Add roads by class with trunk routes emphasised, catchment links, the settlements by
+        tier (county seat largest; villages sized by population and coloured by whether they
+        meet the town → village target) and legends."""
         from geoplan.hierarchy._map import add_hierarchy
 
-        add_hierarchy(self, m, townships=townships, roads=roads)
+        add_hierarchy(self, m, roads=roads)
 
     def explore(self, *, townships: gpd.GeoDataFrame | None = None, **kwargs: Any) -> folium.Map:
         """An offline folium map of the hierarchy (keywords go to :func:`geoplan.maps.new_map`:
@@ -160,7 +154,8 @@ class HierarchyResult:
             "title", "Settlement hierarchy" if kwargs.get("lang") == "en" else "村镇体系"
         )
         m = maps.new_map(self.settlements, **kwargs)
-        self.add_to_map(m, townships=townships)
+        maps.add_context(m, townships=townships)
+        self.add_to_map(m)
         return maps.finish(m)
 
 
@@ -389,13 +384,14 @@ _WEIGHT_KEYS = ("population", "villages_served", "centrality", "seat_distance", 
 _OTHER_KEYS = ("n_central", "via_central", "max_snap_m")
 
 
-def hierarchy_options(params: Mapping[str, Any]) -> dict[str, Any]:
+def hierarchy_options(params: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
     """Keyword arguments for :func:`settlement_hierarchy` from a ``[parameters.hierarchy]``
     table of county.toml (``County.params("hierarchy")``).
 
     Keys: ``seat_to_town_min``, ``town_to_village_min`` (:class:`ReachTargets`);
     ``population``, ``villages_served``, ``centrality``, ``seat_distance``, ``central_share``
-    (:class:`HierarchyWeights`); ``n_central``, ``via_central``, ``max_snap_m``.
+    (:class:`HierarchyWeights`); ``n_central``, ``via_central``, ``max_snap_m``. Unknown keys
+    are an error; ``overrides`` that are not None win (command-line options).
 
     Examples
     --------
@@ -403,6 +399,7 @@ def hierarchy_options(params: Mapping[str, Any]) -> dict[str, Any]:
     >>> opts["targets"].town_to_village_min, opts["n_central"]
     (15, 3)
     """
+    params = {**dict(params), **{k: v for k, v in overrides.items() if v is not None}}
     unknown = sorted(set(params) - set(_TARGET_KEYS) - set(_WEIGHT_KEYS) - set(_OTHER_KEYS))
     if unknown:
         raise InputError(

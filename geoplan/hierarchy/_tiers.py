@@ -17,7 +17,7 @@ import pandas as pd
 
 from geoplan.crs import ensure_projected
 from geoplan.errors import EmptyLayerError, GeometryTypeError, InputError, MissingFieldError
-from geoplan.io._schema import SETTLEMENT_KIND_VALUES
+from geoplan.io import SETTLEMENT_KIND_VALUES
 
 __all__ = [
     "TIERS",

@@ -42,28 +42,9 @@ from geoplan.io._coords import check_coordinates
 from geoplan.io._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
 from geoplan.io._fields import FieldReport, normalise_fields
 from geoplan.io._schema import ROLES, Role
-from geoplan.io._write import (
-    atomic_path,
-    dumps_json,
-    ensure_writable_dir,
-    write_csv,
-    write_gpkg,
-    write_json,
-)
+from geoplan.io._sources import split_source
 
-__all__ = [
-    "ReadReport",
-    "atomic_path",
-    "dumps_json",
-    "ensure_writable_dir",
-    "list_layers",
-    "read_layer",
-    "read_report",
-    "split_source",
-    "write_csv",
-    "write_gpkg",
-    "write_json",
-]
+__all__ = ["ReadReport", "list_layers", "read_layer", "read_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -148,28 +129,6 @@ def read_report(gdf: gpd.GeoDataFrame) -> ReadReport | None:
 
 
 # --------------------------------------------------------------------------- sources
-
-
-def split_source(
-    source: str | os.PathLike[str], layer: str | None = None
-) -> tuple[Path, str | None]:
-    """Split ``path:layer`` into a path and a layer name (``layer`` wins when given).
-
-    A string that names an existing file is a path even if it contains a colon.
-
-    Examples
-    --------
-    >>> split_source("county.gpkg:parks")
-    (PosixPath('county.gpkg'), 'parks')
-    """
-    text = os.fspath(source)
-    path = Path(text)
-    if layer is not None or path.exists():
-        return path, layer
-    head, sep, tail = text.rpartition(":")
-    if sep and head and tail and "/" not in tail and "\\" not in tail:
-        return Path(head), tail
-    return path, None
 
 
 def list_layers(source: str | os.PathLike[str]) -> list[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from geoplan.maps._embed import MapParts, map_parts, shared_assets_html
+from geoplan.maps._encode import format_values
 from geoplan.maps._map import (
+    add_context,
     add_legend,
     add_lines,
     add_points,
@@ -16,14 +19,19 @@ from geoplan.maps._map import (
 )
 
 __all__ = [
+    "MapParts",
+    "add_context",
     "add_legend",
     "add_lines",
     "add_points",
     "add_polygons",
     "check_tiles",
     "finish",
+    "format_values",
     "lang_of",
+    "map_parts",
     "new_map",
     "save_html",
+    "shared_assets_html",
     "to_html",
 ]

@@ -49,6 +49,7 @@ from geoplan.maps._layers import (
 from geoplan.errors import InputError
 
 __all__ = [
+    "add_context",
     "add_legend",
     "add_lines",
     "add_points",
@@ -368,6 +369,43 @@ def add_legend(
     legend = legend_element(title, items, position)
     m.add_child(legend)
     return legend
+
+
+_CONTEXT_NAMES = {
+    "zh": {"boundary": "县界", "townships": "乡镇界", "name": "名称"},
+    "en": {"boundary": "County boundary", "townships": "Townships", "name": "Name"},
+}
+
+
+def add_context(
+    m: folium.Map,
+    *,
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    townships: gpd.GeoDataFrame | None = None,
+) -> None:
+    """Draw the county boundary and township outlines for orientation (beneath what follows).
+
+    Every geoplan map that shows an analysis draws these first, in the same style: the
+    boundary as a dark outline, townships as thin grey outlines with their names as tooltips.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> towns = gpd.GeoDataFrame({"name": ["城关镇", "东坝乡"]}, geometry=[
+    ...     shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)], crs=4547)
+    >>> m = new_map(towns, lang="en")
+    >>> add_context(m, boundary=towns.dissolve(), townships=towns)
+    >>> "Townships" in to_html(finish(m))
+    True
+    """
+    names = _CONTEXT_NAMES[lang_of(m)]
+    if townships is not None and len(townships):
+        tip = {"name": names["name"]} if "name" in townships.columns else None
+        add_polygons(m, townships, name=names["townships"], color="#666666", fill_opacity=0.03,
+                     weight=1.5, tooltip=tip)  # fmt: skip
+    if boundary is not None and len(boundary):
+        add_polygons(m, boundary, name=names["boundary"], color="#333333", fill_opacity=0.0,
+                     weight=2.5)  # fmt: skip
 
 
 def finish(m: folium.Map) -> folium.Map:

@@ -10,12 +10,15 @@ from geoplan.network._network import (
     Speeds,
     road_network,
 )
+from geoplan.network._options import NETWORK_KEYS, network_options
 
 __all__ = [
+    "NETWORK_KEYS",
     "MultiSourceResult",
     "NetworkReport",
     "RoadClasses",
     "RoadNetwork",
     "Speeds",
+    "network_options",
     "road_network",
 ]

@@ -14,7 +14,8 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geoplan.errors import CRSError, DataFileNotFoundError, InputError
-from geoplan.network import _graph as _graph
+from geoplan.io import OSM_SUFFIXES, is_osm_source, split_source
+from geoplan.network import _graph
 from geoplan.network._osm import RawWays, lines_to_ways, read_osm_ways
 from geoplan.network._roadclass import RoadClasses, Speeds, parse_maxspeed, parse_oneway
 
@@ -22,7 +23,6 @@ __all__ = ["NetworkReport", "assemble", "raw_from_source"]
 
 logger = logging.getLogger("geoplan.network")
 
-_OSM_SUFFIXES = (".pbf", ".osm", ".osm.xml", ".o5m", ".osm.bz2", ".osm.gz")
 _TRUNK_RANK = {"motorway": 0, "trunk": 1, "primary": 2}
 
 
@@ -61,23 +61,15 @@ class NetworkReport:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.__dict__.items()}
 
 
-def _split_source(source: str | Path) -> tuple[Path, str | None]:
-    text = str(source)
-    if Path(text).exists():
-        return Path(text), None
-    if ":" in text:
-        path, layer = text.rsplit(":", 1)
-        if Path(path).exists():
-            return Path(path), layer
-    raise DataFileNotFoundError(
-        f"Road source {text!r} does not exist. Give an .osm.pbf/.osm file, a vector file, or "
-        "'file.gpkg:layer' for one layer of a multi-layer file."
-    )
-
-
-def _is_osm(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(s) for s in _OSM_SUFFIXES)
+def _road_source(source: str | Path) -> tuple[Path, str | None]:
+    path, layer = split_source(source)
+    if not path.exists():
+        raise DataFileNotFoundError(
+            f"Road source {str(source)!r} does not exist. Give an OpenStreetMap extract "
+            f"({', '.join(OSM_SUFFIXES)}), a vector file, or 'file.gpkg:layer' for one layer of "
+            "a multi-layer file."
+        )
+    return path, layer
 
 
 def raw_from_source(
@@ -88,8 +80,8 @@ def raw_from_source(
 
         gdf = to_metric(source, crs, name="roads")
         return lines_to_ways(gdf, highways), CRS.from_user_input(gdf.crs), "GeoDataFrame"
-    path, layer = _split_source(source)
-    if layer is None and _is_osm(path):
+    path, layer = _road_source(source)
+    if is_osm_source(source):
         raw = read_osm_ways(path, highways)
         if len(raw.ptr) <= 1:
             return raw, CRS.from_epsg(4326), str(path)

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from geoplan.errors import CRSError, InputError
-from geoplan.network import _graph as _graph
+from geoplan.network import _graph
 from geoplan.network._build import NetworkReport, assemble, raw_from_source
 from geoplan.network._roadclass import RoadClasses, Speeds, network_highways
 
@@ -179,7 +179,7 @@ class RoadNetwork:
         dist = np.full(len(geoms), np.inf)
         ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         if ok.any() and len(self._ids):
-            src, hit = self._node_tree().query_nearest(
+            src, hit = self.node_tree().query_nearest(
                 geoms[ok], max_distance=max_distance, return_distance=False, all_matches=False
             )
             rows = np.flatnonzero(ok)[src]
@@ -202,10 +202,43 @@ class RoadNetwork:
             return shapely.points(arr.astype(float))
         return np.atleast_1d(arr).astype(object)
 
-    def _node_tree(self) -> shapely.STRtree:
+    def node_tree(self) -> shapely.STRtree:
+        """An STRtree of the node points (positions = node rows). Cached."""
         if self._tree is None:
             self._tree = shapely.STRtree(self.nodes.geometry.to_numpy())
         return self._tree
+
+    @property
+    def edge_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Node rows (positions in ``nodes``) of each edge's start and end, aligned with
+        ``edges``."""
+        return self._u, self._v
+
+    @property
+    def edge_pieces(self) -> np.ndarray:
+        """One id per physical road piece for each edge (both directions of a two-way road
+        share it), aligned with ``edges``."""
+        return self._piece
+
+    def edge_disjoint_routes(
+        self, source_rows: Sequence[np.ndarray], target_ids: Sequence[int] | np.ndarray, cap: int
+    ) -> np.ndarray:
+        """For each group of start node rows, the number of edge-disjoint directed paths to any
+        of ``target_ids`` (node ids), at most ``cap`` (exact maximum flow, unit capacities).
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> roads = gpd.GeoDataFrame({"highway": ["primary"] * 3}, geometry=[
+        ...     shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(0, 0), (0, 800)]),
+        ...     shapely.LineString([(0, 800), (1000, 0)])], crs=3857)
+        >>> net = road_network(roads)
+        >>> start = net.node_rows(net.nearest_nodes([(0, 0)])[0])
+        >>> net.edge_disjoint_routes([start], net.nearest_nodes([(1000, 0)])[0], 4).tolist()
+        [2]
+        """
+        sinks = self.node_rows(np.asarray(target_ids, dtype=np.int64))
+        return _graph.edge_disjoint_paths(self._pairs_of(False), list(source_rows), sinks, cap)
 
     # ------------------------------------------------------------------ routing
     def multi_source(

@@ -8,8 +8,6 @@ there, so a result that grows new columns never breaks the report.
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import logging
 import math
 from collections.abc import Callable
@@ -21,7 +19,6 @@ import pandas as pd
 from markupsafe import Markup
 
 from geoplan.county import County
-from geoplan.errors import InputError
 from geoplan.report._html import bar_chart, stacked_shares, table
 from geoplan.report._labels import (
     AUDIT_KEYS,
@@ -42,59 +39,20 @@ from geoplan.report._labels import (
     ZONES_LABELS,
 )
 from geoplan.report._text import KIND_LABELS, SANSHENG_COLORS, SANSHENG_LABELS, t
+from geoplan.runs import run_audit, run_connectivity, run_hierarchy, run_zones
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Context:
-    """Things several analyses share while one report is built (the road network)."""
-
-    county: County
-    lang: str
-    _network: Any = None
-
-    def network(self) -> Any:
-        if self._network is None:
-            from geoplan.county import is_osm_file
-            from geoplan.network import road_network
-
-            c = self.county
-            src = c.source("roads")
-            # network options (speeds, trunk classes) live in [parameters.connectivity]; one
-            # network serves connectivity and hierarchy
-            net_kw = self.connectivity_options()[0]
-            # an OSM extract is read by the network builder; a line layer comes from the County
-            # (its field mapping applied), both in the county's CRS
-            roads = src if is_osm_file(src) else c.layer("roads")
-            self._network = road_network(roads, crs=c.crs, **net_kw)
-        return self._network
-
-    def connectivity_options(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        from geoplan.connectivity import connectivity_options
-
-        opts: tuple[dict[str, Any], dict[str, Any]] = connectivity_options(
-            self.county.params("connectivity")
-        )
-        return opts
-
-    def townships(self) -> gpd.GeoDataFrame | None:
-        return self.county.layer("townships") if self.county.has("townships") else None
 
 
 @dataclass(frozen=True)
 class Analysis:
     key: str
-    module: str
     roles: tuple[tuple[str, ...], ...]  # every group needs one of its roles
-    run: Callable[[Context], Any]
+    run: Callable[[County], Any]
     blocks: Callable[[Any, str], list[Markup]]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     figure_keys: tuple[str, ...] = ()  # summary keys shown as cards (default: all)
     headline: Callable[[Any, str], str | None] | None = None  # a sentence above the figures
-
-    def available(self) -> bool:
-        return importlib.util.find_spec(self.module) is not None
 
     def missing_roles(self, county: County) -> list[str]:
         return [" / ".join(group) for group in self.roles if not any(county.has(r) for r in group)]
@@ -110,17 +68,6 @@ def _frame(result: Any, name: str) -> pd.DataFrame | None:
     if isinstance(value, gpd.GeoDataFrame):
         return pd.DataFrame(value.drop(columns=value.geometry.name))
     return value
-
-
-def _kwargs_for(func: Callable[..., Any], **available: Any) -> dict[str, Any]:
-    """The subset of ``available`` that ``func`` accepts as keywords."""
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return {}
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return available
-    return {k: v for k, v in available.items() if k in params}
 
 
 def format_figure(key: str, value: Any, lang: str) -> str | None:
@@ -172,27 +119,10 @@ def summary_figures(
 # --------------------------------------------------------------------------- audit
 
 
-def _run_audit(ctx: Context) -> Any:
-    from geoplan.audit import AuditRules, audit_land
-
-    c = ctx.county
-    rules = AuditRules.from_params(c.params("audit"))
-    return audit_land(
-        c.approvals, c.supplies, as_of=c.as_of, rules=rules, townships=ctx.townships()
-    )
-
-
 def _audit_headline(result: Any, lang: str) -> str | None:
     """What the audit could not judge or left out, in words ("9 宗因缺少约定动工日期无法判定，
     待核实"), so a 0 in the figures is never read as "nothing found"."""
-    from geoplan.audit._status import NOTE_SEP, notes_en
-
-    summary = getattr(result, "summary", {})
-    if lang == "zh":
-        notes = [n for n in str(summary.get("notes") or "").split(NOTE_SEP) if n]
-    else:
-        notes = notes_en(summary, getattr(result, "quality", {}).get("unknown_by_reason", {}))
-    return ("；" if lang == "zh" else "; ").join(notes) or None
+    return ("；" if lang == "zh" else "; ").join(result.notes(lang)) or None
 
 
 def _audit_blocks(result: Any, lang: str) -> list[Markup]:
@@ -239,37 +169,6 @@ def _audit_blocks(result: Any, lang: str) -> list[Markup]:
 # --------------------------------------------------------------------------- zones
 
 
-_ZONES_PARAMS = ("cell", "single_share", "min_zone_ha", "regions")
-
-
-def _run_zones(ctx: Context) -> Any:
-    from geoplan.zones import functional_zones, landuse_composition, make_grid
-
-    c = ctx.county
-    params = c.params("zones")
-    unknown = sorted(set(params) - set(_ZONES_PARAMS))
-    if unknown:
-        raise InputError(
-            f"[parameters.zones] has unknown key(s) {unknown}; known: {', '.join(_ZONES_PARAMS)}."
-        )
-    if c.has("landuse"):
-        landuse: Any = c.layer("landuse")
-        scheme = "auto"
-    else:
-        landuse = c.source("landcover")
-        scheme = str(c.params("landcover").get("scheme", "auto"))
-    units = make_grid(c.boundary, float(params.get("cell", 500.0)))
-    comp = landuse_composition(landuse, units, scheme=scheme)
-    return functional_zones(
-        comp,
-        single_share=float(params.get("single_share", 0.5)),
-        min_zone_area=float(params.get("min_zone_ha", 100.0)) * 1e4,
-        regions=params.get("regions"),
-        townships=ctx.townships(),
-        zoning=c.layer("zoning") if c.has("zoning") else None,
-    )
-
-
 _FUNCS = ("production", "living", "ecological")
 
 
@@ -313,12 +212,6 @@ def _zones_blocks(result: Any, lang: str) -> list[Markup]:
 # --------------------------------------------------------------------------- connectivity
 
 
-def _run_connectivity(ctx: Context) -> Any:
-    from geoplan.connectivity import park_connectivity
-
-    return park_connectivity(ctx.county.parks, ctx.network(), **ctx.connectivity_options()[1])
-
-
 def _connectivity_blocks(result: Any, lang: str) -> list[Markup]:
     out: list[Markup] = []
     parks = _frame(result, "parks")
@@ -345,13 +238,6 @@ def _connectivity_blocks(result: Any, lang: str) -> list[Markup]:
 
 
 # --------------------------------------------------------------------------- hierarchy
-
-
-def _run_hierarchy(ctx: Context) -> Any:
-    from geoplan import hierarchy
-
-    opts = hierarchy.hierarchy_options(ctx.county.params("hierarchy"))
-    return hierarchy.settlement_hierarchy(ctx.county.settlements, ctx.network(), **opts)
 
 
 def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
@@ -384,12 +270,12 @@ def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
 
 
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("audit", "geoplan.audit", (("approvals",), ("supplies",)), _run_audit,
+    Analysis("audit", (("approvals",), ("supplies",)), run_audit,
              _audit_blocks, AUDIT_LABELS, AUDIT_KEYS, _audit_headline),
-    Analysis("zones", "geoplan.zones", (("landuse", "landcover"), ("boundary",)), _run_zones,
+    Analysis("zones", (("landuse", "landcover"), ("boundary",)), run_zones,
              _zones_blocks, ZONES_LABELS, ZONES_KEYS),
-    Analysis("connectivity", "geoplan.connectivity", (("parks",), ("roads",)),
-             _run_connectivity, _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
-    Analysis("hierarchy", "geoplan.hierarchy", (("settlements",), ("roads",)), _run_hierarchy,
+    Analysis("connectivity", (("parks",), ("roads",)),
+             run_connectivity, _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
+    Analysis("hierarchy", (("settlements",), ("roads",)), run_hierarchy,
              _hierarchy_blocks, HIERARCHY_LABELS, HIERARCHY_KEYS),
 )  # fmt: skip

@@ -23,8 +23,9 @@ from geoplan import maps
 from geoplan._version import __version__
 from geoplan.county import County
 from geoplan.errors import GeoplanError, InputError
-from geoplan.report._analyses import ANALYSES, Analysis, Context, _kwargs_for, summary_figures
-from geoplan.report._html import Section, map_parts, relative_files, render_page
+from geoplan.io import atomic_path, ensure_writable_dir, write_json
+from geoplan.report._analyses import ANALYSES, Analysis, summary_figures
+from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
 from geoplan.report._text import ROLE_LABELS, t
 
@@ -85,9 +86,8 @@ def build_report(
     >>> re.findall(r"<(?:script|link)[^>]+(?:src|href)=.?https?:", page.read_text())
     []
     """
-    from geoplan.io import ensure_writable_dir, write_json
-
-    # every option is checked, and the output folder proved writable, before any analysis runs
+    # 1. every option checked, county.toml's parameters too, and the output folder proved
+    #    writable, before any analysis runs
     if lang not in ("zh", "en"):
         raise InputError(f"lang must be 'zh' or 'en', got {lang!r}.")
     if tiles is not None:
@@ -98,146 +98,158 @@ def build_report(
             f"{type(out).__name__}."
         )
     c = county if isinstance(county, County) else County.open(county)
+    c.check_parameters()
     folder = ensure_writable_dir(out, what="report folder")
-    t_start = time.perf_counter()
-    ctx = Context(c, lang)
-    results: dict[str, Any] = {}
+    started = time.perf_counter()
+    # 2. the analyses, each guarded
     sections: list[Section] = []
+    results: dict[str, Any] = {}
     for analysis in ANALYSES:
-        sec, result = _run(analysis, ctx, folder, lang)
-        sections.append(sec)
+        section, result = _run(analysis, c, folder, lang)
+        sections.append(section)
         if result is not None:
             results[analysis.key] = result
-    t0 = time.perf_counter()
-    try:
-        overview, summary, omap = overview_section(
-            c, lang, tiles=tiles, with_land_records="audit" not in results, map_height=MAP_HEIGHT
-        )
-    except Exception as exc:  # the overview must not lose the analyses' sections either
-        overview, summary, omap = Section("overview", t(lang, "overview")), None, None
-        _failed(overview, "overview", exc, lang)
-    if omap is not None:
-        try:
-            overview.map = map_parts(omap)
-        except Exception as exc:  # one failing map must not lose the report
-            _failed(overview, "overview map", exc, lang)
-    if summary is not None:
-        write_json(folder / "county.json", summary.to_dict())
-        overview.files = ["county.json"]
-    overview.seconds = time.perf_counter() - t0
-    for key, result in results.items():
-        sec = next(s for s in sections if s.key == key)
-        t1 = time.perf_counter()
-        try:
-            sec.map = map_parts(_section_map(result, ctx, tiles))
-        except Exception as exc:  # one failing map must not lose the report
-            _failed(sec, f"{key} map", exc, lang)
-        sec.seconds += time.perf_counter() - t1
+    # 3. the overview of the layers (with the land records when the audit did not run)
+    overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
     sections.insert(0, overview)
-    meta = [
-        (t(lang, "as_of"), c.as_of.isoformat()),
-        (t(lang, "generated"), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-    ]
-    if summary is not None:
-        meta.append((t(lang, "crs"), summary.crs))
-    page = render_page(
-        lang=lang,
-        title=t(lang, "title", name=c.name),
-        meta=meta,
-        sections=sections,
-        footer=t(lang, "footer", version=__version__),
-    )
-    from geoplan.io import atomic_path
-
-    target = folder / "index.html"
-    with atomic_path(target) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    write_json(folder / "report.json", _manifest(c, sections))
+    # 4. one map per analysis
+    for key, result in results.items():
+        section = next(s for s in sections if s.key == key)
+        t0 = time.perf_counter()
+        try:
+            section.map = maps.map_parts(_section_map(result, c, lang, tiles))
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(section, f"{key} map", exc, lang)
+        section.seconds += time.perf_counter() - t0
+    # 5. the page and its manifest
+    target = _write_page(c, folder, sections, lang, crs)
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,
         target,
         target.stat().st_size / 1e6,
-        time.perf_counter() - t_start,
+        time.perf_counter() - started,
         ", ".join(f"{s.key}={s.status}" for s in sections),
     )
     return target
 
 
-def _run(analysis: Analysis, ctx: Context, folder: Path, lang: str) -> tuple[Section, Any]:
+def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[Section, Any]:
     """Run one analysis guarded: (its section, its result or None)."""
-    sec = Section(analysis.key, t(lang, analysis.key))
-    missing = analysis.missing_roles(ctx.county)
+    section = Section(analysis.key, t(lang, analysis.key))
+    missing = analysis.missing_roles(county)
     if missing:
         labels = ROLE_LABELS[lang]
         roles = "、".join(" / ".join(labels.get(r, r) for r in g.split(" / ")) for g in missing)
-        sec.status, sec.note = "skipped", t(lang, "skipped", roles=roles)
+        section.status, section.note = "skipped", t(lang, "skipped", roles=roles)
         logger.info("%s skipped: no %s layer", analysis.key, ", ".join(missing))
-        return sec, None
-    if not analysis.available():
-        sec.status = "skipped"
-        sec.note = t(lang, "unavailable", error=f"{analysis.module} not installed")
-        logger.warning("%s skipped: %s is not available", analysis.key, analysis.module)
-        return sec, None
+        return section, None
     t0 = time.perf_counter()
     try:
-        result = analysis.run(ctx)
+        result = analysis.run(county)
         files = result.to_files(folder / analysis.key)
     except Exception as exc:  # one failing analysis must not lose the others
-        _failed(sec, analysis.key, exc, lang)
-        sec.seconds = time.perf_counter() - t0
-        return sec, None
-    sec.files = relative_files(files, folder)
-    sec.figures, every = summary_figures(dict(result.summary), analysis, lang)
-    sec.blocks = analysis.blocks(result, lang)
+        _failed(section, analysis.key, exc, lang)
+        section.seconds = time.perf_counter() - t0
+        return section, None
+    section.files = relative_files(files, folder)
+    section.figures, every = summary_figures(dict(result.summary), analysis, lang)
+    section.blocks = analysis.blocks(result, lang)
     if analysis.headline is not None:  # what could not be judged, in words, above the figures
-        sec.note = analysis.headline(result, lang)
+        section.note = analysis.headline(result, lang)
     if every is not None:
-        sec.blocks.append(every)
-    sec.seconds = time.perf_counter() - t0
-    logger.info("%s done in %.1f s", analysis.key, sec.seconds)
-    return sec, result
+        section.blocks.append(every)
+    section.seconds = time.perf_counter() - t0
+    logger.info("%s done in %.1f s", analysis.key, section.seconds)
+    return section, result
 
 
-def _manifest(c: County, sections: list[Section]) -> dict[str, Any]:
+def _overview(
+    county: County, folder: Path, lang: str, tiles: str | None, *, with_land_records: bool
+) -> tuple[Section, str | None]:
+    """The overview section (layer table, key counts, overview map; county.json beside it)
+    and the county's CRS as the title page shows it."""
+    t0 = time.perf_counter()
+    try:
+        section, summary, omap = overview_section(
+            county, lang, tiles=tiles, with_land_records=with_land_records, map_height=MAP_HEIGHT
+        )
+    except Exception as exc:  # the overview must not lose the analyses' sections either
+        section, summary, omap = Section("overview", t(lang, "overview")), None, None
+        _failed(section, "overview", exc, lang)
+    if omap is not None:
+        try:
+            section.map = maps.map_parts(omap)
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(section, "overview map", exc, lang)
+    if summary is not None:
+        write_json(folder / "county.json", summary.to_dict())
+        section.files = ["county.json"]
+    section.seconds = time.perf_counter() - t0
+    return section, None if summary is None else summary.crs
+
+
+def _write_page(
+    county: County, folder: Path, sections: list[Section], lang: str, crs: str | None
+) -> Path:
+    """Write index.html and report.json; the path of index.html."""
+    meta = [
+        (t(lang, "as_of"), county.as_of.isoformat()),
+        (t(lang, "generated"), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+    ]
+    if crs is not None:
+        meta.append((t(lang, "crs"), crs))
+    page = render_page(
+        lang=lang,
+        title=t(lang, "title", name=county.name),
+        meta=meta,
+        sections=sections,
+        footer=t(lang, "footer", version=__version__),
+    )
+    target = folder / "index.html"
+    with atomic_path(target) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    write_json(folder / "report.json", _manifest(county, sections))
+    return target
+
+
+def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
     """What ``report.json`` records: the county and every section's status, note and files."""
     return {
-        "county": c.name,
-        "as_of": c.as_of.isoformat(),
+        "county": county.name,
+        "as_of": county.as_of.isoformat(),
         "geoplan": __version__,
         "sections": [
             {
-                "key": sec.key,
-                "status": sec.status,
-                "note": sec.note,
-                "seconds": round(sec.seconds, 3),
-                "files": sec.files,
+                "key": section.key,
+                "status": section.status,
+                "note": section.note,
+                "seconds": round(section.seconds, 3),
+                "files": section.files,
             }
-            for sec in sections
+            for section in sections
         ],
     }
 
 
-def _failed(sec: Section, what: str, exc: Exception, lang: str) -> None:
+def _failed(section: Section, what: str, exc: Exception, lang: str) -> None:
     """Mark a section failed: bad input (a GeoplanError) with its message; anything else is a
     bug, logged with its traceback and shown as such."""
     if isinstance(exc, GeoplanError):
         logger.error("%s failed: %s", what, exc)
-        sec.status, sec.note = "error", f"{t(lang, 'failed')} {exc}"
+        section.status, section.note = "error", f"{t(lang, 'failed')} {exc}"
     else:
         logger.exception("%s failed unexpectedly (a bug in geoplan)", what)
-        sec.status, sec.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
+        section.status, section.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
 
 
-def _section_map(result: Any, ctx: Context, tiles: str | None) -> Any:
-    c = ctx.county
+def _section_map(result: Any, county: County, lang: str, tiles: str | None) -> Any:
+    """The section's map: the county and township outlines, then the result's own layers."""
     problems: dict[str, str] = {}
-    boundary = layer_or_none(c, "boundary", problems)
-    m = maps.new_map(*([boundary] if boundary is not None else []), tiles=tiles,
-                     lang=ctx.lang, height=MAP_HEIGHT)  # fmt: skip
-    if boundary is not None:
-        maps.add_polygons(m, boundary, name=t(ctx.lang, "lyr_boundary"), color="#333333",
-                          fill_opacity=0.0, weight=2.5)  # fmt: skip
-    extra = _kwargs_for(result.add_to_map, townships=ctx.townships())
-    result.add_to_map(m, **extra)
+    boundary = layer_or_none(county, "boundary", problems)
+    townships = layer_or_none(county, "townships", problems)
+    frame = [boundary] if boundary is not None else []
+    m = maps.new_map(*frame, tiles=tiles, lang=lang, height=MAP_HEIGHT)
+    maps.add_context(m, boundary=boundary, townships=townships)
+    result.add_to_map(m)
     return maps.finish(m)

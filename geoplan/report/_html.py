@@ -13,14 +13,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import folium
 import jinja2
 import pandas as pd
-from branca.element import Figure
 from markupsafe import Markup
 
-from geoplan.maps._assets import ASSET_NAMES, asset_html
-from geoplan.maps._encode import format_values
+from geoplan.maps import MapParts, format_values, shared_assets_html
 from geoplan.report._text import t
 
 MAX_TABLE_ROWS = 200
@@ -198,30 +195,6 @@ def stacked_shares(
 # --------------------------------------------------------------------------- maps
 
 
-@dataclass(frozen=True)
-class MapParts:
-    """A rendered folium map split for embedding: header elements, body and script."""
-
-    header: dict[str, str]
-    body: str
-    script: str
-
-
-def map_parts(m: folium.Map) -> MapParts:
-    """Render ``m`` and split it; vendored assets are left out (the page holds them once)."""
-    root = m.get_root()
-    if not isinstance(root, Figure):
-        root = Figure()
-        root.add_child(m)
-    root.render()
-    header = {
-        name: str(child.render())
-        for name, child in root.header._children.items()
-        if name not in ASSET_NAMES and name != "meta_http"
-    }
-    return MapParts(header, str(root.html.render()), str(root.script.render()))
-
-
 # --------------------------------------------------------------------------- page
 
 
@@ -261,7 +234,7 @@ def render_page(
         if s.map is not None:
             for name, text in s.map.header.items():
                 headers.setdefault(name, text)
-    assets = Markup("\n".join(asset_html(name) for name in ASSET_NAMES))
+    assets = Markup(shared_assets_html())
     return (
         _env()
         .get_template("report.html.j2")

@@ -12,7 +12,7 @@ import pandas as pd
 from geoplan import maps
 from geoplan.county import County, CountySummary
 from geoplan.errors import GeoplanError
-from geoplan.io._schema import SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES
+from geoplan.io import SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES
 from geoplan.report._html import Section, table
 from geoplan.report._text import (
     HIGHWAY_COLORS,

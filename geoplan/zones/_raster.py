@@ -26,13 +26,6 @@ from geoplan.landuse import Scheme, load_scheme
 
 logger = logging.getLogger(__name__)
 
-RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
-
-
-def is_raster_path(src: object) -> bool:
-    """Whether ``src`` names a raster file by its suffix."""
-    return isinstance(src, (str, os.PathLike)) and str(src).lower().endswith(RASTER_SUFFIXES)
-
 
 def raster_class_areas(
     path: str | os.PathLike[str],
@@ -197,10 +190,25 @@ def raster_bounds(path: str | os.PathLike[str], crs: object) -> shapely.Geometry
     """The raster's footprint in ``crs`` (used to anchor a grid when there is no boundary)."""
     import rasterio
 
-    from geoplan.zones._functional import _raster_metric_crs
-
     with rasterio.open(path) as ds:
         b = ds.bounds
         rcrs = ds.crs
     box = gpd.GeoSeries([shapely.box(b.left, b.bottom, b.right, b.top)], crs=rcrs.to_wkt())
-    return box.to_crs(crs if crs is not None else _raster_metric_crs(path)).iloc[0]
+    return box.to_crs(crs if crs is not None else raster_metric_crs(path)).iloc[0]
+
+
+def raster_metric_crs(path: str | os.PathLike[str]) -> Any:
+    import rasterio
+
+    from geoplan.crs import metric_crs_for
+
+    with rasterio.open(path) as ds:
+        rcrs = ds.crs
+        b = ds.bounds
+    if rcrs is None:
+        raise CRSError(f"Land-cover raster {path} has no CRS.")
+    if rcrs.is_projected:
+        return rcrs.to_wkt()
+    ll = gpd.GeoSeries([shapely.box(b.left, b.bottom, b.right, b.top)], crs=rcrs.to_wkt())
+    x0, y0, x1, y1 = ll.to_crs(4326).total_bounds
+    return metric_crs_for((x0 + x1) / 2, (y0 + y1) / 2)
