@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from geoplan.datasets._codes import ZONE_CLASSES, road_width
 from geoplan.datasets._landscape import Landscape
 from geoplan.datasets._records import Parks
+from geoplan.geometry import polygonal
 
 __all__ = ["ZONES", "classes", "corridors", "overlay", "quad_split", "seeds", "zones"]
 
@@ -190,7 +191,7 @@ def quad_split(
     if clip is not None:
         shapely.prepare(clip)
         inside = shapely.contains_properly(clip, pieces)
-        pieces[~inside] = _polygonal(shapely.intersection(pieces[~inside], clip))
+        pieces[~inside] = polygonal(shapely.intersection(pieces[~inside], clip), merge=True)
     pieces = shapely.get_parts(pieces)
     return pieces[shapely.area(pieces) > 0]
 
@@ -205,7 +206,7 @@ def overlay(
     """
     tree = shapely.STRtree(pieces)
     ci, pi = tree.query(cells, predicate="intersects")
-    inter = _polygonal(shapely.intersection(cells[ci], pieces[pi]))
+    inter = polygonal(shapely.intersection(cells[ci], pieces[pi]), merge=True)
     keep = shapely.area(inter) >= min_area
     ci, pi, inter = ci[keep], pi[keep], inter[keep]
     rem = cells.copy()
@@ -215,16 +216,4 @@ def overlay(
     for r in range(int(rank.max()) + 1 if len(rank) else 0):
         sel = order[rank == r]
         rem[ci[sel]] = shapely.difference(rem[ci[sel]], inter[sel])
-    return inter, ci, pi, _polygonal(rem)
-
-
-def _polygonal(g: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (intersections may add lines/points)."""
-    t = shapely.get_type_id(g)
-    bad = np.flatnonzero(t == 7)  # GeometryCollection
-    if len(bad):
-        g = g.copy()
-        for k in bad:
-            parts = [p for p in shapely.get_parts(g[k]) if shapely.get_type_id(p) in (3, 6)]
-            g[k] = shapely.union_all(parts) if parts else shapely.Polygon()
-    return g
+    return inter, ci, pi, polygonal(rem, merge=True)

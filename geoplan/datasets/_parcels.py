@@ -20,7 +20,6 @@ from scipy.spatial import cKDTree
 
 from geoplan.datasets._cells import (
     ZONES,
-    _polygonal,
     classes,
     corridors,
     overlay,
@@ -29,6 +28,7 @@ from geoplan.datasets._cells import (
 )
 from geoplan.datasets._codes import CONSTRUCTION, DLMC, clcd_code
 from geoplan.datasets._landscape import Landscape
+from geoplan.geometry import polygonal
 
 __all__ = ["Parcels", "make_parcels", "rasterise_landcover"]
 
@@ -59,7 +59,7 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     inside = shapely.contains_properly(tws[ti], raw[ci])
     cut = raw[ci].copy()
     cut[~inside] = shapely.intersection(raw[ci][~inside], tws[ti][~inside])
-    cut = _polygonal(cut)
+    cut = polygonal(cut, merge=True)
     ok = shapely.area(cut) > 0
     cut, cell_seed, cell_tw = cut[ok], ci[ok], ti[ok]
 
@@ -71,7 +71,7 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     inside = shapely.contains_properly(tws[tj], pieces[pj])
     pcs = pieces[pj].copy()
     pcs[~inside] = shapely.intersection(pieces[pj][~inside], tws[tj][~inside])
-    pcs = _polygonal(pcs)
+    pcs = polygonal(pcs, merge=True)
     geoms, src = shapely.get_parts(np.concatenate([rem, pcs]), return_index=True)
     n_rem = len(rem)
     del rem, pcs, cut  # free the intermediate geometries early (large counties)

@@ -38,6 +38,7 @@ from geoplan.errors import (
     InputError,
     LayerNotFoundError,
 )
+from geoplan.geometry import parts_of_kind
 from geoplan.io._coords import check_coordinates
 from geoplan.io._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
 from geoplan.io._fields import FieldReport, normalise_fields
@@ -641,8 +642,8 @@ def _repair_geometry(
         fixed = np.array(geom, dtype=object)
         todo = invalid | (types == 7)
         repaired = shapely.make_valid(fixed[todo])
-        if kind in _GEOM_FAMILIES:
-            repaired = _keep_family(repaired, kind)
+        if kind != "any":
+            repaired = parts_of_kind(repaired, kind)
         fixed[todo] = repaired
         rep.repaired = int(invalid.sum())
         lost = shapely.is_missing(fixed) | shapely.is_empty(fixed)
@@ -651,25 +652,3 @@ def _repair_geometry(
         if len(gdf) == 0:
             raise EmptyLayerError(f"{label}: no feature has a usable geometry after repair.")
     return gdf
-
-
-def _keep_family(geoms: np.ndarray, kind: str) -> np.ndarray:
-    """From each (repaired) geometry keep only the parts of one family (polygon/line/point)."""
-    family_ids = {"polygon": (3, 6), "line": (1, 5), "point": (0, 4)}[kind]
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    # a GeometryCollection's parts may be multi-geometries themselves: flatten once more
-    parts, sub = shapely.get_parts(parts, return_index=True)
-    owner = owner[sub]
-    keep = np.isin(shapely.get_type_id(parts), family_ids)
-    out = np.full(len(geoms), None, dtype=object)
-    if keep.any():
-        kept_owner = owner[keep]
-        collected = shapely.multipolygons if kind == "polygon" else None
-        for i in np.unique(kept_owner):
-            these = parts[keep][kept_owner == i]
-            if kind == "polygon" and collected is not None:
-                g = these[0] if len(these) == 1 else collected(these)
-            else:
-                g = these[0] if len(these) == 1 else shapely.union_all(these)
-            out[i] = g
-    return out

@@ -27,6 +27,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
+from geoplan.geometry import polygonal
 
 logger = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ def prepare(
         coll = types == shapely.GeometryType.GEOMETRYCOLLECTION
         if coll.any():
             geoms = geoms.copy()
-            geoms[coll] = _polygonal_parts(geoms[coll])
+            geoms[coll] = polygonal(geoms[coll])
             types = shapely.get_type_id(geoms)
             wrong = ~np.isin(types, _FAMILY[kind]) & ~shapely.is_empty(geoms)
     if wrong.any():
@@ -327,16 +328,6 @@ def _check_lonlat(frame: gpd.GeoDataFrame, name: str, crs: CRS) -> None:
             "Fix or drop them (geoplan.read_layer refuses such features when it reads a file), "
             "or set the layer's right CRS."
         )
-
-
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    poly = np.isin(shapely.get_type_id(parts), _FAMILY["polygon"])
-    result = np.empty(len(geoms), dtype=object)
-    for i in range(len(geoms)):  # only GeometryCollections, which are rare
-        sel = parts[poly & (idx == i)]
-        result[i] = shapely.multipolygons(shapely.get_parts(sel)) if len(sel) else shapely.Polygon()
-    return result
 
 
 def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:

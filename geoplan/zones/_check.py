@@ -13,10 +13,10 @@ import pandas as pd
 import shapely
 
 from geoplan.errors import InputError
+from geoplan.geometry import polygonal
 from geoplan.units import M2_PER_HA, M2_PER_MU
 from geoplan.zones._compose import SANLEI_COLUMNS
 from geoplan.zones._regions import FUNCTIONS
-from geoplan.zones._vector import _polygonal
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def zoning_check(
             continue
         summary["zoning_types"].append(t)
         zone = shapely.union_all(polys)
-        pieces = _polygonal(shapely.intersection(town_geoms, zone))
+        pieces = polygonal(shapely.intersection(town_geoms, zone))
         long = areas_for(pieces)
         sl = long["sanlei"].astype("string").to_numpy()
         cons_in = _by_unit(long, n, sl == CONSTRUCTION)

@@ -22,6 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geoplan.errors import InputError
+from geoplan.geometry import polygonal
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ def make_grid_cells(
     inside = shapely.contains_properly(boundary, cells)
     clipped = cells.copy()
     clipped[~inside] = shapely.intersection(cells[~inside], boundary)
-    clipped[~inside] = _polygonal(clipped[~inside])
+    clipped[~inside] = polygonal(clipped[~inside])
     keep = ~shapely.is_empty(clipped) & (shapely.area(clipped) > 0)
     return clipped[keep], rows[keep], cols[keep]
 
@@ -216,20 +217,9 @@ def h3_cells(boundary: shapely.Geometry, crs: CRS, resolution: int) -> tuple[np.
     shapely.prepare(boundary)
     inside = shapely.contains_properly(boundary, polys)
     clipped = polys.copy()
-    clipped[~inside] = _polygonal(shapely.intersection(polys[~inside], boundary))
+    clipped[~inside] = polygonal(shapely.intersection(polys[~inside], boundary))
     keep = ~shapely.is_empty(clipped) & (shapely.area(clipped) > 0)
     return clipped[keep], [c for c, k in zip(cell_ids, keep, strict=True) if k]
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep the polygonal parts of intersection results (drop stray lines and points)."""
-    out = geoms.copy()
-    mixed = shapely.get_type_id(out) == 7  # GeometryCollection
-    for i in np.flatnonzero(mixed):
-        parts = shapely.get_parts(out[i])
-        polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-        out[i] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
-    return out
 
 
 def adjacency(
