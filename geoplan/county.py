@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 from pyproj import CRS
 
 from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
@@ -520,7 +519,9 @@ class County:
     def _read(self, role: str) -> gpd.GeoDataFrame:
         src = self.source(role)
         if role == "roads" and is_osm_source(src):
-            return _read_osm_lines(src)
+            from geoplan.network import osm_road_lines
+
+            return osm_road_lines(src)
         return read_layer(
             src,
             role=role,
@@ -625,29 +626,6 @@ def _layer_summary(role: str, source: str, gdf: gpd.GeoDataFrame, rep: Any) -> L
         source_crs=getattr(rep, "source_crs", None),
         fields=tuple(rep.mapping()) if rep is not None else (),
     )  # fmt: skip
-
-
-def _read_osm_lines(src: str) -> gpd.GeoDataFrame:
-    """Highway lines of an OSM extract as a roads layer (GDAL OSM driver)."""
-    import pyogrio
-
-    try:
-        gdf = pyogrio.read_dataframe(src, layer="lines", use_arrow=True, fid_as_index=True)
-    except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"{src} could not be read as an OSM extract: {exc}") from None
-    gdf = gdf[gdf["highway"].notna()]
-    if gdf.empty:
-        raise InputError(f"{src} holds no highway ways; is it the right OSM extract?")
-    keep = [c for c in ("osm_id", "name", "highway") if c in gdf.columns]
-    out = gdf[keep + ["geometry"]].copy()
-    tags = gdf.get("other_tags")
-    for key in ("ref", "oneway", "maxspeed"):
-        if tags is not None:
-            out[key] = tags.str.extract(rf'"{key}"=>"([^"]*)"', expand=False).astype("string")
-        else:
-            out[key] = np.nan
-    out["highway"] = out["highway"].astype("string")
-    return out
 
 
 def _raster_info(src: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from geoplan.errors import InputError, LayerNotFoundError, OutputError
 from geoplan.hierarchy import hierarchy_options
 from geoplan.io import dumps_json, ensure_writable_dir, read_layer, read_report, write_json
 from geoplan.report import build_report
-from tests.test_report import X0, Y0, make_county
+from tests.support.report import X0, Y0, make_county
 
 COMMANDS = ("audit", "zones", "connectivity", "hierarchy", "report")
 

@@ -11,6 +11,7 @@ from geoplan.network._network import (
     road_network,
 )
 from geoplan.network._options import NETWORK_KEYS, network_options
+from geoplan.network._osm import osm_road_lines
 
 __all__ = [
     "NETWORK_KEYS",
@@ -20,5 +21,6 @@ __all__ = [
     "RoadNetwork",
     "Speeds",
     "network_options",
+    "osm_road_lines",
     "road_network",
 ]

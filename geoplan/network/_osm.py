@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -338,3 +339,25 @@ def _unnoded_ends(
     pts = shapely.points(coords[ends])
     end_i, line_i = shapely.STRtree(lines).query(pts, predicate="dwithin", distance=tol)
     return int(len(np.unique(end_i[line_i != own[end_i]])))
+
+
+def osm_road_lines(path: str | Path, *, network: str = "all") -> gpd.GeoDataFrame:
+    """The highway ways of an OpenStreetMap extract as a line layer in WGS 84 (one line per run
+    of present nodes), with ``osm_id`` and :data:`TAG_COLUMNS` — the roads *layer* of a county
+    whose roads are an OSM file (the overview and its map; :func:`road_network` builds the
+    routable network).
+
+    Any file pyosmium reads: ``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.o5m``.
+    """
+    from geoplan.network._roadclass import network_highways
+
+    raw = read_osm_ways(path, network_highways(network))
+    runs = len(raw.ptr) - 1
+    counts = np.diff(raw.ptr)
+    coords = np.column_stack([raw.x, raw.y])
+    geoms = shapely.linestrings(coords, indices=np.repeat(np.arange(runs), counts))
+    tags = raw.tags.reset_index(drop=True).rename(columns={"osmid": "osm_id"})
+    cols = {c: tags[c].astype("string") for c in TAG_COLUMNS if c in tags.columns}
+    return gpd.GeoDataFrame(
+        {"osm_id": tags["osm_id"].to_numpy(), **cols}, geometry=geoms, crs=raw.crs
+    )

@@ -23,9 +23,9 @@ from geoplan.connectivity import (
 )
 from geoplan.errors import CRSError, EmptyLayerError, InputError
 from geoplan.network import RoadNetwork, road_network
-from tests.test_network import lines, osm_xml
+from tests.support.network import lines, osm_xml
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 KARHULA = DATA / "karhula.osm.pbf"
 
 
@@ -298,7 +298,7 @@ def _write_county_inputs(tmp: Path) -> tuple[Path, Path]:
     ]
     osm = tmp / "roads.osm"
     osm.write_text(osm_xml(nodes, ways), encoding="utf-8")
-    from tests.test_network import lonlat
+    from tests.support.network import lonlat
 
     parks = gpd.GeoDataFrame(
         {"园区编号": ["Y1"], "园区名称": ["示范园"]},
@@ -324,7 +324,7 @@ def test_cli_writes_outputs(tmp_path: Path) -> None:
     assert table.loc[0, "park_id"] == "Y1" and table.loc[0, "name"] == "示范园"
     from pyproj import Transformer
 
-    from tests.test_network import lonlat
+    from tests.support.network import lonlat
 
     tr = Transformer.from_crs(4326, 4547, always_xy=True)
     (x0, x1), (y0, y1) = tr.transform(*zip(lonlat(0, 0), lonlat(0, 3000), strict=True))
@@ -351,7 +351,7 @@ def test_cli_reconciles_layers_in_different_crs(tmp_path: Path) -> None:
     """Parks and road lines in different CRSs (no county) are both projected to one metric CRS,
     as a county package's layers are: the figures equal those of roads already in that CRS."""
     _, gpkg = _write_county_inputs(tmp_path)
-    from tests.test_network import lonlat
+    from tests.support.network import lonlat
 
     path = [lonlat(0, 0), lonlat(0, 1000), lonlat(0, 3000)]
     trunk = [lonlat(-2000, 3000), lonlat(0, 3000), lonlat(2000, 3000)]

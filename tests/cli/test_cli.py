@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from geoplan import __version__
 from geoplan.cli import main
-from tests.test_county import _package
+from tests.support.county import small_package
 
 
 def test_version() -> None:
@@ -20,7 +20,7 @@ def test_version() -> None:
 
 
 def test_info_prints_layers(tmp_path: Path) -> None:
-    pkg = _package(tmp_path)
+    pkg = small_package(tmp_path)
     res = CliRunner().invoke(main, ["info", str(pkg)])
     assert res.exit_code == 0, res.output
     assert "示例县" in res.output and "townships" in res.output and "EPSG:4547" in res.output
@@ -45,12 +45,8 @@ def test_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "county.toml" in proc.stderr and "Traceback" not in proc.stderr
-    pkg = (
-        _package(tmp_path / "p", approvals_date_col="日期")
-        if (tmp_path / "p").mkdir() is None
-        else None
-    )
-    assert pkg is not None
+    (tmp_path / "p").mkdir()
+    pkg = small_package(tmp_path / "p", approvals_date_col="日期")  # 日期: no alias of approved_on
     proc = subprocess.run(
         [sys.executable, "-m", "geoplan.cli", "info", str(pkg)],
         capture_output=True,

@@ -45,7 +45,7 @@ from geoplan.county import County
 from geoplan.errors import CRSError, InputError
 from geoplan.io import read_layer, read_report
 from geoplan.units import M2_PER_MU
-from tests.exports import AS_OF, export_county, strip, supplies_frame, write_export
+from tests.support.exports import AS_OF, export_county, strip, supplies_frame, write_export
 
 IDS = [f"410225{y}B0000{i}" for y, i in
        [(2021, 1), (2021, 2), (2022, 3), (2021, 4), (2021, 5), (2025, 6), (2026, 7), (2021, 8)]]  # fmt: skip
@@ -265,7 +265,7 @@ def test_field_option_maps_unknown_columns(tmp_path: Path) -> None:
     # ad-hoc files with columns geoplan cannot know: YDDG (agreed start), SJDG (actual start)
     approvals = tmp_path / "pz.gpkg"
     supplies = tmp_path / "gd.gpkg"
-    from tests.exports import approvals_frame
+    from tests.support.exports import approvals_frame
 
     approvals_frame().to_file(approvals)
     g = supplies_frame(price_column="成交价款(万元)")

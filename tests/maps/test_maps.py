@@ -20,9 +20,9 @@ from geoplan import maps
 from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
 from geoplan.maps._encode import SCALE, encode_geometry, pack_ints, prepare, safe_json
 from geoplan.maps._style import MISSING_COLOR, classify, radii
-from tests import browser
+from tests.support import browser
 
-ARTIFACTS = Path(__file__).parent / "_artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 EVIL = "<script>alert(1)</script>"
 PWN = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','1')\">"
 X0, Y0 = 500_000.0, 3_800_000.0  # CGCS2000 GK CM 114E (EPSG:4547), ~34.3N
