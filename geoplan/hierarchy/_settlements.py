@@ -42,7 +42,7 @@ from geoplan.hierarchy._tiers import (
     pick_central,
     town_scores,
 )
-from geoplan.network import RoadNetwork, road_network
+from geoplan.network import MultiSourceResult, RoadNetwork, road_network
 
 if TYPE_CHECKING:
     import folium
@@ -243,114 +243,238 @@ def settlement_hierarchy(
     targets = ReachTargets() if targets is None else targets
     weights = HierarchyWeights() if weights is None else weights
     _check_options(targets, weights, via_central, max_snap_m)
-    pts, unnamed = check_settlements(settlements)
-    net = roads if isinstance(roads, RoadNetwork) else road_network(roads, crs=pts.crs)
-    if not net.crs.equals(pts.crs):
-        raise CRSError(
-            f"The settlements are in {pts.crs.name} but the road network is in {net.crs.name}. "
-            "Build the network in the settlements' CRS (road_network(source, "
-            "crs=settlements.crs); a County's layers are all in county.crs) or reproject the "
-            "settlements with settlements.to_crs(network.crs)."
-        )
-    tier, seat, central_given = assign_tiers(pts)
-    n = len(pts)
-    names = pts["name"].astype(str).to_numpy()
-
-    node, snap = net.nearest_nodes(pts.geometry)
-    on_net = np.isfinite(snap) & (snap <= max_snap_m)
-    if not on_net[seat]:
-        raise InputError(
-            f"The county seat {names[seat]!r} is {snap[seat]:.0f} m from the nearest road node "
-            f"(max_snap_m={max_snap_m:g}); nothing can be timed to it. Check that the roads "
-            "cover the county (same CRS, right extract) or raise max_snap_m."
-        )
-    rows = np.full(n, -1, dtype=np.int64)
-    rows[on_net] = net.node_rows(node[on_net])
-    rank = np.array([TIER_RANK[t] for t in tier])
-
+    points, unnamed = check_settlements(settlements)
+    net = _network_for(points, roads)
+    place = _place(points, net, max_snap_m)
     # 1. everyone -> the county seat
-    seat_pass = net.multi_source([node[seat]], reverse=True)
-    t_seat = np.full(n, np.nan)
-    d = seat_pass.dist[rows[on_net]]
-    t_seat[on_net] = np.where(np.isfinite(d), d / 60.0, np.nan)
-
+    seat_pass = net.multi_source([place.node[place.seat]], reverse=True)
+    time_to_seat = _minutes(seat_pass.dist, place)
     # 2. villages -> the fastest town of any tier
-    is_town = np.isin(tier, _TOWNS)
-    src = np.flatnonzero(is_town & on_net)
-    town_own = hnet.owners(src, node[src], rank[src])
-    town_pass = net.multi_source(node[src], reverse=True)
-    v_parent, v_time = hnet.nearest_parent(town_pass, rows, town_own)
-
-    # 3. scores of towns, central towns
-    towns = np.flatnonzero(np.isin(tier, ("central_town", "town")))
-    budget = targets.town_to_village_min
-    is_village = tier == "village"
-    served = np.bincount(v_parent[is_village & (v_parent >= 0) & (v_time <= budget)], minlength=n)
-    within = hnet.reach_counts(net, rows[towns], rows, budget * 60.0)
-    within = np.where(rows[towns] >= 0, within - 1, 0)  # not the town itself
-    pop = pts["population"].to_numpy(dtype=float)
-    terms = town_scores(
-        population=pop[towns],
-        villages_served=served[towns].astype(float),
-        reach_count=within.astype(float),
-        seat_time_min=t_seat[towns],
-        weights=weights,
-    )
-    if central_given:
+    town_pass, village_parent, village_time = _village_parents(net, place)
+    # 3. scores of towns; central towns inferred unless given
+    scores = _score_towns(net, place, points, village_parent, village_time, time_to_seat,
+                          targets, weights)  # fmt: skip
+    if place.central_given:
         if n_central is not None:
             logger.warning(
                 "n_central=%s ignored: the settlements already mark central towns", n_central
             )
     else:
-        k = n_central_for(len(towns), weights, n_central)
-        chosen = towns[pick_central(terms["score"].to_numpy(), pop[towns], k)]
-        tier[chosen] = "central_town"
-        rank[chosen] = TIER_RANK["central_town"]
+        _mark_central_towns(place, scores, points, weights, n_central)
+    # 4. parents of towns (the county seat, or the fastest central town)
+    links = _town_parents(net, place, village_parent, village_time, time_to_seat, via_central)
+    links.passes = [town_pass, seat_pass, *links.passes]
+    # 5. the tables
+    options = _Options(targets, weights, via_central, max_snap_m)
+    return _result(net, place, points, links, scores, options, unnamed=unnamed)
 
-    # 4. parents of towns
-    parent = np.where(is_village, v_parent, -1)
-    t_parent = np.where(is_village, v_time, np.nan)
-    central = np.flatnonzero(tier == "central_town")
-    ordinary = np.flatnonzero(tier == "town")
-    seat_ok = np.isfinite(t_seat)
-    for group in (central, ordinary):
-        parent[group] = np.where(seat_ok[group], seat, -1)
-        t_parent[group] = t_seat[group]
-    # the pass whose search tree routes each settlement's catchment link
-    passes = [town_pass, seat_pass]
-    pass_of = np.where(is_village, 0, 1)
-    mid_src = np.concatenate([[seat], central[on_net[central]]])
-    if via_central and len(mid_src) > 1 and len(ordinary):
-        mid_own = hnet.owners(mid_src, node[mid_src], rank[mid_src])
-        passes.append(net.multi_source(node[mid_src], reverse=True))
-        o_parent, o_time = hnet.nearest_parent(passes[2], rows[ordinary], mid_own)
-        parent[ordinary], t_parent[ordinary] = o_parent, o_time
-        pass_of[ordinary] = 2
 
-    out = ht.settlement_frame(pts, tier, parent, t_parent, t_seat, snap, towns, terms, served,
-                            within, seat)  # fmt: skip
-    why = ht.reasons(
-        tier, on_net, parent, t_seat, snap, max_snap_m, via_central, has_central=len(central) > 0
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass
+class _Placement:
+    """Where each settlement sits on the network, and its tier (mutable: central towns are
+    marked once inferred)."""
+
+    tier: np.ndarray  # tier names
+    rank: np.ndarray  # TIER_RANK of each tier
+    seat: int  # row of the county seat
+    central_given: bool
+    node: np.ndarray  # nearest node id
+    snap: np.ndarray  # distance to it (m)
+    on_net: np.ndarray  # within max_snap_m
+    rows: np.ndarray  # node row, -1 off the network
+
+
+@dataclass
+class _TownScores:
+    towns: np.ndarray  # rows of central towns and towns
+    terms: pd.DataFrame  # score and its terms, one row per town
+    served: np.ndarray  # villages each settlement serves within the budget
+    within: np.ndarray  # nodes each town reaches within the budget (itself excluded)
+
+
+@dataclass
+class _Parents:
+    parent: np.ndarray  # row of each settlement's parent, -1 none
+    time_to_parent: np.ndarray  # minutes
+    time_to_seat: np.ndarray  # minutes
+    pass_of: np.ndarray  # which search tree (of ``passes``) routes its catchment link
+    passes: list[MultiSourceResult]
+    central: np.ndarray  # rows of central towns
+
+
+@dataclass(frozen=True)
+class _Options:
+    targets: ReachTargets
+    weights: HierarchyWeights
+    via_central: bool
+    max_snap_m: float
+
+
+def _network_for(
+    points: gpd.GeoDataFrame, roads: RoadNetwork | str | os.PathLike[str] | gpd.GeoDataFrame
+) -> RoadNetwork:
+    net = roads if isinstance(roads, RoadNetwork) else road_network(roads, crs=points.crs)
+    if not net.crs.equals(points.crs):
+        raise CRSError(
+            f"The settlements are in {points.crs.name} but the road network is in "
+            f"{net.crs.name}. Build the network in the settlements' CRS (road_network(source, "
+            "crs=settlements.crs); a County's layers are all in county.crs) or reproject the "
+            "settlements with settlements.to_crs(network.crs)."
+        )
+    return net
+
+
+def _place(points: gpd.GeoDataFrame, net: RoadNetwork, max_snap_m: float) -> _Placement:
+    tier, seat, central_given = assign_tiers(points)
+    node, snap = net.nearest_nodes(points.geometry)
+    on_net = np.isfinite(snap) & (snap <= max_snap_m)
+    if not on_net[seat]:
+        name = str(points["name"].iloc[seat])
+        raise InputError(
+            f"The county seat {name!r} is {snap[seat]:.0f} m from the nearest road node "
+            f"(max_snap_m={max_snap_m:g}); nothing can be timed to it. Check that the roads "
+            "cover the county (same CRS, right extract) or raise max_snap_m."
+        )
+    rows = np.full(len(points), -1, dtype=np.int64)
+    rows[on_net] = net.node_rows(node[on_net])
+    rank = np.array([TIER_RANK[t] for t in tier])
+    return _Placement(tier, rank, seat, central_given, node, snap, on_net, rows)
+
+
+def _minutes(dist_s: np.ndarray, place: _Placement) -> np.ndarray:
+    """Seconds at each settlement's node as minutes (NaN off the network or unreached)."""
+    out = np.full(len(place.rows), np.nan)
+    d = dist_s[place.rows[place.on_net]]
+    out[place.on_net] = np.where(np.isfinite(d), d / 60.0, np.nan)
+    return out
+
+
+def _village_parents(
+    net: RoadNetwork, place: _Placement
+) -> tuple[MultiSourceResult, np.ndarray, np.ndarray]:
+    is_town = np.isin(place.tier, _TOWNS)
+    sources = np.flatnonzero(is_town & place.on_net)
+    owner = hnet.owners(sources, place.node[sources], place.rank[sources])
+    town_pass = net.multi_source(place.node[sources], reverse=True)
+    parent, minutes = hnet.nearest_parent(town_pass, place.rows, owner)
+    return town_pass, parent, minutes
+
+
+def _score_towns(
+    net: RoadNetwork,
+    place: _Placement,
+    points: gpd.GeoDataFrame,
+    village_parent: np.ndarray,
+    village_time: np.ndarray,
+    time_to_seat: np.ndarray,
+    targets: ReachTargets,
+    weights: HierarchyWeights,
+) -> _TownScores:
+    towns = np.flatnonzero(np.isin(place.tier, ("central_town", "town")))
+    budget = targets.town_to_village_min
+    is_village = place.tier == "village"
+    kept = is_village & (village_parent >= 0) & (village_time <= budget)
+    served = np.bincount(village_parent[kept], minlength=len(points))
+    within = hnet.reach_counts(net, place.rows[towns], place.rows, budget * 60.0)
+    within = np.where(place.rows[towns] >= 0, within - 1, 0)  # not the town itself
+    population = points["population"].to_numpy(dtype=float)
+    terms = town_scores(
+        population=population[towns],
+        villages_served=served[towns].astype(float),
+        reach_count=within.astype(float),
+        seat_time_min=time_to_seat[towns],
+        weights=weights,
     )
+    return _TownScores(towns, terms, served, within)
+
+
+def _mark_central_towns(
+    place: _Placement,
+    scores: _TownScores,
+    points: gpd.GeoDataFrame,
+    weights: HierarchyWeights,
+    n_central: int | None,
+) -> None:
+    population = points["population"].to_numpy(dtype=float)
+    k = n_central_for(len(scores.towns), weights, n_central)
+    best = pick_central(scores.terms["score"].to_numpy(), population[scores.towns], k)
+    chosen = scores.towns[best]
+    place.tier[chosen] = "central_town"
+    place.rank[chosen] = TIER_RANK["central_town"]
+
+
+def _town_parents(
+    net: RoadNetwork,
+    place: _Placement,
+    village_parent: np.ndarray,
+    village_time: np.ndarray,
+    time_to_seat: np.ndarray,
+    via_central: bool,
+) -> _Parents:
+    is_village = place.tier == "village"
+    parent = np.where(is_village, village_parent, -1)
+    time_to_parent = np.where(is_village, village_time, np.nan)
+    central = np.flatnonzero(place.tier == "central_town")
+    ordinary = np.flatnonzero(place.tier == "town")
+    seat_reached = np.isfinite(time_to_seat)
+    for group in (central, ordinary):
+        parent[group] = np.where(seat_reached[group], place.seat, -1)
+        time_to_parent[group] = time_to_seat[group]
+    # the pass whose search tree routes each settlement's catchment link: 0 towns, 1 the seat
+    pass_of = np.where(is_village, 0, 1)
+    extra: list[MultiSourceResult] = []
+    hubs = np.concatenate([[place.seat], central[place.on_net[central]]])
+    if via_central and len(hubs) > 1 and len(ordinary):
+        owner = hnet.owners(hubs, place.node[hubs], place.rank[hubs])
+        extra.append(net.multi_source(place.node[hubs], reverse=True))
+        hub_parent, hub_time = hnet.nearest_parent(extra[0], place.rows[ordinary], owner)
+        parent[ordinary], time_to_parent[ordinary] = hub_parent, hub_time
+        pass_of[ordinary] = 2
+    return _Parents(parent, time_to_parent, time_to_seat, pass_of, extra, central)
+
+
+def _result(
+    net: RoadNetwork,
+    place: _Placement,
+    points: gpd.GeoDataFrame,
+    links: _Parents,
+    scores: _TownScores,
+    options: _Options,
+    *,
+    unnamed: int,
+) -> HierarchyResult:
+    out = ht.settlement_frame(
+        points, place.tier, links.parent, links.time_to_parent, links.time_to_seat, place.snap,
+        scores.towns, scores.terms, scores.served, scores.within, place.seat,
+    )  # fmt: skip
+    why = ht.reasons(
+        place.tier, place.on_net, links.parent, links.time_to_seat, place.snap,
+        options.max_snap_m, options.via_central, has_central=len(links.central) > 0,
+    )  # fmt: skip
     out["reason"] = pd.array(why, dtype="string")
     geom = out.geometry.name
     out = out[[c for c in out.columns if c != geom] + [geom]]
-    links = ht.links_frame(net, out, parent, rows, passes, pass_of)
-    reach = ht.reach_frame(out, targets)
-    summary = ht.summarise(out, reach, targets, central_inferred=not central_given, unnamed=unnamed)
-    roads_drawn = ht.road_lines(net)
+    catchment = ht.links_frame(net, out, links.parent, place.rows, links.passes, links.pass_of)
+    reach = ht.reach_frame(out, options.targets)
+    central_inferred = not place.central_given
+    summary = ht.summarise(
+        out, reach, options.targets, central_inferred=central_inferred, unnamed=unnamed
+    )
     logger.info(
         "hierarchy: %d settlements, %d central towns, %d towns, %d villages",
-        n, summary["n_central_town"], summary["n_town"], summary["n_village"],
+        len(out), summary["n_central_town"], summary["n_town"], summary["n_village"],
     )  # fmt: skip
     return HierarchyResult(
         settlements=out,
-        catchment_links=links,
+        catchment_links=catchment,
         reach=reach,
         summary=summary,
-        roads=roads_drawn,
-        targets=targets,
-        weights=weights,
+        roads=ht.road_lines(net),
+        targets=options.targets,
+        weights=options.weights,
     )
 
 
