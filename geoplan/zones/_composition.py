@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geoplan.errors import InputError
@@ -76,7 +77,6 @@ def landuse_composition(
     if by not in ("sansheng", "sanlei", "sansheng_sub", "code"):
         raise InputError(f"by={by!r}; use 'sansheng', 'sanlei', 'sansheng_sub' or 'code'.")
     raster = is_raster_source(landuse)
-    classified: gpd.GeoDataFrame | None = None
     if not raster:
         if not isinstance(landuse, gpd.GeoDataFrame):
             raise InputError(
@@ -84,54 +84,20 @@ def landuse_composition(
                 f"{type(landuse).__name__}."
             )
         check_polygons(landuse, "land-use layer")
+    # 1. the units, 2. class areas per unit (raster: coverage fractions; vector: exact pieces)
     units_gdf = resolve_units(landuse, units, boundary)
-    crs = units_gdf.crs
     geoms = np.asarray(units_gdf.geometry.values)
-    unit_area = shapely.area(geoms)
+    classified: gpd.GeoDataFrame | None = None
     if raster:
-        long, sch = raster_long(landuse, geoms, crs, scheme, mapping, unknown)  # type: ignore[arg-type]
-        source = str(landuse)
+        long, sch = raster_long(landuse, geoms, units_gdf.crs, scheme, mapping, unknown)  # type: ignore[arg-type]
     else:
-        classified = _classified(landuse, crs, scheme, mapping, unknown)
+        classified = _classified(landuse, units_gdf.crs, scheme, mapping, unknown)
         long = vector_class_areas(classified, geoms)
         sch = classified.attrs.get("landuse_report", {}).get("scheme", "custom")
-        source = "vector"
-    ids = units_gdf["unit_id"].to_numpy()
-    shares, classes = wide_shares(long, unit_area, by)
-    covered = np.bincount(
-        long["unit"].to_numpy(), weights=long["area_m2"].to_numpy(), minlength=len(geoms)
-    )
-    out = units_gdf.reset_index(drop=True).copy()
-    out["area_m2"] = unit_area
-    out["landuse_m2"] = covered
-    for col in shares.columns:
-        out[col] = shares[col].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["nodata"] = np.clip(np.where(unit_area > 0, 1 - covered / unit_area, 0.0), 0, 1)
-    long = long.assign(unit_id=ids[long["unit"].to_numpy()])
-    summary: dict[str, Any] = {
-        "by": by,
-        "source": "raster" if raster else "vector",
-        "scheme": sch.name if isinstance(sch, Scheme) else str(sch),
-        "units": len(out),
-        "units_area_ha": float(unit_area.sum() / 1e4),
-        "landuse_in_units_ha": float(covered.sum() / 1e4),
-        "overlap_units": int((covered > unit_area * (1 + 1e-9) + 1e-6).sum()),
-    }
-    if classified is not None:
-        total = float(classified["area_m2"].sum())
-        summary["landuse_area_ha"] = total / 1e4
-        summary["landuse_outside_units_ha"] = max(total - float(covered.sum()), 0.0) / 1e4
-        rep = classified.attrs.get("landuse_report", {})
-        summary["unknown_codes"] = len(rep.get("unknown_codes", {}))
-        summary["kc_area_ha"] = float(rep.get("kc_area_m2", 0.0)) / 1e4
-    if summary["overlap_units"]:
-        logger.warning(
-            "land use covers more than the unit's area in %d units: parcels overlap each other "
-            "there (duplicate or overlapping polygons in the land-use layer?), so their shares "
-            "sum to more than 1 (summary['overlap_units'])",
-            summary["overlap_units"],
-        )
+    # 3. shares per unit, 4. the summary
+    out, classes, covered = _shares_table(units_gdf, long, by)
+    long = long.assign(unit_id=units_gdf["unit_id"].to_numpy()[long["unit"].to_numpy()])
+    summary = _summary(by, raster, sch, out["area_m2"].to_numpy(), covered, classified)
     logger.info(
         "composition: %d units, %.1f ha of land use inside, by %s",
         len(out),
@@ -145,9 +111,63 @@ def landuse_composition(
         classes=classes,
         summary=summary,
         landuse=classified,
-        raster=source if raster else None,
+        raster=str(landuse) if raster else None,
         scheme=sch if isinstance(sch, Scheme) else None,
     )
+
+
+def _shares_table(
+    units_gdf: gpd.GeoDataFrame, long: pd.DataFrame, by: str
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...], np.ndarray]:
+    """The units with their area, covered area, one share column per class and ``nodata``;
+    the class names; the covered area per unit (m²)."""
+    unit_area = shapely.area(np.asarray(units_gdf.geometry.values))
+    shares, classes = wide_shares(long, unit_area, by)
+    covered = np.bincount(
+        long["unit"].to_numpy(), weights=long["area_m2"].to_numpy(), minlength=len(unit_area)
+    )
+    out = units_gdf.reset_index(drop=True).copy()
+    out["area_m2"] = unit_area
+    out["landuse_m2"] = covered
+    for col in shares.columns:
+        out[col] = shares[col].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["nodata"] = np.clip(np.where(unit_area > 0, 1 - covered / unit_area, 0.0), 0, 1)
+    return out, classes, covered
+
+
+def _summary(
+    by: str,
+    raster: bool,
+    scheme: Any,
+    unit_area: np.ndarray,
+    covered: np.ndarray,
+    classified: gpd.GeoDataFrame | None,
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "by": by,
+        "source": "raster" if raster else "vector",
+        "scheme": scheme.name if isinstance(scheme, Scheme) else str(scheme),
+        "units": len(unit_area),
+        "units_area_ha": float(unit_area.sum() / 1e4),
+        "landuse_in_units_ha": float(covered.sum() / 1e4),
+        "overlap_units": int((covered > unit_area * (1 + 1e-9) + 1e-6).sum()),
+    }
+    if classified is not None:
+        total = float(classified["area_m2"].sum())
+        summary["landuse_area_ha"] = total / 1e4
+        summary["landuse_outside_units_ha"] = max(total - float(covered.sum()), 0.0) / 1e4
+        report = classified.attrs.get("landuse_report", {})
+        summary["unknown_codes"] = len(report.get("unknown_codes", {}))
+        summary["kc_area_ha"] = float(report.get("kc_area_m2", 0.0)) / 1e4
+    if summary["overlap_units"]:
+        logger.warning(
+            "land use covers more than the unit's area in %d units: parcels overlap each other "
+            "there (duplicate or overlapping polygons in the land-use layer?), so their shares "
+            "sum to more than 1 (summary['overlap_units'])",
+            summary["overlap_units"],
+        )
+    return summary
 
 
 def _classified(
