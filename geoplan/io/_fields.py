@@ -198,51 +198,14 @@ def normalise_fields(
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     fields = dict(fields or {})
     units = dict(units or {})
-    unknown = set(fields) - {f.name for f in role.fields}
-    if unknown and role.rename:
-        raise InputError(
-            f"Field mapping for {role.name} names unknown canonical fields {sorted(unknown)}; "
-            f"known: {[f.name for f in role.fields]}."
-        )
-    bad_units = set(units) - {f for r, f in _MONEY_FIELDS if r == role.name}
-    if bad_units and role.rename:
-        raise InputError(
-            f"A unit is given for {sorted(bad_units)} of the {role.name} layer, but only money "
-            f"fields take one ({', '.join(f for r, f in _MONEY_FIELDS if r == role.name) or 'none here'})."
-        )
-    rename: dict[str, str] = {}
-    missing: list[Field] = []
-    source: dict[str, str] = {}  # canonical -> source column
-    todo: list[Field] = []
+    _check_mapping(role, fields, units)
+    # 1. which source column holds each canonical field
+    source = _find_sources(columns, role, fields, label, rep)
+    rename = {src: name for name, src in source.items() if src != name}
     for f in role.fields:
-        if f.name in fields:
-            src = fields[f.name]
-            if src not in columns:
-                raise MissingFieldError(
-                    f"{label}: the field mapping says {f.name} = {src!r}, but there is no column "
-                    f"{src!r}. Columns present: {', '.join(columns)}."
-                )
-            source[f.name] = src
-            continue
-        src_opt = _find_column(columns, (f.name, *f.aliases))
-        if src_opt is None:
-            todo.append(f)
-        else:
-            source[f.name] = src_opt
-    if todo:
-        cut = _match_cut(columns, role, todo, set(source.values()), label)
-        for fname, (col, alias) in cut.items():
-            source[fname] = col
-            rep.truncated[col] = alias
-    for f in role.fields:
-        src_opt = source.get(f.name)
-        if src_opt is None:
-            if f.required:
-                missing.append(f)
-            continue
-        rep.matched[src_opt] = f.name
-        if src_opt != f.name:
-            rename[src_opt] = f.name
+        if f.name in source:
+            rep.matched[source[f.name]] = f.name
+    missing = [f for f in role.fields if f.required and f.name not in source]
     if missing:
         lines = "; ".join(f"{f.name} (tried: {', '.join((f.name, *f.aliases))})" for f in missing)
         raise MissingFieldError(
@@ -252,13 +215,15 @@ def normalise_fields(
             f'{missing[0].name} = "<column>"), or with --field {role.name}.{missing[0].name}='
             "<column> on the command line, or pass fields={...} to read_layer."
         )
-    # a canonical name already used by an unrelated source column would be shadowed: drop it
+    # 2. rename (a canonical name already used by an unrelated source column would be
+    #    shadowed: drop that column)
     clash = [c for c in rename.values() if c in columns and c not in rename]
     out = gdf.drop(columns=clash).rename(columns=rename)
     renamed.update(rename)
     rep.unused = [
         c for c in columns if c not in rep.matched and c not in role.extra and c not in clash
     ] + clash
+    # 3. types, units and value vocabularies; typed nulls for absent optional fields
     for f in role.fields:
         if f.name not in out.columns:
             added.append(f.name)
@@ -282,6 +247,54 @@ def normalise_fields(
     logger.info("%s: fields %s; unused columns: %s", label, shown or "(none)",
                 ", ".join(rep.unused) or "(none)")  # fmt: skip
     return out
+
+
+def _check_mapping(role: Role, fields: dict[str, str], units: dict[str, str]) -> None:
+    """A field mapping or unit names only fields the role has (money fields for units)."""
+    unknown = set(fields) - {f.name for f in role.fields}
+    if unknown and role.rename:
+        raise InputError(
+            f"Field mapping for {role.name} names unknown canonical fields {sorted(unknown)}; "
+            f"known: {[f.name for f in role.fields]}."
+        )
+    money = [f for r, f in _MONEY_FIELDS if r == role.name]
+    bad_units = set(units) - set(money)
+    if bad_units and role.rename:
+        raise InputError(
+            f"A unit is given for {sorted(bad_units)} of the {role.name} layer, but only money "
+            f"fields take one ({', '.join(money) or 'none here'})."
+        )
+
+
+def _find_sources(
+    columns: list[str], role: Role, fields: dict[str, str], label: str, rep: FieldReport
+) -> dict[str, str]:
+    """``{canonical field: source column}``: the explicit mapping, else the name or an alias,
+    else an alias as a shapefile cuts it to 10 bytes (cut names recorded in ``rep``)."""
+    source: dict[str, str] = {}
+    todo: list[Field] = []
+    for f in role.fields:
+        if f.name in fields:
+            src = fields[f.name]
+            if src not in columns:
+                raise MissingFieldError(
+                    f"{label}: the field mapping says {f.name} = {src!r}, but there is no column "
+                    f"{src!r}. Columns present: {', '.join(columns)}."
+                )
+            source[f.name] = src
+            continue
+        found = _find_column(columns, (f.name, *f.aliases))
+        if found is None:
+            todo.append(f)
+        else:
+            source[f.name] = found
+    if todo:
+        cut = _match_cut(columns, role, todo, set(source.values()), label)
+        for name, (col, alias) in cut.items():
+            source[name] = col
+            rep.truncated[col] = alias
+    # in the role's field order, as the report lists them
+    return {f.name: source[f.name] for f in role.fields if f.name in source}
 
 
 def _null_column(typ: str, n: int, index: pd.Index) -> pd.Series:
