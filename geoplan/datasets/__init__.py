@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from geoplan.datasets._demo import DEMO_SCALE, DEMO_SEED, demo_path
 from geoplan.datasets._synthetic import (
-    DEMO_SCALE,
-    DEMO_SEED,
     LandCover,
     SyntheticCounty,
-    demo_path,
     synthetic_county,
     write_osm,
 )

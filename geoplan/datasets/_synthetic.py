@@ -27,7 +27,6 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from geoplan._version import __version__
 from geoplan.datasets._graph import osm_tables, write_osm
 from geoplan.datasets._landscape import make_landscape
 from geoplan.datasets._parcels import make_parcels, rasterise_landcover
@@ -36,19 +35,13 @@ from geoplan.datasets._roads import make_roads
 from geoplan.errors import InputError
 
 __all__ = [
-    "DEMO_SCALE",
-    "DEMO_SEED",
     "LandCover",
     "SyntheticCounty",
-    "demo_path",
     "synthetic_county",
     "write_osm",
 ]
 
 logger = logging.getLogger(__name__)
-
-DEMO_SEED = 2026
-DEMO_SCALE = 1.0
 
 
 @dataclass(frozen=True)
@@ -270,41 +263,3 @@ def _round(gdf: gpd.GeoDataFrame, grid: float = 0.1) -> gpd.GeoDataFrame:
     g = shapely.set_precision(gdf.geometry.to_numpy(), grid)
     out.geometry = gpd.GeoSeries(g, index=gdf.index, crs=gdf.crs)
     return out[~shapely.is_empty(g)]
-
-
-def _repo_demo() -> Path:
-    import geoplan
-
-    return Path(geoplan.__file__).resolve().parents[1] / "data" / "demo"
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "geoplan" / "demo"
-
-
-def demo_path() -> Path:
-    """Folder of the demo county package.
-
-    In a source checkout (or an editable install) this is the repository's ``data/demo``;
-    otherwise the demo is generated once (``synthetic_county(seed=DEMO_SEED,
-    scale=DEMO_SCALE)``, ~10 s) into ``$XDG_CACHE_HOME/geoplan/demo`` (default
-    ``~/.cache/geoplan/demo``) and that folder is returned.
-
-    Examples
-    --------
-    >>> (demo_path() / "county.toml").is_file()
-    True
-    """
-    repo = _repo_demo()
-    if (repo / "county.toml").is_file():
-        return repo
-    cache = _cache_dir()
-    stamp = cache / ".generator"
-    want = f"geoplan {__version__} seed={DEMO_SEED} scale={DEMO_SCALE}"
-    if not (cache / "county.toml").is_file() or not stamp.is_file() or stamp.read_text() != want:
-        logger.info("generating the demo county into %s", cache)
-        county = synthetic_county(seed=DEMO_SEED, scale=DEMO_SCALE)
-        county.write(cache, overwrite=True, landuse_format="parquet")
-        stamp.write_text(want)
-    return cache

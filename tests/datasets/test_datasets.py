@@ -381,8 +381,8 @@ def test_committed_demo_is_current_and_opens(demo: ds.SyntheticCounty) -> None:
 def test_demo_path_generates_into_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ds._synthetic, "_repo_demo", lambda: tmp_path / "nowhere")
-    monkeypatch.setattr(ds._synthetic, "DEMO_SCALE", 0.03)
+    monkeypatch.setattr(ds._demo, "_repo_demo", lambda: tmp_path / "nowhere")
+    monkeypatch.setattr(ds._demo, "DEMO_SCALE", 0.03)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     p = demo_path()
     assert p == tmp_path / "cache" / "geoplan" / "demo"
