@@ -447,13 +447,28 @@ def _result(
     unnamed: int,
 ) -> HierarchyResult:
     out = ht.settlement_frame(
-        points, place.tier, links.parent, links.time_to_parent, links.time_to_seat, place.snap,
-        scores.towns, scores.terms, scores.served, scores.within, place.seat,
-    )  # fmt: skip
+        points,
+        place.tier,
+        parent=links.parent,
+        time_to_parent=links.time_to_parent,
+        time_to_seat=links.time_to_seat,
+        snap=place.snap,
+        towns=scores.towns,
+        terms=scores.terms,
+        served=scores.served,
+        within=scores.within,
+        seat=place.seat,
+    )
     why = ht.reasons(
-        place.tier, place.on_net, links.parent, links.time_to_seat, place.snap,
-        options.max_snap_m, options.via_central, has_central=len(links.central) > 0,
-    )  # fmt: skip
+        place.tier,
+        on_net=place.on_net,
+        parent=links.parent,
+        time_to_seat=links.time_to_seat,
+        snap=place.snap,
+        max_snap_m=options.max_snap_m,
+        via_central=options.via_central,
+        has_central=len(links.central) > 0,
+    )
     out["reason"] = pd.array(why, dtype="string")
     geom = out.geometry.name
     out = out[[c for c in out.columns if c != geom] + [geom]]

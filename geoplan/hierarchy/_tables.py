@@ -24,11 +24,12 @@ __all__ = [
 
 
 def settlement_frame(
-    pts: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
     tier: np.ndarray,
+    *,
     parent: np.ndarray,
-    t_parent: np.ndarray,
-    t_seat: np.ndarray,
+    time_to_parent: np.ndarray,
+    time_to_seat: np.ndarray,
     snap: np.ndarray,
     towns: np.ndarray,
     terms: pd.DataFrame,
@@ -36,19 +37,20 @@ def settlement_frame(
     within: np.ndarray,
     seat: int,
 ) -> gpd.GeoDataFrame:
-    n = len(pts)
-    out = pts.copy()
-    ids = _id_column(pts.index)
+    """The settlements with their tier, parent, times, scores and snap distance."""
+    n = len(points)
+    out = points.copy()
+    ids = _id_column(points.index)
     out["settlement_id"] = ids.array
     out["tier"] = pd.array(tier.astype(str), dtype="string")
-    names = pts["name"].astype("string").to_numpy()
+    names = points["name"].astype("string").to_numpy()
     ok = parent >= 0
     out["parent"] = _masked_strings(names[np.maximum(parent, 0)], ok)
     pid = ids.iloc[np.maximum(parent, 0)].reset_index(drop=True)
     out["parent_id"] = pid.where(pd.Series(ok), other=None).astype(ids.dtype).array
     out["parent_tier"] = _masked_strings(tier[np.maximum(parent, 0)], ok)
-    out["time_to_parent_min"] = t_parent
-    out["time_to_seat_min"] = t_seat
+    out["time_to_parent_min"] = time_to_parent
+    out["time_to_seat_min"] = time_to_seat
     out.iloc[seat, out.columns.get_loc("time_to_seat_min")] = 0.0
     for col in ("score", "score_population", "score_villages", "score_centrality",
                 "score_seat_distance"):  # fmt: skip
@@ -79,17 +81,18 @@ def _id_column(index: pd.Index) -> pd.Series:
 
 def reasons(
     tier: np.ndarray,
+    *,
     on_net: np.ndarray,
     parent: np.ndarray,
-    t_seat: np.ndarray,
+    time_to_seat: np.ndarray,
     snap: np.ndarray,
     max_snap_m: float,
     via_central: bool,
-    *,
     has_central: bool,
 ) -> list[str | None]:
+    """Why a settlement has no time or parent (None where nothing is missing)."""
     out: list[str | None] = []
-    for t, on, p, ts, sd in zip(tier, on_net, parent, t_seat, snap, strict=True):
+    for t, on, p, ts, sd in zip(tier, on_net, parent, time_to_seat, snap, strict=True):
         if not on:
             near = "no road node at all" if not np.isfinite(sd) else f"nearest {sd:.0f} m"
             out.append(f"no road node within {max_snap_m:g} m ({near})")
