@@ -435,7 +435,7 @@ def overlap_main(quick: bool, repeat: int) -> int:
 
 
 def _threads() -> int:
-    from geoplan._audit_geom import cpu_threads
+    from geoplan.audit._geom import cpu_threads
 
     return cpu_threads()
 

@@ -121,7 +121,7 @@ def _peak(fn: Any, *args: Any, **kw: Any) -> float:
 def _routes_core(net: Any, parks: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """What the per-park loop computes, the geoplan way: snap parks, one pass to the trunk,
     the best access node per park, and each park's route geometry."""
-    from geoplan._park_access import best_per_feature, snap_features
+    from geoplan.connectivity._access import best_per_feature, snap_features
 
     access = snap_features(net, parks.geometry.to_numpy(), tolerance=50.0, max_snap=2000.0)
     ids = net.nodes.index.to_numpy()

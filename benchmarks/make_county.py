@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from geoplan._synth_graph import densify_ways, osm_tables
-from geoplan._synth_landscape import make_landscape
-from geoplan._synth_roads import make_roads
 from geoplan.datasets import synthetic_county, write_osm
+from geoplan.datasets._graph import densify_ways, osm_tables
+from geoplan.datasets._landscape import make_landscape
+from geoplan.datasets._roads import make_roads
 
 
 def _fmt_size(n: float) -> str:

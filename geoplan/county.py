@@ -31,38 +31,43 @@ Layers are opened lazily, validated for their role and projected to one metric C
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 from pyproj import CRS
 
-from geoplan._dates import parse_date_value
-from geoplan._fields import MONEY_UNITS
-from geoplan._schema import ROLES
 from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
-from geoplan.io import read_layer, read_report, split_source
+from geoplan.io import (
+    MONEY_UNITS,
+    ROLES,
+    is_osm_source,
+    parse_date_value,
+    read_layer,
+    read_report,
+    split_source,
+)
 from geoplan.units import m2_to_ha, m2_to_mu
+
+if TYPE_CHECKING:
+    from geoplan.network import RoadNetwork
 
 __all__ = ["County", "CountySummary", "LayerSummary"]
 
 logger = logging.getLogger(__name__)
 
 RASTER_ROLES = {"landcover": "land-cover raster (GeoTIFF)"}
-OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.xml")
-
-
-def is_osm_file(source: str | os.PathLike[str]) -> bool:
-    """Whether a roads source is an OSM extract (read by :func:`geoplan.road_network`)."""
-    return str(source).lower().endswith(OSM_SUFFIXES)
+#: ``[parameters.<section>]`` tables county.toml may hold, and the analysis each configures.
+PARAMETER_SECTIONS = ("audit", "zones", "landcover", "connectivity", "hierarchy")
 
 
 @dataclass(frozen=True)
@@ -181,9 +186,11 @@ class County:
     (True, 2026)
     """
 
-    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, path: Path, manifest: dict[str, Any], *, adhoc: bool = False) -> None:
         self.path = path
         self._manifest = manifest
+        self._adhoc = adhoc
+        self._network: Any = None
         meta = manifest["county"]
         self.name: str = str(meta["name"])
         self.name_en: str | None = meta.get("name_en")
@@ -234,14 +241,123 @@ class County:
         logger.info("opened county %s (%s) at %s", county.name, county.adcode, county.path)
         return county
 
+    @classmethod
+    def from_sources(
+        cls,
+        sources: Mapping[str, str | os.PathLike[str]],
+        *,
+        as_of: Any = None,
+        name: str | None = None,
+        fields: Mapping[str, Mapping[str, str]] | None = None,
+        layer_crs: Mapping[str, str] | None = None,
+        units: Mapping[str, str] | None = None,
+        parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> County:
+        """A county made of loose files instead of a package (what ``geoplan audit --approvals
+        … --supplies …`` does), read and checked exactly as a package's layers are.
+
+        Parameters
+        ----------
+        sources
+            ``{role: "path" or "path:layer"}`` (relative to the working folder).
+        as_of
+            The assessment date (default: today; only the audit uses it).
+        name
+            A name for messages and titles (default: the first source's file name).
+        fields, layer_crs, units, parameters
+            What ``[fields.<role>]``, ``[crs]``, ``[units]`` and ``[parameters.<analysis>]``
+            would hold in a county.toml.
+
+        The metric CRS is the first layer's own when it is projected (the boundary's, when one
+        is given), else the CGCS2000 Gauss–Krüger / UTM zone of its centre.
+
+        Examples
+        --------
+        >>> from geoplan.datasets import demo_path
+        >>> gpkg = demo_path() / "county.gpkg"
+        >>> c = County.from_sources({"approvals": f"{gpkg}:approvals",
+        ...                          "supplies": f"{gpkg}:supplies"}, as_of="2026-06-30")
+        >>> c.slug, c.crs.to_epsg(), len(c.approvals) > 0
+        ('custom', 4547, True)
+        """
+        absolute = {role: _absolute(src) for role, src in sources.items() if src is not None}
+        if not absolute:
+            raise InputError("County.from_sources needs at least one layer source.")
+        first = next(iter(absolute.values()))
+        manifest: dict[str, Any] = {
+            "county": {
+                "name": name or split_source(first)[0].stem,
+                "as_of": dt.date.today().isoformat() if as_of is None else as_of,
+            },
+            "layers": absolute,
+            "fields": {role: dict(m) for role, m in (fields or {}).items()},
+            "crs": dict(layer_crs or {}),
+            "units": dict(units or {}),
+            "parameters": {k: dict(v) for k, v in (parameters or {}).items()},
+        }
+        here = Path.cwd()
+        _check_manifest(manifest, here / "county.toml", label="the layers given")
+        return cls(here, manifest, adhoc=True)
+
+    def with_overrides(
+        self,
+        *,
+        sources: Mapping[str, str | os.PathLike[str] | None] | None = None,
+        as_of: Any = None,
+        fields: Mapping[str, Mapping[str, str]] | None = None,
+        layer_crs: Mapping[str, str] | None = None,
+        units: Mapping[str, str] | None = None,
+    ) -> County:
+        """A copy of this county with some layers or settings replaced (command-line options).
+
+        ``sources`` maps roles to new files (relative to the working folder; None removes the
+        role); ``fields`` adds to ``[fields.<role>]``; ``layer_crs`` and ``units`` add to
+        ``[crs]`` and ``[units]``; ``as_of`` replaces the assessment date. Layers already read
+        are shared with the copy unless their role's source or settings changed.
+
+        Examples
+        --------
+        >>> from geoplan.datasets import demo_path
+        >>> c = County.open(demo_path())
+        >>> c.with_overrides(as_of="2020-06-30").as_of.isoformat(), c.as_of.isoformat()
+        ('2020-06-30', '2026-06-30')
+        """
+        manifest = copy.deepcopy(self._manifest)
+        changed: set[str] = set()
+        if as_of is not None:
+            manifest["county"]["as_of"] = as_of
+        for role, src in (sources or {}).items():
+            changed.add(role)
+            if src is None:
+                manifest["layers"].pop(role, None)
+            else:
+                manifest["layers"][role] = _absolute(src)
+        for role, mapping in (fields or {}).items():
+            changed.add(role)
+            manifest.setdefault("fields", {}).setdefault(role, {}).update(mapping)
+        for role, crs in (layer_crs or {}).items():
+            changed.add(role)
+            manifest.setdefault("crs", {})[role] = crs
+        if units:
+            changed.add("supplies")
+            manifest.setdefault("units", {}).update(units)
+        _check_manifest(manifest, self.path / "county.toml")
+        other = type(self)(self.path, manifest, adhoc=self._adhoc)
+        if "crs" not in self.__dict__ or not changed.isdisjoint({self._crs_role()}):
+            return other
+        other.__dict__["crs"] = self.crs  # the metric CRS stays the county's
+        other._cache = {r: g for r, g in self._cache.items() if r not in changed}
+        return other
+
     def __repr__(self) -> str:
         return f"County({self.name!r}, as_of={self.as_of.isoformat()}, path={str(self.path)!r})"
 
     # ------------------------------------------------------------------ metadata
     @property
     def slug(self) -> str:
-        """Short file-system name of the county (its folder name), used for ``maps/<slug>/``."""
-        return self.path.name
+        """Short file-system name of the county (its folder name; ``custom`` for a county made
+        :meth:`from_sources`), used for ``maps/<slug>/``."""
+        return "custom" if self._adhoc else self.path.name
 
     @property
     def roles(self) -> list[str]:
@@ -278,7 +394,85 @@ class County:
 
     def params(self, section: str) -> dict[str, Any]:
         """The ``[parameters.<section>]`` table from the manifest (empty if absent)."""
+        if section not in PARAMETER_SECTIONS:
+            raise InputError(
+                f"Unknown parameter section {section!r}; county.toml has "
+                f"[parameters.<{'|'.join(PARAMETER_SECTIONS)}>]."
+            )
         return dict(self._manifest.get("parameters", {}).get(section, {}))
+
+    def check_parameters(self) -> None:
+        """Check every ``[parameters.<analysis>]`` table against its analysis's options (unknown
+        keys and bad values are an error), without reading any layer.
+
+        Commands and the report call it before any analysis runs, so a typo in county.toml is
+        one clear error at once, not after minutes of work.
+
+        Raises
+        ------
+        InputError
+            All problems found, in one message.
+        """
+        from geoplan.audit import audit_options
+        from geoplan.connectivity import connectivity_options
+        from geoplan.hierarchy import hierarchy_options
+        from geoplan.zones import zones_options
+
+        checks: dict[str, Callable[[Mapping[str, Any]], object]] = {
+            "audit": audit_options,
+            "zones": zones_options,
+            "landcover": _landcover_options,
+            "connectivity": connectivity_options,
+            "hierarchy": hierarchy_options,
+        }
+        problems = []
+        for section, check in checks.items():
+            try:
+                check(self.params(section))
+            except GeoplanError as exc:
+                problems.append(f"- [parameters.{section}]: {exc}")
+        if problems:
+            raise InputError(
+                f"{self._manifest_label()} has parameter problems:\n" + "\n".join(problems)
+            )
+
+    def road_network(self, **overrides: Any) -> RoadNetwork:
+        """The county's routable road network, built once and cached.
+
+        From the ``roads`` layer — an OpenStreetMap extract (read with pyosmium) or a line
+        layer (read like any layer, its ``[fields.roads]`` mapping applied) — in :attr:`crs`,
+        with the network options of ``[parameters.connectivity]`` (``network``, ``speeds``,
+        ``trunk_highways``, ``trunk_ref_pattern``): one network serves connectivity, the
+        settlement hierarchy and the report. ``overrides`` (those network options, not None)
+        build a network of their own, not cached.
+
+        Examples
+        --------
+        >>> from geoplan.datasets import demo_path
+        >>> net = County.open(demo_path()).road_network()
+        >>> len(net.edges) > 1000, net.crs.to_epsg()
+        (True, 4547)
+        """
+        from geoplan.network import NETWORK_KEYS, network_options, road_network
+
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = sorted(set(given) - set(NETWORK_KEYS))
+        if unknown:
+            raise InputError(
+                f"Unknown network option(s) {unknown}; known: {', '.join(NETWORK_KEYS)}."
+            )
+        if self._network is not None and not given:
+            return self._network
+        src = self.source("roads")
+        options = network_options({**self.params("connectivity"), **given})
+        roads: Any = src if is_osm_source(src) else self.layer("roads")
+        network = road_network(roads, crs=self.crs, **options)
+        if not given:
+            self._network = network
+        return network
+
+    def _manifest_label(self) -> str:
+        return "The layers given" if self._adhoc else str(self.path / "county.toml")
 
     @cached_property
     def crs(self) -> CRS:
@@ -288,8 +482,13 @@ class County:
             crs = CRS.from_user_input(forced)
             logger.info("%s: CRS %s set in county.toml", self.name, crs.name)
             return crs
-        ref_role = "boundary" if self.has("boundary") else self._first_vector_role()
+        if not any(role in ROLES for role in self._sources) and self.has("landcover"):
+            return _raster_metric_crs(self.source("landcover"))
+        ref_role = self._crs_role()
         ref = self._read(ref_role)
+        if self._adhoc and ref.crs is not None and ref.crs.is_projected:
+            logger.info("%s: using the CRS of its %s, %s", self.name, ref_role, ref.crs.name)
+            return CRS.from_user_input(ref.crs)
         lonlat = ref.to_crs(4326) if ref.crs is not None and not ref.crs.is_geographic else ref
         xmin, ymin, xmax, ymax = lonlat.total_bounds
         crs = metric_crs_for((xmin + xmax) / 2, (ymin + ymax) / 2)
@@ -306,17 +505,23 @@ class County:
         )
         return crs
 
+    def _crs_role(self) -> str:
+        """The layer whose position chooses the metric CRS: the boundary, else the first."""
+        return "boundary" if self.has("boundary") else self._first_vector_role()
+
     def _first_vector_role(self) -> str:
         for role in self._sources:
-            if role in ROLES and not (role == "roads" and is_osm_file(self._sources[role])):
+            if role in ROLES and not (role == "roads" and is_osm_source(self._sources[role])):
                 return role
         raise InputError(f"County {self.name} has no vector layer to place it by.")
 
     # ------------------------------------------------------------------ layers
     def _read(self, role: str) -> gpd.GeoDataFrame:
         src = self.source(role)
-        if role == "roads" and is_osm_file(src):
-            return _read_osm_lines(src)
+        if role == "roads" and is_osm_source(src):
+            from geoplan.network import osm_road_lines
+
+            return osm_road_lines(src)
         return read_layer(
             src,
             role=role,
@@ -423,29 +628,6 @@ def _layer_summary(role: str, source: str, gdf: gpd.GeoDataFrame, rep: Any) -> L
     )  # fmt: skip
 
 
-def _read_osm_lines(src: str) -> gpd.GeoDataFrame:
-    """Highway lines of an OSM extract as a roads layer (GDAL OSM driver)."""
-    import pyogrio
-
-    try:
-        gdf = pyogrio.read_dataframe(src, layer="lines", use_arrow=True, fid_as_index=True)
-    except pyogrio.errors.DataSourceError as exc:
-        raise InputError(f"{src} could not be read as an OSM extract: {exc}") from None
-    gdf = gdf[gdf["highway"].notna()]
-    if gdf.empty:
-        raise InputError(f"{src} holds no highway ways; is it the right OSM extract?")
-    keep = [c for c in ("osm_id", "name", "highway") if c in gdf.columns]
-    out = gdf[keep + ["geometry"]].copy()
-    tags = gdf.get("other_tags")
-    for key in ("ref", "oneway", "maxspeed"):
-        if tags is not None:
-            out[key] = tags.str.extract(rf'"{key}"=>"([^"]*)"', expand=False).astype("string")
-        else:
-            out[key] = np.nan
-    out["highway"] = out["highway"].astype("string")
-    return out
-
-
 def _raster_info(src: str) -> dict[str, Any]:
     import rasterio
 
@@ -470,6 +652,19 @@ def _raster_info(src: str) -> dict[str, Any]:
         raise InputError(f"{path} could not be opened as a raster: {exc}") from None
 
 
+def _raster_metric_crs(src: str) -> CRS:
+    """A raster's own CRS when projected, else the metric zone of its centre."""
+    import rasterio
+
+    info = _raster_info(src)
+    crs = CRS.from_user_input(info["crs"])
+    if crs.is_projected:
+        return crs
+    with rasterio.open(src) as ds:
+        b = ds.bounds
+    return metric_crs_for((b.left + b.right) / 2, (b.bottom + b.top) / 2)
+
+
 def _parse_as_of(value: Any, path: Path) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -484,7 +679,27 @@ def _parse_as_of(value: Any, path: Path) -> dt.date:
         ) from None
 
 
-def _check_manifest(manifest: dict[str, Any], path: Path) -> None:
+def _absolute(source: str | os.PathLike[str]) -> str:
+    """A source string with its path made absolute (the ``:layer`` part kept)."""
+    path, layer = split_source(source)
+    full = path.expanduser().resolve()
+    return f"{full}:{layer}" if layer else str(full)
+
+
+def _landcover_options(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``[parameters.landcover]``: only ``scheme`` (the raster's classes)."""
+    from geoplan.zones import SCHEMES
+
+    unknown = sorted(set(params) - {"scheme"})
+    if unknown:
+        raise InputError(f"Unknown key(s) {unknown}; the only key is scheme.")
+    scheme = params.get("scheme", "auto")
+    if scheme not in SCHEMES:
+        raise InputError(f"scheme = {scheme!r}: one of {', '.join(SCHEMES)}.")
+    return dict(params)
+
+
+def _check_manifest(manifest: dict[str, Any], path: Path, *, label: str | None = None) -> None:
     problems = []
     meta = manifest.get("county")
     if not isinstance(meta, dict):
@@ -509,12 +724,23 @@ def _check_manifest(manifest: dict[str, Any], path: Path) -> None:
     for role in manifest.get("fields", {}):
         if role not in ROLES:
             problems.append(f"[fields.{role}]: unknown role")
+    parameters = manifest.get("parameters", {})
+    if not isinstance(parameters, dict):
+        problems.append("[parameters] must hold tables such as [parameters.audit]")
+        parameters = {}
+    for section, table in parameters.items():
+        if section not in PARAMETER_SECTIONS:
+            problems.append(
+                f"[parameters.{section}]: unknown section (known: {', '.join(PARAMETER_SECTIONS)})"
+            )
+        elif not isinstance(table, dict):
+            problems.append(f"[parameters.{section}] must be a table of key = value")
     problems.extend(_check_crs_table(manifest.get("crs", {}), known))
     problems.extend(_check_units_table(manifest.get("units", {})))
     if problems:
         only_missing_files = all("does not exist" in p for p in problems)
         cls = DataFileNotFoundError if only_missing_files else InputError
-        raise cls(f"{path} has problems:\n- " + "\n- ".join(problems))
+        raise cls(f"{label or path} has problems:\n- " + "\n- ".join(problems))
 
 
 def _check_crs_table(table: Any, known: set[str]) -> list[str]:

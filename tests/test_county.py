@@ -5,83 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
-import shapely
 
 from geoplan.county import County
 from geoplan.errors import DataFileNotFoundError, InputError, MissingFieldError
-from geoplan.io import write_gpkg
 from geoplan.units import M2_PER_MU
+from tests.support.county import small_package
 
 # a 10 km x 6 km county near 114.3°E, 34.8°N, built in the GK zone and stored in lon/lat
-GK = "EPSG:4547"
-
-
-def _package(folder: Path, *, toml_extra: str = "", approvals_date_col: str = "批准日期") -> Path:
-    x0, y0 = 430000.0, 3850000.0
-    boundary = gpd.GeoDataFrame(
-        {"name": ["示例县"]}, geometry=[shapely.box(x0, y0, x0 + 10000, y0 + 6000)], crs=GK
-    )
-    townships = gpd.GeoDataFrame(
-        {"乡镇名称": ["东镇", "西镇"]},
-        geometry=[
-            shapely.box(x0, y0, x0 + 5000, y0 + 6000),
-            shapely.box(x0 + 5000, y0, x0 + 10000, y0 + 6000),
-        ],
-        crs=GK,
-    )
-    settlements = gpd.GeoDataFrame(
-        {"名称": ["城关", "西镇", "一村", "二村"], "类型": ["县城", "镇", "村", "村"]},
-        geometry=[
-            shapely.Point(x0 + 2000, y0 + 3000),
-            shapely.Point(x0 + 7000, y0 + 3000),
-            shapely.Point(x0 + 1000, y0 + 1000),
-            shapely.Point(x0 + 8000, y0 + 5000),
-        ],
-        crs=GK,
-    )
-    approvals = gpd.GeoDataFrame(
-        {"PCMC": ["B1", "B2"], approvals_date_col: ["2019-05-01", "2021/6/30"]},
-        geometry=[
-            shapely.box(x0 + 100, y0 + 100, x0 + 300, y0 + 200),
-            shapely.box(x0 + 500, y0 + 100, x0 + 600, y0 + 200),
-        ],
-        crs=GK,
-    )
-    write_gpkg(
-        folder / "county.gpkg",
-        {
-            "boundary": boundary.to_crs(4490),
-            "townships": townships.to_crs(4490),
-            "settlements": settlements.to_crs(4490),
-            "approvals": approvals,  # a different CRS in the same package: reconciled on open
-        },
-    )
-    (folder / "county.toml").write_text(
-        f"""
-[county]
-name = "示例县"
-adcode = "410999"
-as_of = 2026-06-30
-
-[layers]
-boundary = "county.gpkg:boundary"
-townships = "county.gpkg:townships"
-settlements = "county.gpkg:settlements"
-approvals = "county.gpkg:approvals"
-
-[parameters.audit]
-sliver_width = 0.5
-{toml_extra}
-""",
-        encoding="utf-8",
-    )
-    return folder
 
 
 def test_open_project_and_summarise(tmp_path: Path) -> None:
-    county = County.open(_package(tmp_path))
+    county = County.open(small_package(tmp_path))
     assert county.name == "示例县" and county.adcode == "410999"
     assert county.as_of == dt.date(2026, 6, 30)
     assert county.crs.to_epsg() == 4547
@@ -105,7 +40,7 @@ def test_open_project_and_summarise(tmp_path: Path) -> None:
 
 
 def test_manifest_field_mapping(tmp_path: Path) -> None:
-    pkg = _package(
+    pkg = small_package(
         tmp_path, approvals_date_col="PZSJ", toml_extra='[fields.approvals]\napproved_on = "PZSJ"\n'
     )
     county = County.open(pkg)
@@ -113,7 +48,7 @@ def test_manifest_field_mapping(tmp_path: Path) -> None:
 
 
 def test_layer_errors_are_collected(tmp_path: Path) -> None:
-    pkg = _package(tmp_path, approvals_date_col="日期")
+    pkg = small_package(tmp_path, approvals_date_col="日期")
     county = County.open(pkg)
     with pytest.raises(MissingFieldError, match="approved_on"):
         county.summary()
@@ -122,7 +57,7 @@ def test_layer_errors_are_collected(tmp_path: Path) -> None:
 def test_manifest_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFileNotFoundError, match="county.toml"):
         County.open(tmp_path / "nowhere")
-    pkg = _package(tmp_path)
+    pkg = small_package(tmp_path)
     text = (pkg / "county.toml").read_text(encoding="utf-8")
     (pkg / "county.toml").write_text(
         text.replace("as_of = 2026-06-30", 'as_of = "soon"'), encoding="utf-8"
@@ -144,7 +79,7 @@ def test_manifest_errors(tmp_path: Path) -> None:
 
 
 def test_missing_role(tmp_path: Path) -> None:
-    county = County.open(_package(tmp_path))
+    county = County.open(small_package(tmp_path))
     assert not county.has("supplies")
     with pytest.raises(InputError, match="no supplies layer"):
         county.layer("supplies")

@@ -22,7 +22,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-import geoplan._write as write_mod
+import geoplan.io._write as write_mod
 from geoplan.cli import main
 from geoplan.connectivity import check_snap, park_connectivity
 from geoplan.county import County
@@ -30,7 +30,7 @@ from geoplan.errors import InputError, LayerNotFoundError, OutputError
 from geoplan.hierarchy import hierarchy_options
 from geoplan.io import dumps_json, ensure_writable_dir, read_layer, read_report, write_json
 from geoplan.report import build_report
-from tests.test_report import X0, Y0, make_county
+from tests.support.report import X0, Y0, make_county
 
 COMMANDS = ("audit", "zones", "connectivity", "hierarchy", "report")
 
@@ -68,7 +68,7 @@ def no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(geoplan.zones, "landuse_composition", ran)
     monkeypatch.setattr(geoplan.connectivity, "park_connectivity", ran)
     monkeypatch.setattr(geoplan.hierarchy, "settlement_hierarchy", ran)
-    monkeypatch.setattr(geoplan.report, "_run", ran)
+    monkeypatch.setattr(geoplan.report._build, "_run", ran)
 
 
 # --------------------------------------------------------------------------- the output folder

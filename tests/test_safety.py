@@ -24,11 +24,11 @@ import shapely
 from click.testing import CliRunner
 
 from geoplan import maps
-from geoplan._maps_encode import safe_html, safe_json
 from geoplan.cli import main
 from geoplan.county import County
 from geoplan.errors import InputError
-from tests import browser
+from geoplan.maps._encode import safe_html, safe_json
+from tests.support import browser
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 X0, Y0 = 500_000.0, 3_800_000.0  # EPSG:4547 (CGCS2000 GK CM 114E), ~34.3N 114E

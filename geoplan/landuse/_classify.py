@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -178,88 +179,119 @@ def classify_landuse(
     if mapping:
         sch = sch.with_mapping(mapping)
 
-    # classify the distinct values only, then spread them over the rows
-    inv, uniq = pd.factorize(gdf[field], use_na_sentinel=True)
-    norm_u, fixes = sch.normalise_codes(pd.Series(uniq))
-    table = sch.table
-    known_u = norm_u.isin(table.index).to_numpy(dtype=bool)
-    na_u = norm_u.isna().to_numpy(dtype=bool)
-    has = inv >= 0
-    take = np.where(has, inv, 0)
-    known = has & known_u[take] if len(uniq) else np.zeros(len(inv), dtype=bool)
-    missing = ~has | (na_u[take] if len(uniq) else True)
-    bad = ~known & ~missing
-    norm_obj = np.asarray(norm_u.astype(object).where(norm_u.notna(), None), dtype=object)
-    per_value = np.bincount(inv[has], minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
+    codes = _CodeLookup.of(gdf[field], sch)
     report: dict[str, Any] = {
         "scheme": sch.name,
         "code_field": field,
         "features": len(gdf),
-        "codes_padded": {
-            k: int(per_value[(_code_strings(pd.Series(uniq)) == k).to_numpy(dtype=bool)].sum())
-            for k in fixes
-        },
-        "missing_code": int(missing.sum()),
+        "codes_padded": codes.padded_counts(),
+        "missing_code": int(codes.missing.sum()),
         "unknown_codes": {},
     }
-    if fixes:
+    if codes.fixes:
         logger.warning(
             "land use %s: %d code value(s) had lost a leading zero and were repaired: %s",
             field,
-            len(fixes),
-            ", ".join(f"{k}→{v}" for k, v in sorted(fixes.items())),
+            len(codes.fixes),
+            ", ".join(f"{k}→{v}" for k, v in sorted(codes.fixes.items())),
         )
-    if bad.any() or missing.any():
-        bad_u = ~known_u & ~na_u
-        counts = pd.Series(per_value[bad_u], index=norm_obj[bad_u]).groupby(level=0).sum()
-        counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
-        report["unknown_codes"] = {str(k): int(v) for k, v in counts.items()}
-        if unknown == "raise":
-            listed = ", ".join(f"{k} ({v}×)" for k, v in list(counts.items())[:30])
-            more = f" and {len(counts) - 30} more" if len(counts) > 30 else ""
-            nmiss = f"; {int(missing.sum())} parcel(s) have no code" if missing.any() else ""
-            raise UnknownCodeError(
-                f"Field {field} of the land-use layer holds codes the {sch.name} scheme "
-                f"({sch.title}) does not define: {listed or 'none'}{more}{nmiss}. Check that "
-                f"the scheme is right (scheme=...), correct the codes, define them with "
-                f"mapping={{code: 'production/industrial', ...}}, or pass unknown='keep' to "
-                "leave those parcels unclassified."
-            )
-        logger.warning(
-            "land use %s: %d parcel(s) with unknown or missing codes kept unclassified",
-            field,
-            int((bad | missing).sum()),
-        )
-
+    if codes.bad.any() or codes.missing.any():
+        report["unknown_codes"] = _unknown_codes(codes, sch, field, unknown)
     out = gdf.copy()
-    none = np.array(None, dtype=object)
-    lut = table.reindex(pd.Index(list(np.where(known_u, norm_obj, none))))
-    idx = np.where(known, take, -1)
-    code_idx = np.where(has & ~missing, take, -1)
-
-    def spread(values: np.ndarray, which: np.ndarray, dtype: Any) -> Any:
-        if dtype == "string" and len(values):
-            # dictionary-encode through Arrow: much faster than an object array of strings
-            ind = pa.array(which.astype("int32"), mask=which < 0)
-            dic = pa.array(
-                [None if v is None or v is pd.NA else str(v) for v in values], pa.string()
-            )
-            arr = pa.DictionaryArray.from_arrays(ind, dic).cast(pa.string())
-            return pd.array(arr, dtype="string")
-        picked = values[np.maximum(which, 0)] if len(values) else np.full(len(which), None)
-        filled: np.ndarray = np.where(which >= 0, picked, none)
-        return pd.array(filled, dtype=dtype)
-
-    out["code"] = spread(norm_obj, code_idx, "string")
-    out["class_name"] = spread(lut["name"].to_numpy(dtype=object), idx, "string")
+    lut = sch.table.reindex(pd.Index(list(np.where(codes.known_u, codes.norm_obj, _NONE))))
+    idx = np.where(codes.known, codes.take, -1)
+    code_idx = np.where(codes.has & ~codes.missing, codes.take, -1)
+    out["code"] = _spread(codes.norm_obj, code_idx, "string")
+    out["class_name"] = _spread(lut["name"].to_numpy(dtype=object), idx, "string")
     out["scheme"] = pd.array(np.full(len(out), sch.name, dtype=object), dtype="string")
     for col in ("sanlei", "sansheng", "sansheng_sub"):
-        out[col] = spread(lut[col].to_numpy(dtype=object), idx, "string")
-    out["cultivated"] = spread(lut["cultivated"].to_numpy(dtype=object), idx, "boolean")
+        out[col] = _spread(lut[col].to_numpy(dtype=object), idx, "string")
+    out["cultivated"] = _spread(lut["cultivated"].to_numpy(dtype=object), idx, "boolean")
     report["czcsxm_rules_applied"] = _apply_czcsxm(out, sch)
     _add_areas(out, sch, report)
     out.attrs["landuse_report"] = report
     return out
+
+
+_NONE = np.array(None, dtype=object)
+
+
+@dataclass
+class _CodeLookup:
+    """The distinct code values of a layer, normalised and looked up in the scheme once, with
+    the row → value index to spread the answers over the rows."""
+
+    uniq: pd.Index  # distinct raw values
+    inv: np.ndarray  # row -> position in uniq (-1 missing)
+    norm_u: pd.Series  # normalised code of each distinct value
+    fixes: dict[str, str]  # raw -> repaired code (a leading zero put back)
+    known_u: np.ndarray  # distinct value defined by the scheme
+    na_u: np.ndarray  # distinct value normalises to nothing
+    norm_obj: np.ndarray  # normalised codes as objects (None for missing)
+    per_value: np.ndarray  # rows per distinct value
+    has: np.ndarray  # row has a value
+    take: np.ndarray  # row -> distinct position (0 where missing)
+    known: np.ndarray  # row's code is defined
+    missing: np.ndarray  # row has no code
+    bad: np.ndarray  # row's code is not defined
+
+    @classmethod
+    def of(cls, values: pd.Series, scheme: Scheme) -> _CodeLookup:
+        inv, uniq = pd.factorize(values, use_na_sentinel=True)
+        norm_u, fixes = scheme.normalise_codes(pd.Series(uniq))
+        known_u = norm_u.isin(scheme.table.index).to_numpy(dtype=bool)
+        na_u = norm_u.isna().to_numpy(dtype=bool)
+        has = inv >= 0
+        take = np.where(has, inv, 0)
+        known = has & known_u[take] if len(uniq) else np.zeros(len(inv), dtype=bool)
+        missing = ~has | (na_u[take] if len(uniq) else True)
+        norm_obj = np.asarray(norm_u.astype(object).where(norm_u.notna(), None), dtype=object)
+        per_value = np.bincount(inv[has], minlength=len(uniq)) if len(uniq) else np.zeros(0, int)
+        return cls(uniq, inv, norm_u, fixes, known_u, na_u, norm_obj, per_value, has, take,
+                   known, missing, ~known & ~missing)  # fmt: skip
+
+    def padded_counts(self) -> dict[str, int]:
+        """Rows per raw code that had lost its leading zero."""
+        raw = _code_strings(pd.Series(self.uniq))
+        return {k: int(self.per_value[(raw == k).to_numpy(dtype=bool)].sum()) for k in self.fixes}
+
+
+def _unknown_codes(codes: _CodeLookup, scheme: Scheme, field: str, unknown: str) -> dict[str, int]:
+    """``{code: rows}`` of codes the scheme does not define; raises unless ``unknown="keep"``."""
+    bad_u = ~codes.known_u & ~codes.na_u
+    counts = pd.Series(codes.per_value[bad_u], index=codes.norm_obj[bad_u]).groupby(level=0).sum()
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    if unknown == "raise":
+        listed = ", ".join(f"{k} ({v}×)" for k, v in list(counts.items())[:30])
+        more = f" and {len(counts) - 30} more" if len(counts) > 30 else ""
+        n_missing = int(codes.missing.sum())
+        nmiss = f"; {n_missing} parcel(s) have no code" if n_missing else ""
+        raise UnknownCodeError(
+            f"Field {field} of the land-use layer holds codes the {scheme.name} scheme "
+            f"({scheme.title}) does not define: {listed or 'none'}{more}{nmiss}. Check that "
+            f"the scheme is right (scheme=...), correct the codes, define them with "
+            f"mapping={{code: 'production/industrial', ...}}, or pass unknown='keep' to "
+            "leave those parcels unclassified."
+        )
+    logger.warning(
+        "land use %s: %d parcel(s) with unknown or missing codes kept unclassified",
+        field,
+        int((codes.bad | codes.missing).sum()),
+    )
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _spread(values: np.ndarray, which: np.ndarray, dtype: Any) -> Any:
+    """Per-distinct-value answers spread over the rows (``which`` = position, -1 = none)."""
+    if dtype == "string" and len(values):
+        # dictionary-encode through Arrow: much faster than an object array of strings
+        ind = pa.array(which.astype("int32"), mask=which < 0)
+        dic = pa.array([None if v is None or v is pd.NA else str(v) for v in values], pa.string())
+        arr = pa.DictionaryArray.from_arrays(ind, dic).cast(pa.string())
+        return pd.array(arr, dtype="string")
+    picked = values[np.maximum(which, 0)] if len(values) else np.full(len(which), None)
+    filled: np.ndarray = np.where(which >= 0, picked, _NONE)
+    return pd.array(filled, dtype=dtype)
 
 
 def _resolve(

@@ -1,0 +1,5 @@
+"""``python -m geoplan.cli``."""
+
+from geoplan.cli.main import main
+
+main()

@@ -1,0 +1,86 @@
+"""``geoplan hierarchy [COUNTY]``: settlement tiers, catchments and reach → hierarchy.gpkg/.html."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+
+from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
+
+logger = logging.getLogger(__name__)
+
+
+@click.command()
+@county_argument
+@click.option(
+    "--settlements",
+    "settlements_src",
+    metavar="SRC",
+    default=None,
+    help="Settlement points (path or path:layer); default: the county's settlements layer.",
+)
+@click.option(
+    "--roads",
+    "roads_src",
+    metavar="SRC",
+    default=None,
+    help="Roads: an .osm.pbf/.osm file or a line layer (path or path:layer); default: the "
+    "county's roads.",
+)
+@click.option(
+    "--n-central",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Number of central towns to infer (default: county.toml, else a quarter of the towns).",
+)
+@out_option
+def hierarchy(
+    county: str | None,
+    settlements_src: str | None,
+    roads_src: str | None,
+    n_central: int | None,
+    out: str | None,
+) -> None:
+    """Settlement hierarchy: county seat, central towns, towns and villages over the roads.
+
+    Writes hierarchy.gpkg (layers settlements, catchment_links, reach) and hierarchy.html (an
+    offline map) into --out (default maps/<county>/hierarchy). Targets and weights come from
+    [parameters.hierarchy] in county.toml, the road network's speeds and trunk classes from
+    [parameters.connectivity]. With both --settlements and --roads and no COUNTY, no county
+    package is needed.
+    """
+    from geoplan.runs import run_hierarchy
+
+    started = time.perf_counter()
+    c = resolve_county(
+        county,
+        sources={"settlements": settlements_src, "roads": roads_src},
+        required=[("settlements",), ("roads",)],
+    )
+    target = out_dir(out, c, "hierarchy")  # before any analysis: fail fast
+    result = run_hierarchy(c, n_central=n_central)
+    townships = c.layer("townships") if c.has("townships") else None
+    files = result.to_files(target, townships=townships)
+    s = result.summary
+    click.echo(
+        f"{s['settlements']} settlements: county seat {s['county_seat']}, "
+        f"{s['n_central_town']} central towns ({s['central_towns'] or '-'}"
+        f"{', inferred' if s['central_inferred'] else ''}), {s['n_town']} towns, "
+        f"{s['n_village']} villages."
+    )
+    for check, label in (("seat_town", "county seat -> towns"),
+                         ("town_village", "town -> villages")):  # fmt: skip
+        click.echo(
+            f"{label} <= {s[f'{check}_target_min']:g} min: {s[f'{check}_meet']} of "
+            f"{s[f'{check}_checked']} meet, max {s[f'{check}_max_min']} min."
+        )
+    if s["off_network"] or s["no_parent"]:
+        click.echo(
+            f"{s['off_network']} settlements off the road network, {s['no_parent']} without a "
+            "reachable parent (see the reason column)."
+        )
+    for path in files.values():
+        click.echo(f"wrote {path}")
+    logger.info("hierarchy done in %.1f s", time.perf_counter() - started)

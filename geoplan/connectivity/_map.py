@@ -1,0 +1,136 @@
+"""Drawing a :class:`~geoplan.connectivity.ConnectivityResult` on a geoplan map (rendering only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan import maps
+
+if TYPE_CHECKING:
+    import folium
+
+    from geoplan.connectivity._parks import ConnectivityResult
+
+__all__ = ["STATUS_COLORS", "add_connectivity", "park_status"]
+
+STATUS_COLORS = {"within_30": "#1a9850", "over_30": "#fc8d59", "no_motorway": "#d73027",
+                 "no_trunk": "#252525"}  # fmt: skip
+_ROAD_COLORS = {"motorway": "#7b3294", "trunk": "#b2182b", "primary": "#d6604d",
+                "other": "#e08214"}  # fmt: skip
+_ISO_COLORS = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7"]
+
+_TEXT = {
+    "zh": {
+        "within_30": "30分钟内到高速出入口", "over_30": "超过30分钟", "no_motorway": "无法到达高速",
+        "no_trunk": "无法到达干线", "parks": "产业园区", "status": "园区交通可达性",
+        "routes": "至干线最短路径", "routes_mw": "至高速出入口最短路径", "trunk": "干线公路",
+        "entrances": "高速出入口", "iso": "等时圈（{m:g} 分钟）", "iso_legend": "园区等时圈",
+        "motorway": "高速公路", "trunk_road": "国道", "primary": "省道", "other": "其他干线（编号）",
+        "name": "园区", "park_id": "编号", "trunk_distance_m": "至干线距离（米）",
+        "trunk_time_min": "至干线时间（分）", "nearest_trunk_ref": "最近干线",
+        "motorway_time_min": "至高速时间（分）", "detour_index": "绕行系数",
+        "access_routes": "独立通道数", "reason": "说明", "distance_m": "距离（米）",
+        "time_min": "时间（分）", "to_ref": "干线编号", "minutes_label": "{m:g} 分钟",
+    },
+    "en": {
+        "within_30": "motorway entrance within 30 min", "over_30": "over 30 min",
+        "no_motorway": "no motorway reachable", "no_trunk": "no trunk road reachable",
+        "parks": "industrial parks", "status": "park access", "routes": "route to trunk road",
+        "routes_mw": "route to motorway entrance", "trunk": "trunk roads",
+        "entrances": "motorway entrances", "iso": "isochrone ({m:g} min)",
+        "iso_legend": "park isochrones", "motorway": "motorway", "trunk_road": "national road",
+        "primary": "provincial road", "other": "other trunk (by ref)", "name": "park",
+        "park_id": "id", "trunk_distance_m": "to trunk (m)", "trunk_time_min": "to trunk (min)",
+        "nearest_trunk_ref": "nearest trunk", "motorway_time_min": "to motorway (min)",
+        "detour_index": "detour index", "access_routes": "access routes", "reason": "note",
+        "distance_m": "distance (m)", "time_min": "time (min)", "to_ref": "trunk ref",
+        "minutes_label": "{m:g} min",
+    },
+}  # fmt: skip
+
+
+def park_status(parks: pd.DataFrame) -> pd.Series:
+    """within_30 / over_30 / no_motorway / no_trunk per park."""
+    status = np.where(parks["within_30min"].to_numpy(dtype=bool), "within_30", "over_30")
+    status = np.where(parks["motorway_time_min"].isna(), "no_motorway", status)
+    status = np.where(parks["trunk_distance_m"].isna(), "no_trunk", status)
+    return pd.Series(status, index=parks.index, dtype="string")
+
+
+def add_connectivity(m: folium.Map, result: ConnectivityResult) -> None:
+    """Isochrones, trunk roads, motorway entrances, routes and parks, with legends."""
+    lang = maps.lang_of(m)
+    tx = _TEXT.get(lang, _TEXT["en"])
+    iso = result.isochrones
+    if len(iso):
+        budgets = sorted(iso["minutes"].unique(), reverse=True)
+        legend = {}
+        for i, minutes in enumerate(budgets):
+            colour = _ISO_COLORS[min(len(budgets) - 1 - i, len(_ISO_COLORS) - 1)]
+            layer = iso[(iso["minutes"] == minutes) & ~iso.geometry.is_empty]
+            if len(layer):
+                maps.add_polygons(
+                    m, layer, name=tx["iso"].format(m=minutes), color=colour, weight=0.5,
+                    fill_opacity=0.18, show=i == 0,
+                    tooltip={"park_id": tx["park_id"]},
+                )  # fmt: skip
+            legend[tx["minutes_label"].format(m=minutes)] = colour
+        maps.add_legend(m, tx["iso_legend"], legend, position="bottomleft")
+    net = result.network
+    edges = net.edges
+    trunk = edges[edges["is_trunk"].to_numpy() & ~edges["reversed"].to_numpy()]
+    if len(trunk):
+        hw = trunk["highway"].astype("object")
+        cls = np.where(hw.isin(["motorway", "trunk", "primary"]), hw, "other")
+        cls = np.where(hw == "motorway_link", "motorway", cls)
+        frame = gpd.GeoDataFrame(
+            {"road": pd.array(cls, dtype="string"), "ref": trunk["ref"]},
+            geometry=trunk.geometry.to_numpy(), crs=trunk.crs,
+        )  # fmt: skip
+        maps.add_lines(
+            m, frame, name=tx["trunk"], color_by="road", colors=_ROAD_COLORS, weight=3,
+            tooltip={"ref": tx["to_ref"]},
+        )  # fmt: skip
+        names = {"motorway": tx["motorway"], "trunk": tx["trunk_road"],
+                 "primary": tx["primary"], "other": tx["other"]}  # fmt: skip
+        present = set(cls.tolist())
+        maps.add_legend(
+            m, tx["trunk"], {names[k]: c for k, c in _ROAD_COLORS.items() if k in present}
+        )
+    nodes = net.nodes
+    entrances = nodes[nodes["is_motorway_entrance"].to_numpy()]
+    if len(entrances):
+        maps.add_points(
+            m, entrances[["geometry"]], name=tx["entrances"], color=_ROAD_COLORS["motorway"],
+            radius=4,
+        )  # fmt: skip
+    routes = result.routes
+    for target, key, colour in (
+        ("motorway", "routes_mw", "#7b3294"),
+        ("trunk", "routes", "#111111"),
+    ):
+        layer = routes[routes["target"] == target]
+        if len(layer):
+            maps.add_lines(
+                m, layer, name=tx[key], color=colour, weight=3,
+                popup={"park_id": tx["park_id"], "to_ref": tx["to_ref"],
+                       "distance_m": tx["distance_m"], "time_min": tx["time_min"]},
+            )  # fmt: skip
+    parks = result.parks.copy()
+    parks["status"] = park_status(parks)
+    cols = ["park_id", "name", "trunk_distance_m", "trunk_time_min", "nearest_trunk_ref",
+            "motorway_time_min", "detour_index", "access_routes", "reason"]  # fmt: skip
+    parks = parks[~parks.geometry.isna() & ~parks.geometry.is_empty]
+    if len(parks):
+        polys = parks[parks.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if len(polys):
+            maps.add_polygons(
+                m, polys, name=tx["parks"], color_by="status", colors=STATUS_COLORS,
+                fill_opacity=0.6, weight=1.5, popup={c: tx[c] for c in cols},
+                tooltip={"name": tx["name"]},
+            )  # fmt: skip
+    maps.add_legend(m, tx["status"], {tx[k]: c for k, c in STATUS_COLORS.items()})

@@ -1,0 +1,654 @@
+"""Reading layers the way county staff really have them, and writing results atomically.
+
+:func:`read_layer` reads GeoPackage, Shapefile (DBF in GBK/GB18030 or UTF-8, with or without a
+``.cpg``), GeoJSON, GeoParquet, FileGDB and anything else GDAL reads, through pyogrio with Arrow.
+Given a *role* (see :mod:`geoplan.io._schema`) it checks the geometry type and required fields, maps
+Chinese and pinyin-initial aliases to canonical names, parses dates, keeps codes as strings and
+repairs invalid geometries, recording what it did in a :class:`ReadReport`. Whatever the role, it
+refuses what no analysis could use and names the rows: coordinates outside the CRS's area of use
+(:mod:`geoplan.io._coords`), infinite, negative or absurdly large numbers, text that is not in the
+encoding it was read with; polygon rings that do not close are closed (GEOS would not even build
+them) and the features named. A zipped shapefile (``parks.zip``, ``export.zip:parks``,
+``zip://export.zip!parks.shp``) is read like an unzipped one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geoplan.errors import (
+    CRSError,
+    DataFileNotFoundError,
+    EmptyLayerError,
+    GeometryTypeError,
+    InputError,
+    LayerNotFoundError,
+)
+from geoplan.geometry import parts_of_kind
+from geoplan.io._coords import check_coordinates
+from geoplan.io._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
+from geoplan.io._fields import FieldReport, normalise_fields
+from geoplan.io._schema import ROLES, Role
+from geoplan.io._sources import split_source
+
+__all__ = ["ReadReport", "list_layers", "read_layer", "read_report"]
+
+logger = logging.getLogger(__name__)
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet", ".pq"}
+_GEOM_FAMILIES = {
+    "polygon": {"Polygon", "MultiPolygon"},
+    "point": {"Point", "MultiPoint"},
+    "line": {"LineString", "MultiLineString"},
+}
+
+
+@dataclass
+class ReadReport:
+    """What :func:`read_layer` did to a layer: where it came from, what it renamed and repaired."""
+
+    source: str
+    layer: str | None
+    role: str | None
+    features_read: int
+    features: int = 0
+    repaired: int = 0
+    dropped_empty: int = 0
+    dropped_unrepairable: int = 0
+    closed_rings: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    crs: str | None = None
+    crs_assigned: bool = False
+    source_crs: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    truncated: dict[str, str] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    field_notes: list[str] = field(default_factory=list)
+
+    def mapping(self) -> list[str]:
+        """One line per source column: what it became (``源列 → field``) or that it is unused.
+
+        Examples
+        --------
+        >>> rep = ReadReport("a.shp", None, "supplies", 1, fields={"约定动工日": "agreed_start"},
+        ...                  truncated={"约定动工日": "约定动工日期"}, unused=["BZ"])
+        >>> rep.mapping()
+        ['约定动工日 → agreed_start (shapefile cut of 约定动工日期)', 'BZ: not used']
+        """
+        out = []
+        for src, dst in self.fields.items():
+            line = f"{src} → {dst}"
+            if src in self.truncated:
+                line += f" (shapefile cut of {self.truncated[src]})"
+            if dst in self.units:
+                line += f", unit {self.units[dst]}"
+            out.append(line)
+        out.extend(f"{c}: not used" for c in self.unused)
+        return out
+
+    def notes(self) -> list[str]:
+        """Human-readable lines on repairs and drops (empty when nothing happened)."""
+        out = []
+        if self.closed_rings:
+            out.append(f"{self.closed_rings} geometries had unclosed rings (closed when read)")
+        if self.repaired:
+            out.append(f"{self.repaired} invalid geometries repaired (make_valid)")
+        if self.dropped_empty:
+            out.append(f"{self.dropped_empty} features without geometry dropped")
+        if self.dropped_unrepairable:
+            out.append(
+                f"{self.dropped_unrepairable} features dropped: no geometry of the right kind "
+                "left after repair"
+            )
+        if self.crs_assigned:
+            out.append(f"CRS assigned by the caller: {self.source_crs}")
+        out.extend(self.field_notes)
+        return out
+
+
+def read_report(gdf: gpd.GeoDataFrame) -> ReadReport | None:
+    """The :class:`ReadReport` attached to a frame returned by :func:`read_layer`, if any."""
+    rep = gdf.attrs.get("read_report")
+    return rep if isinstance(rep, ReadReport) else None
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def list_layers(source: str | os.PathLike[str]) -> list[str]:
+    """Names of the vector layers in a data source.
+
+    Examples
+    --------
+    >>> from geoplan.datasets import demo_path
+    >>> "parks" in list_layers(demo_path() / "county.gpkg")
+    True
+    """
+    path, _ = split_source(source)
+    _require_exists(path)
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return [path.stem]
+    return [str(name) for name, _ in pyogrio.list_layers(path)]
+
+
+def _require_exists(path: Path) -> None:
+    if not path.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        hint = ""
+        if parent.is_dir():
+            near = sorted(p.name for p in parent.iterdir() if p.suffix == path.suffix)[:8]
+            if near:
+                hint = f" Files with the same extension there: {', '.join(near)}."
+        raise DataFileNotFoundError(
+            f"File not found: {path}. Check the path (relative paths are relative to the current "
+            f"folder, or to the county folder in county.toml).{hint}"
+        )
+
+
+def _choose_layer(path: Path, layer: str | None, role: str | None) -> str | None:
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return None
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(
+            f"{path} could not be opened as a vector data source ({exc}). Is it a GeoPackage, "
+            "Shapefile, GeoJSON, GeoParquet or FileGDB?"
+        ) from None
+    if layer is not None:
+        if layer not in names:
+            raise LayerNotFoundError(
+                f"Layer {layer!r} is not in {path}. Layers there: {', '.join(names) or '(none)'}. "
+                f"Name one as '{path}:<layer>'."
+            )
+        return layer
+    if len(names) <= 1:
+        return names[0] if names else None
+    if role is not None and role in names:
+        return role
+    raise LayerNotFoundError(
+        f"{path} holds several layers ({', '.join(names)}); say which one to read as "
+        f"'{path}:<layer>'."
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_layer(
+    source: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    role: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    crs: CRS | str | int | None = None,
+    source_crs: CRS | str | int | None = None,
+    units: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer, validated and normalised for a role.
+
+    Parameters
+    ----------
+    source
+        A file or folder (``.gpkg``, ``.shp``, ``.geojson``, ``.parquet``, ``.gdb`` …), optionally
+        with ``:layer`` appended.
+    layer
+        Layer name; required when the source holds several layers (unless one is named after
+        ``role``).
+    role
+        One of ``boundary, townships, settlements, landuse, approvals, supplies, parks, roads,
+        zoning``. Fields are renamed to canonical names, typed, and missing optional fields added
+        as nulls; the geometry type is checked. Without a role the layer is read as it is (with
+        geometry repair).
+    fields
+        Explicit mapping ``{canonical name: source column}`` that overrides the aliases.
+        Without it, columns are found by canonical name or alias, also in the form a shapefile
+        cuts them to (10 bytes: 约定动工日期 → 约定动工日 in GBK, 约定动 in UTF-8).
+    crs
+        For a file that records no CRS, the CRS its coordinates are in; for one that does, the CRS
+        to reproject to.
+    source_crs
+        The CRS the file's coordinates are in (county.toml ``[crs] <role> = "EPSG:…"``): set on
+        a file that records none; a file that records a different one is an error.
+    units
+        Units of money fields the column names do not state, e.g. ``{"land_price": "万元"}``;
+        values are stored in 元. A column named ``成交价款(万元)`` says it itself.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by the source feature id; ``gdf.attrs["read_report"]`` holds a :class:`ReadReport`.
+
+    Raises
+    ------
+    DataFileNotFoundError, LayerNotFoundError, CRSError, GeometryTypeError, MissingFieldError,
+    DateParseError, EmptyLayerError, InputError
+
+    Examples
+    --------
+    >>> from geoplan.datasets import demo_path
+    >>> parks = read_layer(demo_path() / "county.gpkg:parks", role="parks")
+    >>> {"park_id", "name", "level"} <= set(parks.columns)
+    True
+    """
+    source, layer = _zip_uri(source, layer)
+    path, layer = split_source(source, layer)
+    _require_exists(path)
+    role_def = _role(role)
+    gdal_path: Path | str
+    zipped = _zipped_shapefile(path, layer) if path.suffix.lower() == ".zip" else None
+    if zipped is not None:
+        gdal_path, layer, encoding = zipped
+        label = f"{path}" + (f":{layer}" if layer else "")
+    else:
+        gdal_path = path
+        layer = _choose_layer(path, layer, role)
+        label = f"{path}" + (f":{layer}" if layer else "")
+        encoding = detect_dbf_encoding(path) if path.suffix.lower() in {".shp", ".dbf"} else None
+    gdf = _read_raw(gdal_path, layer, encoding, label)
+    _check_text(gdf, label, encoding)
+    rep = ReadReport(source=str(path), layer=layer, role=role, features_read=len(gdf))
+    rep.encoding = encoding or (cpg_encoding(path) if path.suffix.lower() == ".shp" else None)
+    rep.source_crs = _crs_text(gdf.crs)
+    rep.closed_rings = len(gdf.attrs.pop("closed_rings", ()))
+
+    if len(gdf) == 0:
+        raise EmptyLayerError(f"{label} has no features. Check the file or the layer name.")
+    gdf = _apply_crs(gdf, crs, label, rep, source_crs=source_crs, role=role)
+    if role_def is not None:
+        frep = FieldReport()
+        gdf = normalise_fields(
+            gdf, role_def, fields, label, rep.renamed, rep.added, units=units, report=frep
+        )
+        rep.fields, rep.truncated, rep.unused = frep.matched, frep.truncated, frep.unused
+        rep.units, rep.field_notes = frep.units, frep.notes
+    gdf = _repair_geometry(gdf, role_def, label, rep)
+    rep.features = len(gdf)
+    rep.crs = gdf.crs.to_string() if gdf.crs is not None else None
+    for note in rep.notes():
+        logger.warning("%s: %s", label, note)
+    gdf.attrs["read_report"] = rep
+    return gdf
+
+
+def _role(role: str | None) -> Role | None:
+    if role is None:
+        return None
+    try:
+        return ROLES[role]
+    except KeyError:
+        raise InputError(f"Unknown layer role {role!r}; roles are: {', '.join(ROLES)}.") from None
+
+
+def _encoding_error(label: str, used: str, column: str | None = None) -> InputError:
+    where = f" of field {column}" if column is not None else ""
+    return InputError(
+        f"{label}: the text{where} is not in the encoding it was read with ({used}). For a "
+        "shapefile, the .cpg file beside it names the encoding: if there is one it is wrong "
+        "(Chinese data is usually GBK: write GBK into it); if there is none, add one. Other "
+        "formats (GeoJSON, GeoPackage) must be UTF-8: save the file again as UTF-8."
+    )
+
+
+def _read_raw(
+    path: Path | str, layer: str | None, encoding: str | None, label: str
+) -> gpd.GeoDataFrame:
+    shp = Path(path).suffix.lower() in {".shp", ".dbf"}
+    if shp and isinstance(path, Path) and names_cut_mid_character(path, encoding):
+        return _read_bytewise(path, layer, encoding or cpg_encoding(path) or "UTF-8", label)
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns, then GEOS refuses the ring: handled below, naming the features
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            if Path(path).suffix.lower() in _PARQUET_SUFFIXES:
+                return gpd.read_parquet(path)
+            return pyogrio.read_dataframe(
+                path, layer=layer, use_arrow=True, encoding=encoding, fid_as_index=True
+            )
+    except shapely.errors.GEOSException:
+        # a geometry GEOS cannot even build (a polygon ring that does not close): read again
+        # with the rings closed, and name those features
+        return _read_closing_rings(path, layer, encoding, label)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        if "UTF-8" in str(exc) or "use_arrow" in str(exc):
+            raise _encoding_error(label, encoding or "UTF-8") from None
+        raise InputError(f"{label} could not be read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(label, exc.encoding) from None
+    except ValueError as exc:  # e.g. parquet without geo metadata; Arrow's invalid UTF-8
+        if "utf8" in str(exc).lower().replace("-", ""):
+            raise _encoding_error(label, encoding or "UTF-8") from None
+        raise InputError(f"{label} could not be read as a geospatial layer: {exc}") from None
+
+
+def _read_bytewise(path: Path, layer: str | None, encoding: str, label: str) -> gpd.GeoDataFrame:
+    """Read a shapefile as Latin-1 (every byte one character) and decode the text ourselves.
+
+    For DBFs whose field names were cut at 10 bytes in the middle of a UTF-8 character, which
+    GDAL cannot hand over as text: the split character is dropped, the rest decoded.
+    """
+    logger.warning(
+        "%s: field names cut mid-character at 10 bytes; reading the text byte by byte (%s)",
+        label,
+        encoding,
+    )
+    try:
+        gdf = pyogrio.read_dataframe(
+            path, layer=layer, use_arrow=False, encoding="ISO-8859-1", fid_as_index=True
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(f"{label} could not be read: {exc}") from None
+
+    def name(text: str) -> str:  # a cut character at the end is dropped
+        return text.encode("latin-1").decode(encoding, errors="ignore")
+
+    def value(text: str) -> str:
+        return text.encode("latin-1").decode(encoding)
+
+    geom = gdf.geometry.name
+    try:
+        gdf = gdf.rename(columns={c: name(c) for c in gdf.columns if c != geom})
+        for col in gdf.columns:
+            if col != geom and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
+                gdf[col] = gdf[col].map(lambda v: value(v) if isinstance(v, str) else v)
+    except (UnicodeError, LookupError):
+        raise _encoding_error(label, encoding) from None
+    return gdf
+
+
+def _crs_text(crs: CRS | None) -> str | None:
+    if crs is None:
+        return None
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+def _same_crs(a: CRS, b: CRS) -> bool:
+    if a.equals(b, ignore_axis_order=True):
+        return True
+    ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
+    return ea is not None and ea == eb
+
+
+def _check_text(gdf: pd.DataFrame, label: str, encoding: str | None) -> None:
+    """Arrow takes text in a wrong encoding without complaint and fails on first use: check the
+    text columns now and say which one is not in the encoding it was read with."""
+    import pyarrow as pa
+
+    for col in gdf.columns:
+        arr = gdf[col].array
+        if not hasattr(arr, "__arrow_array__") or not pd.api.types.is_string_dtype(arr.dtype):
+            continue
+        try:
+            pa.chunked_array(arr.__arrow_array__()).validate(full=True)
+        except pa.ArrowInvalid:
+            raise _encoding_error(label, encoding or "UTF-8", str(col)) from None
+
+
+def _read_closing_rings(
+    path: Path | str, layer: str | None, encoding: str | None, label: str
+) -> gpd.GeoDataFrame:
+    """Read a layer whose WKB has unclosed polygon rings: rings closed, fixed feature ids in
+    ``attrs["closed_rings"]``; features that still cannot be built are an InputError."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+        if Path(path).suffix.lower() in _PARQUET_SUFFIXES:
+            attrs, wkb, crs = _parquet_wkb(Path(path))
+        else:
+            attrs = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, read_geometry=False, fid_as_index=True
+            )
+            meta, _fids, wkb, _ = pyogrio.raw.read(
+                path, layer=layer, encoding=encoding, columns=[], return_fids=True
+            )
+            crs = meta["crs"]
+    wkb = np.asarray(wkb, dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    has = ~pd.isna(wkb)
+    broken = has & pd.isna(fixed)
+    if broken.any():
+        ids = ", ".join(repr(i) for i in attrs.index[broken][:10])
+        raise InputError(
+            f"{label}: the geometries of features {ids} ({int(broken.sum())} in all) cannot be "
+            "read (malformed WKB). Repair them in QGIS (Vector > Geometry Tools > Fix "
+            "Geometries) or delete them, then read the layer again."
+        )
+    closed = attrs.index[has & pd.isna(strict)]
+    shown = ", ".join(repr(i) for i in closed[:10])
+    more = f" and {len(closed) - 10} more" if len(closed) > 10 else ""
+    logger.warning(
+        "%s: feature(s) %s%s have polygon rings that do not close; each was closed by "
+        "repeating its first point (check their outlines)",
+        label,
+        shown,
+        more,
+    )
+    gdf = gpd.GeoDataFrame(attrs, geometry=fixed, crs=crs)
+    gdf.attrs["closed_rings"] = list(closed)
+    return gdf
+
+
+def _parquet_wkb(path: Path) -> tuple[pd.DataFrame, np.ndarray, object]:
+    """Attributes, WKB geometries and CRS of a GeoParquet file, without building geometries."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+    col = meta.get("primary_column", "geometry")
+    info = meta.get("columns", {}).get(col, {})
+    if col not in table.column_names or info.get("encoding", "WKB").upper() != "WKB":
+        raise InputError(f"{path}: no WKB geometry column {col!r} in this GeoParquet file.")
+    crs = (
+        CRS.from_json_dict(info["crs"])
+        if info.get("crs")
+        else ("OGC:CRS84" if "crs" not in info else None)
+    )
+    wkb = table.column(col).to_numpy(zero_copy_only=False)
+    attrs = table.drop([col]).to_pandas()
+    return attrs, wkb, crs
+
+
+def _zip_uri(
+    source: str | os.PathLike[str], layer: str | None
+) -> tuple[str | os.PathLike[str], str | None]:
+    """``zip://parks.zip`` or ``zip://export.zip!folder/parks.shp`` (the fiona/geopandas way of
+    naming a zipped shapefile) as a path and a layer name."""
+    text = os.fspath(source)
+    if not text.lower().startswith("zip://"):
+        return source, layer
+    rest, _, member = text[len("zip://") :].partition("!")
+    if member and layer is None:
+        layer = Path(member).stem
+    return rest, layer
+
+
+def _zipped_shapefile(path: Path, layer: str | None) -> tuple[str, str | None, str | None] | None:
+    """GDAL path, layer and encoding of the shapefile inside a ``.zip`` (None: no shapefile).
+
+    The zip may hold the shapefile at its root or in a folder; with several shapefiles, ``layer``
+    (``file.zip:<name>``) names one. Its DBF encoding is detected as for an unzipped shapefile.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            shps = sorted(n for n in names if n.lower().endswith(".shp"))
+            stems = [Path(n).stem for n in shps]
+            if not shps:  # e.g. a zipped GeoJSON or GeoPackage: GDAL reads those itself
+                return None
+            if layer is not None:
+                if layer not in stems:
+                    raise LayerNotFoundError(
+                        f"There is no shapefile {layer!r} in {path}; it holds "
+                        f"{', '.join(stems)}. Name one as '{path}:<name>'."
+                    )
+                member = shps[stems.index(layer)]
+            elif len(shps) > 1:
+                raise LayerNotFoundError(
+                    f"{path} holds several shapefiles ({', '.join(stems)}); say which one to "
+                    f"read as '{path}:<name>', or unzip it and name the .shp."
+                )
+            else:
+                member = shps[0]
+            encoding = _zipped_dbf_encoding(zf, member, names)
+    except zipfile.BadZipFile:
+        raise InputError(
+            f"{path} is not a readable zip file. Unzip it with another tool and read the "
+            ".shp inside, or download it again."
+        ) from None
+    return f"/vsizip/{path.resolve().as_posix()}/{member}", Path(member).stem, encoding
+
+
+def _zipped_dbf_encoding(zf: zipfile.ZipFile, member: str, names: list[str]) -> str | None:
+    """Detect the DBF encoding of a zipped shapefile from a copy of its sidecars' first bytes."""
+    base = member[:-4]
+    lower = {n.lower(): n for n in names}
+    with tempfile.TemporaryDirectory(prefix="geoplan-zip-") as tmp:
+        for ext in (".dbf", ".cpg"):
+            src = lower.get((base + ext).lower())
+            if src is None:
+                continue
+            with zf.open(src) as fh, open(Path(tmp) / f"layer{ext}", "wb") as out:
+                # the detector reads the header and the first 4 MiB of records
+                out.write(fh.read(5 * 2**20))
+        return detect_dbf_encoding(Path(tmp) / "layer.shp")
+
+
+def _apply_crs(
+    gdf: gpd.GeoDataFrame,
+    crs: CRS | str | int | None,
+    label: str,
+    rep: ReadReport,
+    *,
+    source_crs: CRS | str | int | None = None,
+    role: str | None = None,
+) -> gpd.GeoDataFrame:
+    if source_crs is not None:
+        given = _user_crs(source_crs, label)
+        if gdf.crs is None:
+            rep.crs_assigned = True
+            rep.source_crs = _crs_text(given)
+            logger.info("%s: no CRS in the file; using %s as configured", label, rep.source_crs)
+            gdf = gdf.set_crs(given)
+        elif not _same_crs(gdf.crs, given):
+            raise CRSError(
+                f"{label} records its CRS as {_crs_text(gdf.crs)}, but the configuration says "
+                f"its coordinates are in {_crs_text(given)} (county.toml [crs]"
+                f"{' ' + role if role else ''}). One of them is wrong: remove the [crs] entry "
+                "to use the file's own CRS, or fix the file's CRS (its .prj)."
+            )
+    if gdf.crs is None:
+        if crs is None:
+            key = role or "<role>"
+            hint, epsg = _crs_hint(gdf)
+            suggestion = f"EPSG:{epsg}" if epsg else "EPSG:<code>"
+            raise CRSError(
+                f"{label} has no coordinate reference system. {hint} Fix the file (a .prj next "
+                "to a shapefile, or set the CRS in QGIS), or tell geoplan the CRS its "
+                f'coordinates are in: in county.toml `[crs]` then `{key} = "{suggestion}"`, or '
+                f"read_layer(..., source_crs='{suggestion}')."
+            )
+        rep.crs_assigned = True
+        rep.source_crs = _crs_text(CRS.from_user_input(crs))
+        gdf = gdf.set_crs(crs)
+        check_coordinates(gdf, label)
+        return gdf
+    check_coordinates(gdf, label)  # in the source CRS, before any reprojection
+    if crs is not None and not gdf.crs.equals(CRS.from_user_input(crs)):
+        return gdf.to_crs(crs)
+    return gdf
+
+
+def _user_crs(value: CRS | str | int, label: str) -> CRS:
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:  # pyproj.exceptions.CRSError and friends
+        raise CRSError(
+            f"{label}: {value!r} is not a coordinate reference system geoplan understands "
+            f'({exc}). Write it as "EPSG:4527" (CGCS2000 3° GK zone 39 with zone prefix).'
+        ) from None
+
+
+def _crs_hint(gdf: gpd.GeoDataFrame) -> tuple[str, int | None]:
+    """A sentence on what the coordinates look like, and the EPSG code they suggest (or None)."""
+    from geoplan.crs import gk_prefix_epsg
+
+    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
+    if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
+        return "Its coordinates look like longitude/latitude (CGCS2000 is EPSG:4490).", 4490
+    epsg = gk_prefix_epsg(xmin, xmax, ymin, ymax)
+    if epsg is not None:
+        zone = int(xmin // 1_000_000)
+        crs = CRS.from_epsg(epsg)
+        return (
+            f"Its x values carry the Gauss-Kruger zone prefix {zone} ({xmin:.0f}…): that is "
+            f"{crs.name}, EPSG:{epsg}.",
+            epsg,
+        )
+    if 1e5 <= xmin and xmax < 1e6 and 0 <= ymin and ymax < 1e7:
+        return (
+            "Its coordinates look like a Gauss-Kruger zone without a zone prefix "
+            "(CGCS2000 3-degree zones are EPSG:4534-4554; the zone is the one of the county's "
+            "central meridian).",
+            None,
+        )
+    return "", None
+
+
+def _repair_geometry(
+    gdf: gpd.GeoDataFrame, role: Role | None, label: str, rep: ReadReport
+) -> gpd.GeoDataFrame:
+    geom = gdf.geometry.values
+    empty = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if empty.any():
+        rep.dropped_empty = int(empty.sum())
+        gdf = gdf[~empty]
+        geom = gdf.geometry.values
+    if len(gdf) == 0:
+        raise EmptyLayerError(f"{label}: every feature has an empty geometry.")
+    kind = role.geometry if role is not None else "any"
+    types = shapely.get_type_id(geom)
+    if kind in _GEOM_FAMILIES:
+        names = pd.Series(np.asarray(shapely.geometry.base.GEOMETRY_TYPES)[types])
+        wrong = ~names.isin(_GEOM_FAMILIES[kind] | {"GeometryCollection"})
+        if wrong.any():
+            counts = names[wrong].value_counts().to_dict()
+            raise GeometryTypeError(
+                f"{label}: a {role.name if role else ''} layer needs {kind} geometries, but it "
+                f"holds {counts} ({int(wrong.sum())} of {len(names)} features). Is this the "
+                "right file or layer?"
+            )
+    invalid = ~shapely.is_valid(geom)
+    if invalid.any() or (types == 7).any():
+        fixed = np.array(geom, dtype=object)
+        todo = invalid | (types == 7)
+        repaired = shapely.make_valid(fixed[todo])
+        if kind != "any":
+            repaired = parts_of_kind(repaired, kind)
+        fixed[todo] = repaired
+        rep.repaired = int(invalid.sum())
+        lost = shapely.is_missing(fixed) | shapely.is_empty(fixed)
+        rep.dropped_unrepairable = int(lost.sum())
+        gdf = gdf.set_geometry(gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs))[~lost]
+        if len(gdf) == 0:
+            raise EmptyLayerError(f"{label}: no feature has a usable geometry after repair.")
+    return gdf

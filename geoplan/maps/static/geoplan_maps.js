@@ -1,0 +1,199 @@
+/* geoplan map runtime: decodes geoplan's compact layer encoding into Leaflet layers.
+ *
+ * A layer spec (written by geoplan/_maps_encode.py) holds coordinates quantised to 1e-6 degree
+ * as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
+ * "p": rings per polygon part, "r": points per ring or line part), a palette ("pal") with one
+ * colour index per feature ("ci"), optional radii ("rad") and popup/tooltip columns whose values
+ * were HTML-escaped in Python. Integer arrays come packed as base64 zigzag varints (ints()).
+ * Popup HTML is built on demand from the escaped strings only.
+ *
+ * Every layer reports itself in a hidden <ul id="geoplan-stats"> (one <li> per layer with
+ * data-layer, data-map (the map's element id), data-name, data-kind, data-features and
+ * data-objects), so tests and benchmarks can count what was drawn whatever the renderer (canvas
+ * draws no DOM paths).
+ */
+(function () {
+  "use strict";
+  var G = (window.geoplan = window.geoplan || {});
+  if (G.addLayer) {
+    return;
+  }
+  G.layers = {}; // layer id -> L.FeatureGroup, for scripts and tests
+
+  // base64 of zigzag LEB128 varints (geoplan.maps._encode.pack_ints) -> array of numbers
+  function ints(x) {
+    if (typeof x !== "string") {
+      return x || [];
+    }
+    var bin = atob(x);
+    var out = [];
+    var v = 0;
+    var scale = 1;
+    for (var i = 0; i < bin.length; i++) {
+      var c = bin.charCodeAt(i);
+      v += (c & 127) * scale;
+      if (c & 128) {
+        scale *= 128;
+      } else {
+        out.push(v % 2 === 1 ? -(v + 1) / 2 : v / 2);
+        v = 0;
+        scale = 1;
+      }
+    }
+    return out;
+  }
+  G.ints = ints;
+
+  function unpack(fields) {
+    for (var j = 0; fields && j < fields.cols.length; j++) {
+      if (fields.cols[j].k !== undefined) {
+        fields.cols[j].k = ints(fields.cols[j].k);
+      }
+    }
+  }
+
+  function cell(col, i) {
+    return col.k ? col.u[col.k[i]] : col.v[i];
+  }
+
+  function table(spec, i) {
+    var s = '<table class="gp-pop">';
+    for (var j = 0; j < spec.labels.length; j++) {
+      s += "<tr><th>" + spec.labels[j] + "</th><td>" + cell(spec.cols[j], i) + "</td></tr>";
+    }
+    return s + "</table>";
+  }
+
+  function statsList() {
+    var ul = document.getElementById("geoplan-stats");
+    if (!ul) {
+      ul = document.createElement("ul");
+      ul.id = "geoplan-stats";
+      ul.hidden = true;
+      document.body.appendChild(ul);
+    }
+    return ul;
+  }
+
+  G.addLayer = function (group, spec) {
+    var d = ints(spec.d);
+    spec.g = ints(spec.g);
+    spec.p = ints(spec.p);
+    spec.r = ints(spec.r);
+    var ci = spec.ci === undefined ? null : ints(spec.ci);
+    unpack(spec.pop);
+    unpack(spec.tip);
+    var pos = 0;
+    var x = 0;
+    var y = 0;
+    function next() {
+      x += d[pos];
+      y += d[pos + 1];
+      pos += 2;
+      return [y / 1e6, x / 1e6];
+    }
+    var n = spec.n;
+    var pal = spec.pal;
+    var opts = [];
+    for (var c = 0; c < pal.length; c++) {
+      var o = {};
+      for (var key in spec.st) {
+        o[key] = spec.st[key];
+      }
+      if (spec.k === "point") {
+        o.fillColor = pal[c];
+      } else {
+        o.color = pal[c];
+        o.fillColor = pal[c];
+      }
+      o.className = spec.cls;
+      opts.push(o);
+    }
+    var layers = new Array(n);
+    var gi = 0;
+    var pi = 0;
+    var ri = 0;
+    for (var i = 0; i < n; i++) {
+      var opt = opts[ci ? ci[i] : 0];
+      var lyr;
+      if (spec.k === "point") {
+        lyr = L.circleMarker(next(), opt);
+        if (spec.rad) {
+          lyr.setRadius(spec.rad[i]);
+        }
+      } else if (spec.k === "line") {
+        var nparts = spec.g[gi++];
+        var lines = [];
+        for (var a = 0; a < nparts; a++) {
+          var np = spec.r[ri++];
+          var line = new Array(np);
+          for (var b = 0; b < np; b++) {
+            line[b] = next();
+          }
+          lines.push(line);
+        }
+        lyr = L.polyline(lines.length === 1 ? lines[0] : lines, opt);
+      } else {
+        var polys = [];
+        var nparts2 = spec.g[gi++];
+        for (var a2 = 0; a2 < nparts2; a2++) {
+          var nrings = spec.p[pi++];
+          var rings = [];
+          for (var b2 = 0; b2 < nrings; b2++) {
+            var np2 = spec.r[ri++];
+            var ring = new Array(np2);
+            for (var k = 0; k < np2; k++) {
+              ring[k] = next();
+            }
+            rings.push(ring);
+          }
+          polys.push(rings);
+        }
+        lyr = L.polygon(polys.length === 1 ? polys[0] : polys, opt);
+      }
+      lyr.gpi = i;
+      layers[i] = lyr;
+    }
+    var fg = L.featureGroup(layers);
+    if (spec.pop) {
+      fg.bindPopup(
+        function (l) {
+          return table(spec.pop, l.gpi);
+        },
+        { maxWidth: 420 }
+      );
+    }
+    if (spec.tip) {
+      fg.bindTooltip(
+        function (l) {
+          return table(spec.tip, l.gpi);
+        },
+        { sticky: true }
+      );
+    }
+    group.addLayer(fg);
+    G.layers[spec.id] = fg;
+    var li = document.createElement("li");
+    li.setAttribute("data-layer", spec.id);
+    li.setAttribute("data-map", spec.map);
+    li.setAttribute("data-name", spec.name);
+    li.setAttribute("data-kind", spec.k);
+    li.setAttribute("data-features", String(n));
+    li.setAttribute("data-objects", String(fg.getLayers().length));
+    statsList().appendChild(li);
+    return fg;
+  };
+
+  G.addLegend = function (map, html, position) {
+    var ctl = L.control({ position: position || "bottomright" });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create("div", "gp-legend");
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+})();

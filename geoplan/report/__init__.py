@@ -1,0 +1,11 @@
+"""The county report: every analysis the county's layers allow, in one self-contained HTML page."""
+
+from __future__ import annotations
+
+from geoplan.report._build import (
+    build_report,
+)
+
+__all__ = [
+    "build_report",
+]

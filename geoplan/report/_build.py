@@ -1,0 +1,255 @@
+"""The county report: every analysis the county's layers allow, in one self-contained HTML page.
+
+:func:`build_report` opens the county, draws an overview of its layers, then runs the audit,
+functional zones, park connectivity and settlement hierarchy — each only when the layers it needs
+exist, each guarded so that a problem in one (bad input, a :class:`~geoplan.errors.GeoplanError`,
+or an unexpected failure, logged with its traceback) is shown in its section while the others
+still run; ``report.json`` records every section's status. Each analysis writes its own data
+files into a sub-folder (``audit/``, ``zones/``, ``connectivity/``, ``hierarchy/``);
+``index.html`` holds the summary, key figures, escaped tables, inline SVG charts and one offline
+map per section, sharing one inlined copy of Leaflet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from geoplan import maps
+from geoplan._version import __version__
+from geoplan.county import County
+from geoplan.errors import GeoplanError, InputError
+from geoplan.io import atomic_path, ensure_writable_dir, write_json
+from geoplan.report._analyses import ANALYSES, Analysis, summary_figures
+from geoplan.report._html import Section, relative_files, render_page
+from geoplan.report._overview import layer_or_none, overview_section
+from geoplan.report._text import ROLE_LABELS, t
+
+__all__ = ["build_report"]
+
+logger = logging.getLogger(__name__)
+
+MAP_HEIGHT = "560px"
+
+
+def build_report(
+    county: County | str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str],
+    lang: str = "zh",
+    tiles: str | None = None,
+) -> Path:
+    """Run every analysis the county allows and write ``index.html`` plus the data files.
+
+    Parameters
+    ----------
+    county
+        A :class:`~geoplan.county.County` or the folder of a county package.
+    out
+        Output folder (created): ``index.html``, ``county.json`` (the layer summary),
+        ``report.json`` (every section's status — ``ok``, ``skipped``, ``error`` for bad input,
+        ``bug`` for an unexpected failure — note and files) and one sub-folder per analysis with
+        that analysis's files.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    tiles
+        Optional tile URL template for the maps' base layer (default: none, fully offline).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``index.html``.
+
+    Raises
+    ------
+    InputError
+        Unknown ``lang``, a ``tiles`` URL that :func:`geoplan.maps.check_tiles` rejects, or an
+        ``out`` that is not a path.
+    DataFileNotFoundError
+        The county package does not exist.
+    OutputError
+        ``out`` cannot be written (a file, under a file, read-only, disk full); checked before
+        any analysis runs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from geoplan.datasets import demo_path
+    >>> page = build_report(demo_path(), out=tempfile.mkdtemp(), lang="en")
+    >>> page.name, sorted(p.name for p in page.parent.iterdir() if p.is_dir())
+    ('index.html', ['audit', 'connectivity', 'hierarchy', 'zones'])
+    >>> import re  # no script or stylesheet from a CDN
+    >>> re.findall(r"<(?:script|link)[^>]+(?:src|href)=.?https?:", page.read_text())
+    []
+    """
+    # 1. every option checked, county.toml's parameters too, and the output folder proved
+    #    writable, before any analysis runs
+    if lang not in ("zh", "en"):
+        raise InputError(f"lang must be 'zh' or 'en', got {lang!r}.")
+    if tiles is not None:
+        tiles = maps.check_tiles(tiles)
+    if not isinstance(out, str | os.PathLike):
+        raise InputError(
+            f"out must be the path of the folder to write the report into, got "
+            f"{type(out).__name__}."
+        )
+    c = county if isinstance(county, County) else County.open(county)
+    c.check_parameters()
+    folder = ensure_writable_dir(out, what="report folder")
+    started = time.perf_counter()
+    # 2. the analyses, each guarded
+    sections: list[Section] = []
+    results: dict[str, Any] = {}
+    for analysis in ANALYSES:
+        section, result = _run(analysis, c, folder, lang)
+        sections.append(section)
+        if result is not None:
+            results[analysis.key] = result
+    # 3. the overview of the layers (with the land records when the audit did not run)
+    overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
+    sections.insert(0, overview)
+    # 4. one map per analysis
+    for key, result in results.items():
+        section = next(s for s in sections if s.key == key)
+        t0 = time.perf_counter()
+        try:
+            section.map = maps.map_parts(_section_map(result, c, lang, tiles))
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(section, f"{key} map", exc, lang)
+        section.seconds += time.perf_counter() - t0
+    # 5. the page and its manifest
+    target = _write_page(c, folder, sections, lang, crs)
+    logger.info(
+        "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
+        c.name,
+        target,
+        target.stat().st_size / 1e6,
+        time.perf_counter() - started,
+        ", ".join(f"{s.key}={s.status}" for s in sections),
+    )
+    return target
+
+
+def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[Section, Any]:
+    """Run one analysis guarded: (its section, its result or None)."""
+    section = Section(analysis.key, t(lang, analysis.key))
+    missing = analysis.missing_roles(county)
+    if missing:
+        labels = ROLE_LABELS[lang]
+        roles = "、".join(" / ".join(labels.get(r, r) for r in g.split(" / ")) for g in missing)
+        section.status, section.note = "skipped", t(lang, "skipped", roles=roles)
+        logger.info("%s skipped: no %s layer", analysis.key, ", ".join(missing))
+        return section, None
+    t0 = time.perf_counter()
+    try:
+        result = analysis.run(county)
+        files = result.to_files(folder / analysis.key)
+    except Exception as exc:  # one failing analysis must not lose the others
+        _failed(section, analysis.key, exc, lang)
+        section.seconds = time.perf_counter() - t0
+        return section, None
+    section.files = relative_files(files, folder)
+    section.figures, every = summary_figures(dict(result.summary), analysis, lang)
+    section.blocks = analysis.blocks(result, lang)
+    if analysis.headline is not None:  # what could not be judged, in words, above the figures
+        section.note = analysis.headline(result, lang)
+    if every is not None:
+        section.blocks.append(every)
+    section.seconds = time.perf_counter() - t0
+    logger.info("%s done in %.1f s", analysis.key, section.seconds)
+    return section, result
+
+
+def _overview(
+    county: County, folder: Path, lang: str, tiles: str | None, *, with_land_records: bool
+) -> tuple[Section, str | None]:
+    """The overview section (layer table, key counts, overview map; county.json beside it)
+    and the county's CRS as the title page shows it."""
+    t0 = time.perf_counter()
+    try:
+        section, summary, omap = overview_section(
+            county, lang, tiles=tiles, with_land_records=with_land_records, map_height=MAP_HEIGHT
+        )
+    except Exception as exc:  # the overview must not lose the analyses' sections either
+        section, summary, omap = Section("overview", t(lang, "overview")), None, None
+        _failed(section, "overview", exc, lang)
+    if omap is not None:
+        try:
+            section.map = maps.map_parts(omap)
+        except Exception as exc:  # one failing map must not lose the report
+            _failed(section, "overview map", exc, lang)
+    if summary is not None:
+        write_json(folder / "county.json", summary.to_dict())
+        section.files = ["county.json"]
+    section.seconds = time.perf_counter() - t0
+    return section, None if summary is None else summary.crs
+
+
+def _write_page(
+    county: County, folder: Path, sections: list[Section], lang: str, crs: str | None
+) -> Path:
+    """Write index.html and report.json; the path of index.html."""
+    meta = [
+        (t(lang, "as_of"), county.as_of.isoformat()),
+        (t(lang, "generated"), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+    ]
+    if crs is not None:
+        meta.append((t(lang, "crs"), crs))
+    page = render_page(
+        lang=lang,
+        title=t(lang, "title", name=county.name),
+        meta=meta,
+        sections=sections,
+        footer=t(lang, "footer", version=__version__),
+    )
+    target = folder / "index.html"
+    with atomic_path(target) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    write_json(folder / "report.json", _manifest(county, sections))
+    return target
+
+
+def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
+    """What ``report.json`` records: the county and every section's status, note and files."""
+    return {
+        "county": county.name,
+        "as_of": county.as_of.isoformat(),
+        "geoplan": __version__,
+        "sections": [
+            {
+                "key": section.key,
+                "status": section.status,
+                "note": section.note,
+                "seconds": round(section.seconds, 3),
+                "files": section.files,
+            }
+            for section in sections
+        ],
+    }
+
+
+def _failed(section: Section, what: str, exc: Exception, lang: str) -> None:
+    """Mark a section failed: bad input (a GeoplanError) with its message; anything else is a
+    bug, logged with its traceback and shown as such."""
+    if isinstance(exc, GeoplanError):
+        logger.error("%s failed: %s", what, exc)
+        section.status, section.note = "error", f"{t(lang, 'failed')} {exc}"
+    else:
+        logger.exception("%s failed unexpectedly (a bug in geoplan)", what)
+        section.status, section.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
+
+
+def _section_map(result: Any, county: County, lang: str, tiles: str | None) -> Any:
+    """The section's map: the county and township outlines, then the result's own layers."""
+    problems: dict[str, str] = {}
+    boundary = layer_or_none(county, "boundary", problems)
+    townships = layer_or_none(county, "townships", problems)
+    frame = [boundary] if boundary is not None else []
+    m = maps.new_map(*frame, tiles=tiles, lang=lang, height=MAP_HEIGHT)
+    maps.add_context(m, boundary=boundary, townships=townships)
+    result.add_to_map(m)
+    return maps.finish(m)

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (builders of small real files, the headless browser)."""
