@@ -132,7 +132,12 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
             crs=crs,
         ),
         "parks": gpd.GeoDataFrame(
-            {"park_id": parks[:2], "name": parks[2:4], "level": parks[4:6]},
+            # the second park's name is a spreadsheet formula: CSV and Excel keep it as text
+            {
+                "park_id": parks[:2],
+                "name": [parks[2], '=HYPERLINK("https://example.org","园")'],
+                "level": parks[4:6],
+            },
             geometry=[box(5200, 4200, 6200, 5200), box(2600, 6600, 3200, 7200)],
             crs=crs,
         ),
@@ -346,6 +351,10 @@ def test_every_command_on_the_payload_county(
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert '=HYPERLINK("https://example.org","批")' in texts
     assert payloads("批", pwned)[0] in texts
+    # a CSV opened in a spreadsheet runs no formula from the data: the name is kept as text
+    table = pd.read_csv(outputs["connectivity"] / "connectivity.csv", encoding="utf-8-sig")
+    assert '\'=HYPERLINK("https://example.org","园")' in set(table["name"])
+    assert not any(str(v).startswith(("=", "+", "@")) for v in table.to_numpy().ravel())
 
 
 def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_path: Path) -> None:

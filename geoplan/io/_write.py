@@ -197,13 +197,45 @@ def _json_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: first characters that make a spreadsheet read a cell as a formula (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (the usual
+    defence: Excel shows the text as written and drops the apostrophe from view). Numbers are
+    numbers and are left alone."""
+    out = table
+    for col in table.columns:
+        values = table[col]
+        if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+            continue
+        text = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        if text.any():
+            if out is table:
+                out = table.copy()
+            out[col] = values.astype(object).where(~text, "'" + values.astype(str))
+    return out
+
+
 def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
     """Write a table as UTF-8 CSV with a BOM (so Excel shows Chinese text), atomically.
 
-    Geometry columns are left out.
+    Geometry columns are left out. Text that a spreadsheet would take for a formula (starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading ``'`` so
+    that opening the file never runs anything from the data.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(out, pd.DataFrame({"name": ["=1+1", "东村"], "x": [-1.5, 2.0]}))
+    >>> out.read_text(encoding="utf-8-sig").splitlines()
+    ['name,x', "'=1+1,-1.5", '东村,2.0']
     """
     target = Path(path)
     table = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if _is_geom(frame[c])]))
+    table = _neutralise_formulas(table)
     with atomic_path(target) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8-sig")
     return target
