@@ -276,7 +276,7 @@ def _account(
     # conservation with the supplied area measured independently of the unsupplied pieces
     total_m2 = float(approved_m2.sum())
     if figures is overlay:
-        supplied = float(core.s_disjoint_m2.sum() - core.outside_m2.sum())
+        supplied = float(core.union_s_m2.sum() - core.outside_m2.sum())
         slack = NEAR_M * float(shapely.length(sgeom[core.inside]).sum())
         slack += 2 * GRID_M * core.robust_supplies * float(np.max(shapely.length(sgeom), initial=0))
     else:
@@ -303,7 +303,7 @@ def _account(
         unmatched_m2=un_m2,
         unmatched_by_supply_m2=np.bincount(un_supply, weights=un_m2, minlength=ns).astype(float),
         unmatched_sliver_m2=float(un_sliver.sum()),
-        supply_overlap_m2=float(supply_m2.sum() - core.s_disjoint_m2.sum()),
+        supply_overlap_m2=float(supply_m2.sum() - core.union_s_m2.sum()),
         approval_overlap_pairs=len(core.batch_overlaps[0]),
         supply_overlap_pairs=len(core.supply_overlaps[0]),
         overlay_batches=_joined_ids(batches["batch_id"].to_numpy(dtype=object), pb, ps, ns),
