@@ -38,10 +38,10 @@ from geoplan._audit_geom import (
     attribute_by_priority,
     concurrently,
     explode,
+    grouped_union,
     overlap_pairs,
     prefix_sweep,
     priority_pairs,
-    regroup,
     safe_binary,
     safe_union_all,
     subtract_pairs,
@@ -138,16 +138,34 @@ def cut(
 def union_links(
     geoms: GeomArray, union: shapely.Geometry, base: int
 ) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
-    """Give each polygon of ``union`` (the union of ``geoms``) to the first geometry meeting
-    it: per geometry the area given, and the links ``(node, node of the polygon's owner)``
-    (nodes are ``base + index``) of every geometry to the polygons it meets."""
+    """Give each polygon of ``union`` (the union of ``geoms``) to the first geometry inside it:
+    per geometry the area given, and the links ``(node, node of the polygon's owner)`` (nodes
+    are ``base + index``) of every geometry to the polygons holding its parts.
+
+    A polygon (part) of a geometry lies inside one polygon of the union: the one holding its
+    interior point (a prepared point-in-polygon test). Where rounding leaves that point in none,
+    the part is linked to every polygon whose box meets it (a coarser group, never a wrong one).
+    """
     up = np.asarray(shapely.get_parts(union), dtype=object)
     given = np.zeros(len(geoms), dtype=np.float64)
     gp, go = explode(geoms)
     if len(up) == 0 or len(gp) == 0:
         empty = np.empty(0, dtype=np.intp)
         return given, (empty, empty)
-    qi, tj = shapely.STRtree(up).query(gp, predicate="intersects")
+    tree = shapely.STRtree(up)
+    pts = shapely.point_on_surface(gp)
+    qi, tj = tree.query(pts)
+    srt = np.argsort(tj, kind="stable")
+    qi, tj = qi[srt], tj[srt]
+    shapely.prepare(up)
+    hit = np.asarray(threaded(shapely.contains, up[tj], pts[qi], groups=tj), dtype=bool)
+    found = np.zeros(len(gp), dtype=bool)
+    found[qi[hit]] = True
+    qi, tj = qi[hit], tj[hit]
+    lost = np.flatnonzero(~found)
+    if len(lost):
+        li, lj = tree.query(gp[lost])
+        qi, tj = np.r_[qi, lost[li]], np.r_[tj, lj]
     owner = np.full(len(up), len(geoms), dtype=np.intp)
     np.minimum.at(owner, tj, go[qi])
     held = owner < len(geoms)
@@ -226,9 +244,12 @@ def run_core(
     outside[:] = shapely.Polygon()
     outside_m2 = np.zeros(ns, dtype=np.float64)
     if len(owner):
+        # shares of one supply from different polygons of US − UA can meet along an edge
+        # (where UA has a zero-width gap): unioned, they make the supply's pieces as one overlay
+        # of the supply would
         got = np.unique(owner)
-        outside[got] = regroup(shares, owner, got)
-        np.add.at(outside_m2, owner, areas(shares))
+        outside[got] = grouped_union(shares, owner, ns, grid_size=grid)[got]
+        outside_m2[got] = areas(outside[got])
     unsupplied, supplied_m2 = cut(approved, approved_m2, sgeom, pb, ps, grid=grid)
     return Core(
         approved, approved_m2, (ov_i, ov_j), (sv_i, sv_j), pb, ps, inside_pair, unsupplied,

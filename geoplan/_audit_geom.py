@@ -495,9 +495,7 @@ def attribute_by_priority(
         if len(at):
             g, p = geoms[gj[at]], rest[pi[at]]
             share[at] = safe_binary(shapely.intersection, p, g, what="share", grid_size=grid_size)
-            rest[pi[at]] = safe_binary(
-                shapely.difference, p, g, what="share", grid_size=grid_size
-            )
+            rest[pi[at]] = safe_binary(shapely.difference, p, g, what="share", grid_size=grid_size)
         end = np.flatnonzero((step == r) & last)
         share[end] = rest[pi[end]]
     keep = ~shapely.is_empty(share)

@@ -130,9 +130,12 @@ def _joined_ids(ids: npt.NDArray[np.object_], pb: IntArray, ps: IntArray, ns: in
     out[ps[single]] = ids[pb[single]]
     multi = ~single
     if multi.any():
-        order = np.lexsort((pb[multi], ps[multi]))
-        joined = pd.Series(ids[pb[multi]][order]).groupby(ps[multi][order], sort=True).agg(";".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+        pm, bm = ps[multi], pb[multi]
+        order = np.lexsort((bm, pm))
+        pm, names = pm[order], ids[bm[order]].tolist()
+        cuts = np.flatnonzero(pm[1:] != pm[:-1]) + 1
+        starts, ends = np.r_[0, cuts], np.r_[cuts, len(pm)]
+        out[pm[starts]] = [";".join(names[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, dtype=object)
 
 
