@@ -43,9 +43,10 @@ from geoplan._audit_geom import (
     prefix_sweep,
     priority_pairs,
     safe_binary,
-    safe_union_all,
     subtract_pairs,
     threaded,
+    touching_groups,
+    union_by_group,
 )
 from geoplan.errors import GeoplanError
 
@@ -136,17 +137,17 @@ def cut(
 
 
 def union_links(
-    geoms: GeomArray, union: shapely.Geometry, base: int
+    geoms: GeomArray, up: GeomArray, base: int
 ) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
-    """Give each polygon of ``union`` (the union of ``geoms``) to the first geometry inside it:
-    per geometry the area given, and the links ``(node, node of the polygon's owner)`` (nodes
-    are ``base + index``) of every geometry to the polygons holding its parts.
+    """Give each polygon of the union ``up`` (the polygons of the union of ``geoms``) to the
+    first geometry inside it: per geometry the area given, and the links ``(node, node of the
+    polygon's owner)`` (nodes are ``base + index``) of every geometry to the polygons holding
+    its parts.
 
     A polygon (part) of a geometry lies inside one polygon of the union: the one holding its
     interior point (a prepared point-in-polygon test). Where rounding leaves that point in none,
     the part is linked to every polygon whose box meets it (a coarser group, never a wrong one).
     """
-    up = np.asarray(shapely.get_parts(union), dtype=object)
     given = np.zeros(len(geoms), dtype=np.float64)
     gp, go = explode(geoms)
     if len(up) == 0 or len(gp) == 0:
@@ -176,28 +177,39 @@ def union_links(
 def _union_side(
     gross: GeomArray, sgeom: GeomArray, s_rank: npt.NDArray[np.int64], *, grid: float | None
 ) -> tuple[FloatArray, FloatArray, GeomArray, IntArray, tuple[IntArray, IntArray]]:
-    """Supply side, from the unions: ``UA = ∪ batches`` and ``US = ∪ supplies`` (GEOS cascaded
-    unions), the land ``US − UA`` outside every approval shared out among the supplies by
-    priority (:func:`attribute_by_priority`), and each union's polygons given to one batch or
-    supply (:func:`union_links`). Returns ``(union_b_m2, union_s_m2, shares, share_supply,
-    links)``."""
+    """Supply side, from the unions: ``UA = ∪ batches`` and ``US = ∪ supplies``, the land
+    ``US − UA`` outside every approval shared out among the supplies by priority
+    (:func:`attribute_by_priority`), and each union's polygons given to one batch or supply
+    (:func:`union_links`). Returns ``(union_b_m2, union_s_m2, shares, share_supply, links)``.
+
+    The unions and the difference are computed per group of polygons whose boxes meet
+    (:func:`touching_groups`): a group's union is independent of the rest, and GEOS's cascaded
+    union of a whole county of separate parcels (tens of thousands of polygons that never
+    merge) is far slower than the same work group by group.
+    """
     nb = len(gross)
+    ap, _ = explode(gross)
+    sp, _ = explode(sgeom)
+    ga, gs = touching_groups(ap, sp)
+    n = int(max(ga.max(initial=-1), gs.max(initial=-1))) + 1
     ua, us = concurrently(
-        lambda: safe_union_all(gross, grid_size=grid),
-        lambda: safe_union_all(sgeom, grid_size=grid),
+        lambda: union_by_group(ap, ga, n, grid_size=grid),
+        lambda: union_by_group(sp, gs, n, grid_size=grid),
     )
-    out = safe_binary(
-        shapely.difference,
-        np.array([us], dtype=object),
-        np.array([ua], dtype=object),
-        what="unmatched supply",
-        grid_size=grid,
-    )[0]
-    shares, owner = attribute_by_priority(
-        np.asarray(shapely.get_parts(out), dtype=object), sgeom, s_rank, grid_size=grid
+    has_s = ~shapely.is_missing(us)
+    both = np.flatnonzero(has_s & ~shapely.is_missing(ua))
+    only_s = np.flatnonzero(has_s & shapely.is_missing(ua))
+    out = np.concatenate(
+        [
+            safe_binary(
+                shapely.difference, us[both], ua[both], what="unmatched supply", grid_size=grid
+            ),
+            us[only_s],
+        ]
     )
-    union_b_m2, (lb, lb_to) = union_links(gross, ua, 0)
-    union_s_m2, (ls, ls_to) = union_links(sgeom, us, nb)
+    shares, owner = attribute_by_priority(explode(out)[0], sgeom, s_rank, grid_size=grid)
+    union_b_m2, (lb, lb_to) = union_links(gross, explode(ua[~shapely.is_missing(ua)])[0], 0)
+    union_s_m2, (ls, ls_to) = union_links(sgeom, explode(us[has_s])[0], nb)
     links = (np.concatenate([lb, ls]), np.concatenate([lb_to, ls_to]))
     return union_b_m2, union_s_m2, shares, owner, links
 

@@ -392,6 +392,48 @@ def safe_union_all(geoms: GeomArray, *, grid_size: float | None = None) -> shape
     return polygonal(np.array([u], dtype=object))[0]
 
 
+# groups at least this large are unioned by GEOS's cascaded union, one call each
+_CASCADE = 64
+
+
+def union_by_group(
+    geoms: GeomArray, groups: IntArray, n_groups: int, *, grid_size: float | None = None
+) -> GeomArray:
+    """The union of ``geoms`` per group label, like :func:`grouped_union` (None where a group
+    is empty), with large groups by :func:`safe_union_all` (GEOS's cascaded union, which
+    merges neighbours first) and the many small ones by the vectorised pairwise reduction."""
+    geoms = np.asarray(geoms, dtype=object)
+    groups = np.asarray(groups, dtype=np.intp)
+    size = np.bincount(groups, minlength=n_groups)
+    big = size[groups] >= _CASCADE
+    out = grouped_union(geoms[~big], groups[~big], n_groups, grid_size=grid_size)
+    if big.any():
+        order = np.argsort(groups[big], kind="stable")
+        members, label = geoms[big][order], groups[big][order]
+        cuts = np.r_[0, np.flatnonzero(label[1:] != label[:-1]) + 1, len(label)]
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            out[label[lo]] = safe_union_all(members[lo:hi], grid_size=grid_size)
+    return out
+
+
+def touching_groups(*layers: GeomArray) -> list[IntArray]:
+    """Label the polygons of several layers by connected group: two polygons whose boxes meet
+    (in any layer) are in one group, so the union of any layer, or the overlay of two, can be
+    computed group by group. Returns one label array per layer."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    allp = np.concatenate([np.asarray(g, dtype=object) for g in layers])
+    if len(allp) == 0:
+        return [np.empty(0, dtype=np.intp) for _ in layers]
+    tree = shapely.STRtree(allp)
+    qi, tj = threaded(lambda q, i: _query(tree, q, i), allp, np.arange(len(allp)))
+    graph = coo_matrix((np.ones(len(qi)), (qi, tj)), shape=(len(allp), len(allp)))
+    _, labels = connected_components(graph, directed=False)
+    cuts = np.cumsum([len(g) for g in layers])[:-1]
+    return [np.asarray(x, dtype=np.intp) for x in np.split(labels, cuts)]
+
+
 def _minus_running(
     cur: GeomArray, running: shapely.Geometry, *, grid_size: float | None
 ) -> GeomArray:
