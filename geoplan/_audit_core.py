@@ -174,44 +174,80 @@ def union_links(
     return given, (base + go[qi], base + owner[tj])
 
 
-def _union_side(
-    gross: GeomArray, sgeom: GeomArray, s_rank: npt.NDArray[np.int64], *, grid: float | None
-) -> tuple[FloatArray, FloatArray, GeomArray, IntArray, tuple[IntArray, IntArray]]:
-    """Supply side, from the unions: ``UA = ∪ batches`` and ``US = ∪ supplies``, the land
-    ``US − UA`` outside every approval shared out among the supplies by priority
-    (:func:`attribute_by_priority`), and each union's polygons given to one batch or supply
-    (:func:`union_links`). Returns ``(union_b_m2, union_s_m2, shares, share_supply, links)``.
+@dataclass
+class _Unions:
+    """The county's unions group by group (see :func:`_unions`)."""
 
-    The unions and the difference are computed per group of polygons whose boxes meet
-    (:func:`touching_groups`): a group's union is independent of the rest, and GEOS's cascaded
-    union of a whole county of separate parcels (tens of thousands of polygons that never
-    merge) is far slower than the same work group by group.
+    ua: GeomArray  # per group: union of the batches' polygons (None: none there)
+    us: GeomArray  # per group: union of the supplies' polygons
+    s_group: IntArray  # per supply part: its group
+    s_owner: IntArray  # per supply part: its supply
+    union_b_m2: FloatArray
+    union_s_m2: FloatArray
+    links: tuple[IntArray, IntArray]
+
+
+def _unions(gross: GeomArray, sgeom: GeomArray, *, grid: float | None) -> _Unions:
+    """``UA = ∪ batches`` and ``US = ∪ supplies``, each union's polygons given to one batch or
+    supply (:func:`union_links`).
+
+    The unions are computed per group of polygons whose boxes meet (:func:`touching_groups`):
+    a group's union is independent of the rest, and GEOS's cascaded union of a whole county of
+    separate parcels (tens of thousands of polygons that never merge) is far slower than the
+    same work group by group.
     """
-    nb = len(gross)
     ap, _ = explode(gross)
-    sp, _ = explode(sgeom)
+    sp, so = explode(sgeom)
     ga, gs = touching_groups(ap, sp)
     n = int(max(ga.max(initial=-1), gs.max(initial=-1))) + 1
     ua, us = concurrently(
         lambda: union_by_group(ap, ga, n, grid_size=grid),
         lambda: union_by_group(sp, gs, n, grid_size=grid),
     )
-    has_s = ~shapely.is_missing(us)
-    both = np.flatnonzero(has_s & ~shapely.is_missing(ua))
-    only_s = np.flatnonzero(has_s & shapely.is_missing(ua))
-    out = np.concatenate(
-        [
-            safe_binary(
-                shapely.difference, us[both], ua[both], what="unmatched supply", grid_size=grid
-            ),
-            us[only_s],
-        ]
-    )
-    shares, owner = attribute_by_priority(explode(out)[0], sgeom, s_rank, grid_size=grid)
     union_b_m2, (lb, lb_to) = union_links(gross, explode(ua[~shapely.is_missing(ua)])[0], 0)
-    union_s_m2, (ls, ls_to) = union_links(sgeom, explode(us[has_s])[0], nb)
+    union_s_m2, (ls, ls_to) = union_links(
+        sgeom, explode(us[~shapely.is_missing(us)])[0], len(gross)
+    )
     links = (np.concatenate([lb, ls]), np.concatenate([lb_to, ls_to]))
-    return union_b_m2, union_s_m2, shares, owner, links
+    return _Unions(ua, us, gs, so, union_b_m2, union_s_m2, links)
+
+
+def _unmatched(
+    u: _Unions,
+    sgeom: GeomArray,
+    s_rank: npt.NDArray[np.int64],
+    inside: BoolArray,
+    *,
+    grid: float | None,
+) -> tuple[GeomArray, FloatArray]:
+    """Supply side: the land ``US − UA`` outside every approval, per group that holds a supply
+    not inside one batch, shared out among the supplies by priority
+    (:func:`attribute_by_priority`). A supply inside one batch gets nothing (what sticks out is
+    under NEAR_M), so groups of such supplies only are not overlaid. Returns per supply its
+    land outside every approval and that land's area."""
+    ns = len(sgeom)
+    outside: GeomArray = np.full(ns, None, dtype=object)
+    outside[:] = shapely.Polygon()
+    outside_m2 = np.zeros(ns, dtype=np.float64)
+    todo = np.zeros(len(u.us), dtype=bool)
+    todo[u.s_group[~inside[u.s_owner]]] = True
+    both = np.flatnonzero(todo & ~shapely.is_missing(u.ua))
+    only_s = np.flatnonzero(todo & shapely.is_missing(u.ua))
+    diff = safe_binary(
+        shapely.difference, u.us[both], u.ua[both], what="unmatched supply", grid_size=grid
+    )
+    out = explode(np.concatenate([diff, u.us[only_s]]))[0]
+    shares, owner = attribute_by_priority(out, sgeom, s_rank, grid_size=grid)
+    keep = ~inside[owner]
+    shares, owner = shares[keep], owner[keep]
+    if len(owner):
+        # shares of one supply from different polygons of US − UA can meet along an edge
+        # (where UA has a zero-width gap): unioned, they make the supply's pieces as one overlay
+        # of the supply would
+        got = np.unique(owner)
+        outside[got] = grouped_union(shares, owner, ns, grid_size=grid)[got]
+        outside_m2[got] = areas(outside[got])
+    return outside, outside_m2
 
 
 def run_core(
@@ -228,16 +264,15 @@ def run_core(
     ``gross_m2`` is already the area of their geometry.
 
     Three independent steps run side by side: the priority sweep of the batches, the pairs of
-    overlapping batches and supplies, and the supply side from the unions. Then the batch /
-    supply pairs, and the batch side (``E_b − ∪ supplies meeting it``)."""
+    overlapping batches and of overlapping supplies, and the unions. Then the batch / supply
+    pairs; then, side by side, the batch side (``E_b − ∪ supplies meeting it``) and the supply
+    side (``US − UA`` shared out)."""
     nb, ns = len(gross), len(sgeom)
     brank = np.arange(nb, dtype=np.int64)
-    approved, ((ov_i, ov_j), (sv_i, sv_j)), (union_b_m2, union_s_m2, shares, owner, links) = (
-        concurrently(
-            lambda: prefix_sweep(gross, brank, grid_size=grid),
-            lambda: (priority_pairs(gross, brank), priority_pairs(sgeom, s_rank)),
-            lambda: _union_side(gross, sgeom, s_rank, grid=grid),
-        )
+    approved, ((ov_i, ov_j), (sv_i, sv_j)), u = concurrently(
+        lambda: prefix_sweep(gross, brank, grid_size=grid),
+        lambda: (priority_pairs(gross, brank), priority_pairs(sgeom, s_rank)),
+        lambda: _unions(gross, sgeom, grid=grid),
     )
     approved_m2 = gross_m2.copy()
     redo = np.union1d(ov_i, np.flatnonzero(~gross_exact))
@@ -247,25 +282,13 @@ def run_core(
     pb, ps, inside_pair = pairs(approved, sgeom)
     inside = np.zeros(ns, dtype=bool)
     inside[ps[inside_pair]] = True
-    # a supply inside one batch has nothing outside (what sticks out is under NEAR_M)
-    keep = ~inside[owner]
-    shares, owner = shares[keep], owner[keep]
-    srt = np.argsort(owner, kind="stable")
-    shares, owner = shares[srt], owner[srt]
-    outside: GeomArray = np.full(ns, None, dtype=object)
-    outside[:] = shapely.Polygon()
-    outside_m2 = np.zeros(ns, dtype=np.float64)
-    if len(owner):
-        # shares of one supply from different polygons of US − UA can meet along an edge
-        # (where UA has a zero-width gap): unioned, they make the supply's pieces as one overlay
-        # of the supply would
-        got = np.unique(owner)
-        outside[got] = grouped_union(shares, owner, ns, grid_size=grid)[got]
-        outside_m2[got] = areas(outside[got])
-    unsupplied, supplied_m2 = cut(approved, approved_m2, sgeom, pb, ps, grid=grid)
+    (unsupplied, supplied_m2), (outside, outside_m2) = concurrently(
+        lambda: cut(approved, approved_m2, sgeom, pb, ps, grid=grid),
+        lambda: _unmatched(u, sgeom, s_rank, inside, grid=grid),
+    )
     return Core(
         approved, approved_m2, (ov_i, ov_j), (sv_i, sv_j), pb, ps, inside_pair, unsupplied,
-        supplied_m2, outside, outside_m2, inside, union_b_m2, union_s_m2, links,
+        supplied_m2, outside, outside_m2, inside, u.union_b_m2, u.union_s_m2, u.links,
     )  # fmt: skip
 
 

@@ -522,6 +522,17 @@ def attribute_by_priority(
     if len(pieces) == 0 or len(geoms) == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
     pi, gj = shapely.STRtree(geoms).query(pieces)
+    # a geometry whose box meets a piece met by several others takes part only if their
+    # interiors meet (a prepared test, cheaper than the overlays it saves)
+    several = np.bincount(pi, minlength=len(pieces))[pi] > 1
+    if several.any():
+        idx = np.flatnonzero(several)
+        own = shapely.set_srid(pieces, 0)  # own copies, prepared here only
+        shapely.prepare(own[np.unique(pi[idx])])
+        meet = threaded(_interiors_meet, own[pi[idx]], geoms[gj[idx]], groups=pi[idx])
+        keep = np.ones(len(pi), dtype=bool)
+        keep[idx[~np.asarray(meet, dtype=bool)]] = False
+        pi, gj = pi[keep], gj[keep]
     if len(pi) == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.intp)
     srt = np.lexsort((rank[gj], pi))
