@@ -179,7 +179,9 @@ class _Unions:
     """The county's unions group by group (see :func:`_unions`)."""
 
     ua: GeomArray  # per group: union of the batches' polygons (None: none there)
-    us: GeomArray  # per group: union of the supplies' polygons
+    us: GeomArray  # per group with overlapping supplies: union of their polygons
+    overlapping: BoolArray  # per group: some of its supplies overlap each other
+    s_parts: GeomArray  # the supplies' polygons
     s_group: IntArray  # per supply part: its group
     s_owner: IntArray  # per supply part: its supply
     union_b_m2: FloatArray
@@ -187,29 +189,46 @@ class _Unions:
     links: tuple[IntArray, IntArray]
 
 
-def _unions(gross: GeomArray, sgeom: GeomArray, *, grid: float | None) -> _Unions:
+def _unions(
+    gross: GeomArray, sgeom: GeomArray, supply_overlaps: IntArray, *, grid: float | None
+) -> _Unions:
     """``UA = ∪ batches`` and ``US = ∪ supplies``, each union's polygons given to one batch or
     supply (:func:`union_links`).
 
     The unions are computed per group of polygons whose boxes meet (:func:`touching_groups`):
     a group's union is independent of the rest, and GEOS's cascaded union of a whole county of
     separate parcels (tens of thousands of polygons that never merge) is far slower than the
-    same work group by group.
+    same work group by group. A polygon alone in its group is its own union; the supplies of
+    a group where none overlaps another (``supply_overlaps``: the supplies in an overlapping
+    pair) add up to their union without one.
     """
-    ap, _ = explode(gross)
+    nb, ns = len(gross), len(sgeom)
+    ap, ao = explode(gross)
     sp, so = explode(sgeom)
     ga, gs = touching_groups(ap, sp)
     n = int(max(ga.max(initial=-1), gs.max(initial=-1))) + 1
-    ua, us = concurrently(
-        lambda: union_by_group(ap, ga, n, grid_size=grid),
-        lambda: union_by_group(sp, gs, n, grid_size=grid),
+    overlapping = np.zeros(n, dtype=bool)
+    overlapping[gs[np.isin(so, supply_overlaps)]] = True
+    many = np.bincount(ga, minlength=n) > 1
+    ua: GeomArray = np.full(n, None, dtype=object)
+    alone = ~many[ga]
+    ua[ga[alone]] = ap[alone]
+    s_in = overlapping[gs]
+    big, us = concurrently(
+        lambda: union_by_group(ap[~alone], ga[~alone], n, grid_size=grid),
+        lambda: union_by_group(sp[s_in], gs[s_in], n, grid_size=grid),
     )
-    union_b_m2, (lb, lb_to) = union_links(gross, explode(ua[~shapely.is_missing(ua)])[0], 0)
-    union_s_m2, (ls, ls_to) = union_links(
-        sgeom, explode(us[~shapely.is_missing(us)])[0], len(gross)
-    )
+    ua[many] = big[many]
+    # batches: a polygon alone in its group is its own union
+    union_b_m2 = np.bincount(ao[alone], weights=areas(ap[alone]), minlength=nb).astype(float)
+    got_b, (lb, lb_to) = union_links(gross, explode(ua[many & ~shapely.is_missing(ua)])[0], 0)
+    union_b_m2 += got_b
+    # supplies: those of groups without overlaps count their own area
+    union_s_m2 = np.bincount(so[~s_in], weights=areas(sp[~s_in]), minlength=ns).astype(float)
+    got_s, (ls, ls_to) = union_links(sgeom, explode(us[overlapping])[0], nb)
+    union_s_m2 += got_s
     links = (np.concatenate([lb, ls]), np.concatenate([lb_to, ls_to]))
-    return _Unions(ua, us, gs, so, union_b_m2, union_s_m2, links)
+    return _Unions(ua, us, overlapping, sp, gs, so, union_b_m2, union_s_m2, links)
 
 
 def _unmatched(
@@ -221,24 +240,37 @@ def _unmatched(
     grid: float | None,
 ) -> tuple[GeomArray, FloatArray]:
     """Supply side: the land ``US − UA`` outside every approval, per group that holds a supply
-    not inside one batch, shared out among the supplies by priority
-    (:func:`attribute_by_priority`). A supply inside one batch gets nothing (what sticks out is
+    not inside one batch. Where the group's supplies overlap, it is shared out among them by
+    priority (:func:`attribute_by_priority`); where they do not, each supply's polygons minus
+    the group's ``UA`` is its share. A supply inside one batch gets nothing (what sticks out is
     under NEAR_M), so groups of such supplies only are not overlaid. Returns per supply its
     land outside every approval and that land's area."""
     ns = len(sgeom)
     outside: GeomArray = np.full(ns, None, dtype=object)
     outside[:] = shapely.Polygon()
     outside_m2 = np.zeros(ns, dtype=np.float64)
-    todo = np.zeros(len(u.us), dtype=bool)
+    todo = np.zeros(len(u.ua), dtype=bool)
     todo[u.s_group[~inside[u.s_owner]]] = True
-    both = np.flatnonzero(todo & ~shapely.is_missing(u.ua))
-    only_s = np.flatnonzero(todo & shapely.is_missing(u.ua))
+    no_ua = shapely.is_missing(u.ua)
+    # groups whose supplies overlap: US − UA, shared out
+    shared = todo & u.overlapping
+    both = np.flatnonzero(shared & ~no_ua)
     diff = safe_binary(
         shapely.difference, u.us[both], u.ua[both], what="unmatched supply", grid_size=grid
     )
-    out = explode(np.concatenate([diff, u.us[only_s]]))[0]
+    out = explode(np.concatenate([diff, u.us[np.flatnonzero(shared & no_ua)]]))[0]
     shares, owner = attribute_by_priority(out, sgeom, s_rank, grid_size=grid)
-    keep = ~inside[owner]
+    # groups whose supplies do not overlap: each supply part minus the group's UA
+    own = np.flatnonzero(todo[u.s_group] & ~u.overlapping[u.s_group] & ~inside[u.s_owner])
+    g = u.s_group[own]
+    rest = u.s_parts[own].copy()
+    cut_ = ~no_ua[g]
+    rest[cut_] = safe_binary(
+        shapely.difference, rest[cut_], u.ua[g[cut_]], what="unmatched supply", grid_size=grid
+    )
+    shares = np.concatenate([shares, rest])
+    owner = np.concatenate([owner, u.s_owner[own]])
+    keep = ~inside[owner] & ~shapely.is_empty(shares)
     shares, owner = shares[keep], owner[keep]
     if len(owner):
         # shares of one supply from different polygons of US − UA can meet along an edge
@@ -263,23 +295,25 @@ def run_core(
     """One pass of the core (see the module docstring); ``gross_exact`` marks batches whose
     ``gross_m2`` is already the area of their geometry.
 
-    Three independent steps run side by side: the priority sweep of the batches, the pairs of
-    overlapping batches and of overlapping supplies, and the unions. Then the batch / supply
-    pairs; then, side by side, the batch side (``E_b − ∪ supplies meeting it``) and the supply
-    side (``US − UA`` shared out)."""
+    Independent steps run side by side: the priority sweep of the batches beside the pairs of
+    overlapping batches and of overlapping supplies; the batch / supply pairs beside the
+    unions; the batch side (``E_b − ∪ supplies meeting it``) beside the supply side (``US −
+    UA`` shared out)."""
     nb, ns = len(gross), len(sgeom)
     brank = np.arange(nb, dtype=np.int64)
-    approved, ((ov_i, ov_j), (sv_i, sv_j)), u = concurrently(
+    approved, ((ov_i, ov_j), (sv_i, sv_j)) = concurrently(
         lambda: prefix_sweep(gross, brank, grid_size=grid),
         lambda: (priority_pairs(gross, brank), priority_pairs(sgeom, s_rank)),
-        lambda: _unions(gross, sgeom, grid=grid),
     )
     approved_m2 = gross_m2.copy()
     redo = np.union1d(ov_i, np.flatnonzero(~gross_exact))
     if grid is not None:
         redo = np.arange(nb)
     approved_m2[redo] = areas(approved[redo])
-    pb, ps, inside_pair = pairs(approved, sgeom)
+    (pb, ps, inside_pair), u = concurrently(
+        lambda: pairs(approved, sgeom),
+        lambda: _unions(gross, sgeom, np.union1d(sv_i, sv_j), grid=grid),
+    )
     inside = np.zeros(ns, dtype=bool)
     inside[ps[inside_pair]] = True
     (unsupplied, supplied_m2), (outside, outside_m2) = concurrently(
