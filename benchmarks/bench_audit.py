@@ -20,10 +20,14 @@ unmatched supply, conservation checks — the baseline only computes the differe
 ``synthetic_county(seed=11, scale=2, approvals_factor=20)`` — 17,963 approval polygons in 6,000
 batches and 23,138 supplies that overlap heavily (re-approvals, 单独选址 over 批次 land: about 43
 overlapping pairs per approval), written once to a GeoPackage in a temp dir and read by each side
-with ``read_layer`` (not timed). geoplan runs the full audit; the baseline computes the same
-totals in PostGIS — approved (the union of the approvals, which is what the batches made
-disjoint by priority add up to), supplied inside approvals, unsupplied and supply outside every
-approval, with ``ST_Union`` / ``ST_Intersection`` / ``ST_Difference`` — on a throwaway cluster
+with ``read_layer`` (not timed). geoplan runs the full audit; two PostGIS baselines compute
+the four totals — approved, supplied inside approvals, unsupplied and supply outside every
+approval. Like for like (``postgis_batch``, the speed target): the per-batch figures geoplan
+reports, written with LATERAL joins and GiST indexes (each batch minus ``ST_Union`` of the
+earlier batches it overlaps; per batch the union of the supplies it overlaps; each supply minus
+the earlier supplies it overlaps, minus the batches it meets), summed. Bare (``postgis``): one
+``ST_Union`` per layer, then ``ST_Intersection`` / ``ST_Difference`` — no per-batch figure at
+all. Both run on a throwaway cluster
 (``initdb`` in the temp dir, Unix socket only, stopped at the end; the tables are loaded with
 psycopg ``COPY`` and indexed before timing). Where ``pg_ctl``, the PostGIS extension or psycopg
 is missing, the baseline is the same totals with ``geopandas.overlay`` on the dissolved layers
