@@ -142,7 +142,7 @@ def safe_binary(
     part) and snapped to a 1 µm grid (logged). An element that fails even so raises
     :class:`OverlayError` with the bounding box of its inputs, instead of a raw GEOS exception.
     """
-    kw = {} if grid_size is None else {"grid_size": grid_size}
+    kw: dict[str, Any] = {} if grid_size is None else {"grid_size": grid_size}
     try:
         return polygonal(np.asarray(threaded(op, a, b, **kw), dtype=object))
     except GEOSException:
