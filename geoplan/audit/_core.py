@@ -3,18 +3,20 @@
 :func:`checked_core` computes, for approval batches ``G`` (one geometry per batch, in priority
 order) and supply records ``S``:
 
-- ``E``: the batches made disjoint (the earliest approval keeps an overlap);
-- ``F``: the supplies made disjoint (the earliest supply keeps an overlap);
-- batch side: ``U_b`` = ∪ supplies meeting ``E_b``, unsupplied ``E_b − U_b`` and supplied area
-  ``area(E_b) − area(E_b − U_b)``;
-- supply side: ``F_s − ∪ batches meeting it`` (supply land outside every approval).
+- ``E``: the batches made disjoint (the earliest approval keeps an overlap), by a sweep in
+  priority order with a running union (:func:`~geoplan.audit._geom.prefix_sweep`);
+- batch side, per batch: ``U_b`` = ∪ supplies meeting ``E_b`` (unions of its own, part by part),
+  unsupplied ``E_b − U_b`` and supplied area ``area(E_b) − area(E_b − U_b)``;
+- supply side, from the county's unions: ``UA = ∪ batches`` and ``US = ∪ supplies`` (GEOS
+  cascaded unions, computed apart from the sweep), and ``US − UA`` (supply land outside every
+  approval) shared out among the supplies by supply date (the earliest supply keeps an overlap).
 
 The two sides measure the supplied land independently, and they must agree within each connected
-group of batches and supplies that touch each other (a component of the pair graph): Σ supplied
-of the group's batches = Σ (area F − area outside) of its supplies. GEOS's floating-point overlay
-can, rarely, return a wrong result without raising (nearly coincident edges); a group where the
-sides disagree is recomputed with snap-rounding on a 1 µm grid (robust), and the audit fails
-only if it still disagrees.
+group of batches and supplies that overlap each other or share a polygon of a union: Σ supplied
+of the group's batches = area of its part of ``US`` − area of its part of ``US − UA``; and Σ
+``E_b`` = area of its part of ``UA``. GEOS's floating-point overlay can, rarely, return a wrong
+result without raising (nearly coincident edges); a group where the sides disagree is recomputed
+with snap-rounding on a 1 µm grid (robust), and the audit fails only if it still disagrees.
 """
 
 from __future__ import annotations
@@ -33,12 +35,18 @@ from geoplan.audit._geom import (
     GeomArray,
     IntArray,
     areas,
+    attribute_by_priority,
     concurrently,
-    disjoint_by_priority,
+    explode,
+    grouped_union,
     overlap_pairs,
+    prefix_sweep,
+    priority_pairs,
     safe_binary,
     subtract_pairs,
     threaded,
+    touching_groups,
+    union_by_group,
 )
 from geoplan.errors import GeoplanError
 
@@ -56,13 +64,17 @@ GRID_M = 1e-6
 
 @dataclass
 class Core:
-    """Results of :func:`checked_core` (arrays per batch or per supply, or per pair)."""
+    """Results of :func:`checked_core` (arrays per batch or per supply, or per pair).
+
+    Nodes of the check's graph are numbered batches first (``0 … nb−1``), then supplies
+    (``nb + s``); ``links`` joins nodes whose polygons lie in one polygon of the union of
+    approvals or of supplies, and ``union_b_m2`` / ``union_s_m2`` give each polygon of those
+    unions to one node, so both sums can be split by connected group.
+    """
 
     approved: GeomArray
     approved_m2: FloatArray
     batch_overlaps: tuple[IntArray, IntArray]
-    s_disjoint: GeomArray
-    s_disjoint_m2: FloatArray
     supply_overlaps: tuple[IntArray, IntArray]
     pb: IntArray
     ps: IntArray
@@ -72,6 +84,9 @@ class Core:
     outside: GeomArray  # per supply: land outside every approval, before sliver removal
     outside_m2: FloatArray
     inside: BoolArray  # per supply: inside one batch (nothing outside)
+    union_b_m2: FloatArray  # per batch: area of the polygons of ∪ approvals given to it
+    union_s_m2: FloatArray  # per supply: area of the polygons of ∪ supplies given to it
+    links: tuple[IntArray, IntArray]
     robust_batches: int = 0
     robust_supplies: int = 0
 
@@ -92,10 +107,11 @@ def pairs(e: GeomArray, s: GeomArray) -> tuple[IntArray, IntArray, BoolArray]:
         cand = np.flatnonzero(lo.all(axis=1) & hi.all(axis=1))
         ok = np.zeros(len(i), dtype=bool)
         if len(cand):
+            cand = cand[np.argsort(i[cand], kind="stable")]
             ub, inv = np.unique(i[cand], return_inverse=True)
             grown = threaded(lambda g: shapely.buffer(g, NEAR_M, join_style="mitre"), e[ub])
             shapely.prepare(grown)
-            ok[cand] = threaded(shapely.covers, grown[inv], s[j[cand]])
+            ok[cand] = threaded(shapely.covers, grown[inv], s[j[cand]], groups=inv)
         return ok
 
     return overlap_pairs(e, s, accept=accept)
@@ -120,49 +136,150 @@ def cut(
     return unsupplied, supplied_m2
 
 
-def _outside(
-    f: GeomArray,
-    f_m2: FloatArray,
-    e: GeomArray,
-    pb: IntArray,
-    ps: IntArray,
-    inside_pair: BoolArray,
+def union_links(
+    geoms: GeomArray, up: GeomArray, base: int
+) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
+    """Give each polygon of the union ``up`` (the polygons of the union of ``geoms``) to the
+    first geometry inside it: per geometry the area given, and the links ``(node, node of the
+    polygon's owner)`` (nodes are ``base + index``) of every geometry to the polygons holding
+    its parts.
+
+    A polygon (part) of a geometry lies inside one polygon of the union: the one holding its
+    interior point (a prepared point-in-polygon test). Where rounding leaves that point in none,
+    the part is linked to every polygon whose box meets it (a coarser group, never a wrong one).
+    """
+    given = np.zeros(len(geoms), dtype=np.float64)
+    gp, go = explode(geoms)
+    if len(up) == 0 or len(gp) == 0:
+        empty = np.empty(0, dtype=np.intp)
+        return given, (empty, empty)
+    tree = shapely.STRtree(up)
+    pts = shapely.point_on_surface(gp)
+    qi, tj = tree.query(pts)
+    srt = np.argsort(tj, kind="stable")
+    qi, tj = qi[srt], tj[srt]
+    shapely.prepare(up)
+    hit = np.asarray(threaded(shapely.contains, up[tj], pts[qi], groups=tj), dtype=bool)
+    found = np.zeros(len(gp), dtype=bool)
+    found[qi[hit]] = True
+    qi, tj = qi[hit], tj[hit]
+    lost = np.flatnonzero(~found)
+    if len(lost):
+        li, lj = tree.query(gp[lost])
+        qi, tj = np.r_[qi, lost[li]], np.r_[tj, lj]
+    owner = np.full(len(up), len(geoms), dtype=np.intp)
+    np.minimum.at(owner, tj, go[qi])
+    held = owner < len(geoms)
+    np.add.at(given, owner[held], areas(up[held]))
+    return given, (base + go[qi], base + owner[tj])
+
+
+@dataclass
+class _Unions:
+    """The county's unions group by group (see :func:`_unions`)."""
+
+    ua: GeomArray  # per group: union of the batches' polygons (None: none there)
+    us: GeomArray  # per group with overlapping supplies: union of their polygons
+    overlapping: BoolArray  # per group: some of its supplies overlap each other
+    s_parts: GeomArray  # the supplies' polygons
+    s_group: IntArray  # per supply part: its group
+    s_owner: IntArray  # per supply part: its supply
+    union_b_m2: FloatArray
+    union_s_m2: FloatArray
+    links: tuple[IntArray, IntArray]
+
+
+def _unions(
+    gross: GeomArray, sgeom: GeomArray, supply_overlaps: IntArray, *, grid: float | None
+) -> _Unions:
+    """``UA = ∪ batches`` and ``US = ∪ supplies``, each union's polygons given to one batch or
+    supply (:func:`union_links`).
+
+    The unions are computed per group of polygons whose boxes meet (:func:`touching_groups`):
+    a group's union is independent of the rest, and GEOS's cascaded union of a whole county of
+    separate parcels (tens of thousands of polygons that never merge) is far slower than the
+    same work group by group. A polygon alone in its group is its own union; the supplies of
+    a group where none overlaps another (``supply_overlaps``: the supplies in an overlapping
+    pair) add up to their union without one.
+    """
+    nb, ns = len(gross), len(sgeom)
+    ap, ao = explode(gross)
+    sp, so = explode(sgeom)
+    ga, gs = touching_groups(ap, sp)
+    n = int(max(ga.max(initial=-1), gs.max(initial=-1))) + 1
+    overlapping = np.zeros(n, dtype=bool)
+    overlapping[gs[np.isin(so, supply_overlaps)]] = True
+    many = np.bincount(ga, minlength=n) > 1
+    ua: GeomArray = np.full(n, None, dtype=object)
+    alone = ~many[ga]
+    ua[ga[alone]] = ap[alone]
+    s_in = overlapping[gs]
+    big, us = concurrently(
+        lambda: union_by_group(ap[~alone], ga[~alone], n, grid_size=grid),
+        lambda: union_by_group(sp[s_in], gs[s_in], n, grid_size=grid),
+    )
+    ua[many] = big[many]
+    # batches: a polygon alone in its group is its own union
+    union_b_m2 = np.bincount(ao[alone], weights=areas(ap[alone]), minlength=nb).astype(float)
+    got_b, (lb, lb_to) = union_links(gross, explode(ua[many & ~shapely.is_missing(ua)])[0], 0)
+    union_b_m2 += got_b
+    # supplies: those of groups without overlaps count their own area
+    union_s_m2 = np.bincount(so[~s_in], weights=areas(sp[~s_in]), minlength=ns).astype(float)
+    got_s, (ls, ls_to) = union_links(sgeom, explode(us[overlapping])[0], nb)
+    union_s_m2 += got_s
+    links = (np.concatenate([lb, ls]), np.concatenate([lb_to, ls_to]))
+    return _Unions(ua, us, overlapping, sp, gs, so, union_b_m2, union_s_m2, links)
+
+
+def _unmatched(
+    u: _Unions,
+    sgeom: GeomArray,
+    s_rank: npt.NDArray[np.int64],
+    inside: BoolArray,
     *,
     grid: float | None,
-) -> tuple[GeomArray, FloatArray, BoolArray]:
-    """Supply side: ``F − ∪ batches meeting it``; a supply inside one batch is not cut."""
-    ns = len(f)
-    inside = np.zeros(ns, dtype=bool)
-    inside[ps[inside_pair]] = True
-    keep = ~inside[ps]
-    outside = safe_binary_pairs(f, e, ps[keep], pb[keep], grid=grid)
-    outside_m2 = f_m2.copy()
-    outside[inside] = shapely.Polygon()
-    outside_m2[inside] = 0.0
-    todo = np.unique(ps[keep])
-    if len(todo):
-        outside_m2[todo] = areas(outside[todo])
-    return outside, outside_m2, inside
-
-
-def safe_binary_pairs(
-    f: GeomArray, e: GeomArray, fi: IntArray, ej: IntArray, *, grid: float | None
-) -> GeomArray:
-    """``f[k] − ∪ e[j]`` over the pairs, through :func:`safe_binary` (``what="unmatched
-    supply"``) one round of differences at a time."""
-    out = np.asarray(f, dtype=object).copy()
-    if len(fi) == 0:
-        return out
-    srt = np.argsort(fi, kind="stable")
-    fi, ej = fi[srt], ej[srt]
-    first = np.r_[0, np.flatnonzero(fi[1:] != fi[:-1]) + 1]
-    step = np.arange(len(fi)) - np.repeat(first, np.diff(np.r_[first, len(fi)]))
-    for r in range(int(step.max()) + 1):
-        at = step == r
-        out[fi[at]] = safe_binary(
-            shapely.difference, out[fi[at]], e[ej[at]], what="unmatched supply", grid_size=grid
-        )
-    return out
+) -> tuple[GeomArray, FloatArray]:
+    """Supply side: the land ``US − UA`` outside every approval, per group that holds a supply
+    not inside one batch. Where the group's supplies overlap, it is shared out among them by
+    priority (:func:`attribute_by_priority`); where they do not, each supply's polygons minus
+    the group's ``UA`` is its share. A supply inside one batch gets nothing (what sticks out is
+    under NEAR_M), so groups of such supplies only are not overlaid. Returns per supply its
+    land outside every approval and that land's area."""
+    ns = len(sgeom)
+    outside: GeomArray = np.full(ns, None, dtype=object)
+    outside[:] = shapely.Polygon()
+    outside_m2 = np.zeros(ns, dtype=np.float64)
+    todo = np.zeros(len(u.ua), dtype=bool)
+    todo[u.s_group[~inside[u.s_owner]]] = True
+    no_ua = shapely.is_missing(u.ua)
+    # groups whose supplies overlap: US − UA, shared out
+    shared = todo & u.overlapping
+    both = np.flatnonzero(shared & ~no_ua)
+    diff = safe_binary(
+        shapely.difference, u.us[both], u.ua[both], what="unmatched supply", grid_size=grid
+    )
+    out = explode(np.concatenate([diff, u.us[np.flatnonzero(shared & no_ua)]]))[0]
+    shares, owner = attribute_by_priority(out, sgeom, s_rank, grid_size=grid)
+    # groups whose supplies do not overlap: each supply part minus the group's UA
+    own = np.flatnonzero(todo[u.s_group] & ~u.overlapping[u.s_group] & ~inside[u.s_owner])
+    g = u.s_group[own]
+    rest = u.s_parts[own].copy()
+    cut_ = ~no_ua[g]
+    rest[cut_] = safe_binary(
+        shapely.difference, rest[cut_], u.ua[g[cut_]], what="unmatched supply", grid_size=grid
+    )
+    shares = np.concatenate([shares, rest])
+    owner = np.concatenate([owner, u.s_owner[own]])
+    keep = ~inside[owner] & ~shapely.is_empty(shares)
+    shares, owner = shares[keep], owner[keep]
+    if len(owner):
+        # shares of one supply from different polygons of US − UA can meet along an edge
+        # (where UA has a zero-width gap): unioned, they make the supply's pieces as one overlay
+        # of the supply would
+        got = np.unique(owner)
+        outside[got] = grouped_union(shares, owner, ns, grid_size=grid)[got]
+        outside_m2[got] = areas(outside[got])
+    return outside, outside_m2
 
 
 def run_core(
@@ -176,36 +293,45 @@ def run_core(
     grid: float | None = None,
 ) -> Core:
     """One pass of the core (see the module docstring); ``gross_exact`` marks batches whose
-    ``gross_m2`` is already the area of their geometry."""
-    nb = len(gross)
-    (approved, ov_i, ov_j), (s_disjoint, sv_i, sv_j) = concurrently(
-        lambda: disjoint_by_priority(gross, np.arange(nb, dtype=np.int64), grid_size=grid),
-        lambda: disjoint_by_priority(sgeom, s_rank, grid_size=grid),
+    ``gross_m2`` is already the area of their geometry.
+
+    Independent steps run side by side: the priority sweep of the batches beside the pairs of
+    overlapping batches and of overlapping supplies; the batch / supply pairs beside the
+    unions; the batch side (``E_b − ∪ supplies meeting it``) beside the supply side (``US −
+    UA`` shared out)."""
+    nb, ns = len(gross), len(sgeom)
+    brank = np.arange(nb, dtype=np.int64)
+    approved, ((ov_i, ov_j), (sv_i, sv_j)) = concurrently(
+        lambda: prefix_sweep(gross, brank, grid_size=grid),
+        lambda: (priority_pairs(gross, brank), priority_pairs(sgeom, s_rank)),
     )
     approved_m2 = gross_m2.copy()
     redo = np.union1d(ov_i, np.flatnonzero(~gross_exact))
     if grid is not None:
         redo = np.arange(nb)
     approved_m2[redo] = areas(approved[redo])
-    s_disjoint_m2 = supply_m2.copy()
-    s_redo = np.unique(sv_i) if grid is None else np.arange(len(sgeom))
-    s_disjoint_m2[s_redo] = areas(s_disjoint[s_redo])
-    pb, ps, inside_pair = pairs(approved, sgeom)
-    (unsupplied, supplied_m2), (outside, outside_m2, inside) = concurrently(
+    (pb, ps, inside_pair), u = concurrently(
+        lambda: pairs(approved, sgeom),
+        lambda: _unions(gross, sgeom, np.union1d(sv_i, sv_j), grid=grid),
+    )
+    inside = np.zeros(ns, dtype=bool)
+    inside[ps[inside_pair]] = True
+    (unsupplied, supplied_m2), (outside, outside_m2) = concurrently(
         lambda: cut(approved, approved_m2, sgeom, pb, ps, grid=grid),
-        lambda: _outside(s_disjoint, s_disjoint_m2, approved, pb, ps, inside_pair, grid=grid),
+        lambda: _unmatched(u, sgeom, s_rank, inside, grid=grid),
     )
     return Core(
-        approved, approved_m2, (ov_i, ov_j), s_disjoint, s_disjoint_m2, (sv_i, sv_j),
-        pb, ps, inside_pair, unsupplied, supplied_m2, outside, outside_m2, inside,
+        approved, approved_m2, (ov_i, ov_j), (sv_i, sv_j), pb, ps, inside_pair, unsupplied,
+        supplied_m2, outside, outside_m2, inside, u.union_b_m2, u.union_s_m2, u.links,
     )  # fmt: skip
 
 
 def _components(core: Core, nb: int, ns: int) -> tuple[IntArray, IntArray, int]:
-    """Component label of every batch and supply in the graph of pairs and overlaps."""
+    """Component label of every batch and supply in the graph of pairs, overlaps and links."""
     (oi, oj), (si, sj) = core.batch_overlaps, core.supply_overlaps
-    rows = np.concatenate([core.pb, oi, nb + si])
-    cols = np.concatenate([nb + core.ps, oj, nb + sj])
+    li, lj = core.links
+    rows = np.concatenate([core.pb, oi, nb + si, li])
+    cols = np.concatenate([nb + core.ps, oj, nb + sj, lj])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(nb + ns, nb + ns))
     n, labels = connected_components(graph, directed=False)
     return labels[:nb], labels[nb:], int(n)
@@ -214,21 +340,31 @@ def _components(core: Core, nb: int, ns: int) -> tuple[IntArray, IntArray, int]:
 def mismatch(
     core: Core, sgeom: GeomArray, *, grid: float | None = None
 ) -> tuple[BoolArray, BoolArray, float]:
-    """Batches and supplies in components whose two sides disagree, and the largest gap (m²)."""
+    """Batches and supplies in groups whose two sides disagree, and the largest gap (m²).
+
+    Per connected group: the supplied area from the batches (Σ ``E_b − (E_b − ∪S)``) against
+    the one from the unions (area of ``US`` − area outside ``UA``), and the approved area
+    (Σ ``E_b``) against the area of ``UA``."""
     nb, ns = len(core.approved), len(sgeom)
     lab_b, lab_s, n = _components(core, nb, ns)
     from_batches = np.bincount(lab_b, weights=core.supplied_m2, minlength=n)
-    from_supplies = np.bincount(lab_s, weights=core.s_disjoint_m2 - core.outside_m2, minlength=n)
-    tol = REL_TOL * np.bincount(lab_b, weights=core.approved_m2, minlength=n) + ABS_TOL_M2
+    from_supplies = np.bincount(lab_s, weights=core.union_s_m2 - core.outside_m2, minlength=n)
+    approved = np.bincount(lab_b, weights=core.approved_m2, minlength=n)
+    union = np.bincount(lab_b, weights=core.union_b_m2, minlength=n)
+    tol = REL_TOL * approved + ABS_TOL_M2
     # supplies taken as inside may stick out of their batch by up to NEAR_M
     near = NEAR_M * np.where(core.inside, shapely.length(sgeom), 0.0)
-    tol += np.bincount(lab_s, weights=near, minlength=n)
+    tol_s = tol + np.bincount(lab_s, weights=near, minlength=n)
     if grid is not None:  # snap-rounding moves each vertex by up to grid / 2
-        tol += 2 * grid * np.bincount(lab_b, weights=shapely.length(core.approved), minlength=n)
-        tol += 2 * grid * np.bincount(lab_s, weights=shapely.length(sgeom), minlength=n)
+        snap_b = 2 * grid * np.bincount(lab_b, weights=shapely.length(core.approved), minlength=n)
+        tol = tol + snap_b
+        tol_s = tol_s + snap_b
+        tol_s += 2 * grid * np.bincount(lab_s, weights=shapely.length(sgeom), minlength=n)
     gap = np.abs(from_batches - from_supplies)
-    bad = gap > tol
-    return bad[lab_b], bad[lab_s], float(gap[bad].max()) if bad.any() else 0.0
+    gap_a = np.abs(approved - union)
+    bad = (gap > tol_s) | (gap_a > tol)
+    worst = np.maximum(np.where(gap > tol_s, gap, 0.0), np.where(gap_a > tol, gap_a, 0.0))
+    return bad[lab_b], bad[lab_s], float(worst.max()) if bad.any() else 0.0
 
 
 def checked_core(
@@ -272,13 +408,14 @@ def checked_core(
 
 def _splice(core: Core, sub: Core, bb: IntArray, ss: IntArray) -> None:
     """Put the results of a sub-run (batches ``bb``, supplies ``ss``) back into ``core``."""
-    for name in ("approved", "approved_m2", "unsupplied", "supplied_m2"):
+    for name in ("approved", "approved_m2", "unsupplied", "supplied_m2", "union_b_m2"):
         getattr(core, name)[bb] = getattr(sub, name)
-    for name in ("s_disjoint", "s_disjoint_m2", "outside", "outside_m2", "inside"):
+    for name in ("outside", "outside_m2", "inside", "union_s_m2"):
         getattr(core, name)[ss] = getattr(sub, name)
-    in_b = np.zeros(len(core.approved), dtype=bool)
+    nb = len(core.approved)
+    in_b = np.zeros(nb, dtype=bool)
     in_b[bb] = True
-    in_s = np.zeros(len(core.s_disjoint), dtype=bool)
+    in_s = np.zeros(len(core.outside), dtype=bool)
     in_s[ss] = True
     keep = ~in_b[core.pb]
     core.pb = np.concatenate([core.pb[keep], bb[sub.pb]])
@@ -295,4 +432,11 @@ def _splice(core: Core, sub: Core, bb: IntArray, ss: IntArray) -> None:
     core.supply_overlaps = (
         np.concatenate([si[k], ss[sub.supply_overlaps[0]]]),
         np.concatenate([sj[k], ss[sub.supply_overlaps[1]]]),
+    )
+    node = np.concatenate([bb, nb + ss])  # sub-run node -> node
+    li, lj = core.links
+    k = ~np.concatenate([in_b, in_s])[li]
+    core.links = (
+        np.concatenate([li[k], node[sub.links[0]]]),
+        np.concatenate([lj[k], node[sub.links[1]]]),
     )

@@ -478,13 +478,15 @@ def _audit(
 def _batch_dates(acc: Any, s: gpd.GeoDataFrame, approved_on_all: pd.Series) -> pd.Series:
     """Per supply, the approval date of its batch: the one its ``batch_id`` names (also among
     approvals dated after as_of), else the batch holding most of its land (NaT: none)."""
-    named = s["batch_id"].map(approved_on_all)
+    named = s["batch_id"].map(approved_on_all).astype("datetime64[ms]")
+    need = np.flatnonzero(named.isna().to_numpy())  # only these need the overlay
     approved = np.asarray(acc.approved_geom, dtype=object)
-    main = largest_overlap(np.asarray(acc.supply_geom, dtype=object), approved)
+    main = largest_overlap(np.asarray(acc.supply_geom, dtype=object)[need], approved)
     dates = acc.batches["approved_on"].to_numpy(dtype="datetime64[ms]")
-    by_overlay = np.where(main >= 0, dates[np.maximum(main, 0)], np.datetime64("NaT"))
+    by_overlay = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ms]")
+    by_overlay[need] = np.where(main >= 0, dates[np.maximum(main, 0)], np.datetime64("NaT"))
     out = pd.Series(by_overlay, index=s.index, dtype="datetime64[ms]")
-    return named.astype("datetime64[ms]").fillna(out)
+    return named.fillna(out)
 
 
 def _out_of_order_list(order: pd.DataFrame, ids: pd.Series) -> dict[str, list[str]]:

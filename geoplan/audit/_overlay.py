@@ -130,9 +130,12 @@ def _joined_ids(ids: npt.NDArray[np.object_], pb: IntArray, ps: IntArray, ns: in
     out[ps[single]] = ids[pb[single]]
     multi = ~single
     if multi.any():
-        order = np.lexsort((pb[multi], ps[multi]))
-        joined = pd.Series(ids[pb[multi]][order]).groupby(ps[multi][order], sort=True).agg(";".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+        pm, bm = ps[multi], pb[multi]
+        order = np.lexsort((bm, pm))
+        pm, names = pm[order], ids[bm[order]].tolist()
+        cuts = np.flatnonzero(pm[1:] != pm[:-1]) + 1
+        starts, ends = np.r_[0, cuts], np.r_[cuts, len(pm)]
+        out[pm[starts]] = [";".join(names[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, dtype=object)
 
 
@@ -276,7 +279,7 @@ def _account(
     # conservation with the supplied area measured independently of the unsupplied pieces
     total_m2 = float(approved_m2.sum())
     if figures is overlay:
-        supplied = float(core.s_disjoint_m2.sum() - core.outside_m2.sum())
+        supplied = float(core.union_s_m2.sum() - core.outside_m2.sum())
         slack = NEAR_M * float(shapely.length(sgeom[core.inside]).sum())
         slack += 2 * GRID_M * core.robust_supplies * float(np.max(shapely.length(sgeom), initial=0))
     else:
@@ -303,7 +306,7 @@ def _account(
         unmatched_m2=un_m2,
         unmatched_by_supply_m2=np.bincount(un_supply, weights=un_m2, minlength=ns).astype(float),
         unmatched_sliver_m2=float(un_sliver.sum()),
-        supply_overlap_m2=float(supply_m2.sum() - core.s_disjoint_m2.sum()),
+        supply_overlap_m2=float(supply_m2.sum() - core.union_s_m2.sum()),
         approval_overlap_pairs=len(core.batch_overlaps[0]),
         supply_overlap_pairs=len(core.supply_overlaps[0]),
         overlay_batches=_joined_ids(batches["batch_id"].to_numpy(dtype=object), pb, ps, ns),

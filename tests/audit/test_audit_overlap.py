@@ -237,3 +237,153 @@ def test_subtract_pairs_against_union() -> None:
     assert got[0].area == pytest.approx(69 + 75)
     assert shapely.equals(got[0], shapely.difference(a[0], shapely.union_all(b)))
     assert got[1] is a[1]
+
+
+def test_prefix_sweep_running_union_equals_union_of_earlier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With blocks of 8 parts the running union of earlier blocks does most of the work; each
+    batch still equals its polygons minus ``shapely.union_all`` of every earlier batch."""
+    import geoplan.audit._geom as geom
+
+    monkeypatch.setattr(geom, "_SWEEP_BLOCK", 8)
+    rng = np.random.default_rng(11)
+    n = 120
+    xy = rng.uniform(0, 300, (n, 2))
+    wh = rng.uniform(20, 90, (n, 2))
+    polys = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + wh[:, 0], xy[:, 1] + wh[:, 1])
+    owner = np.sort(rng.integers(0, 70, n))
+    batches = grouped_union(polys, owner, int(owner.max()) + 1)
+    batches = batches[~shapely.is_missing(batches)]
+    rank = rng.permutation(len(batches)).astype(np.int64)
+    got = geom.prefix_sweep(batches, rank)
+    order = np.argsort(rank)
+    for k, i in enumerate(order):
+        earlier = shapely.union_all(batches[order[:k]]) if k else shapely.Polygon()
+        expect = shapely.difference(batches[i], earlier)
+        assert got[i].area == pytest.approx(expect.area, rel=1e-9, abs=1e-6)
+        assert shapely.difference(got[i], expect).area < 1e-6
+    assert set(shapely.get_type_id(got)) <= {3, 6}
+
+
+def test_prefix_sweep_boxes_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three squares of 100 m², each shifted 5 m right of the one before, one per block: the
+    first keeps 100 m², the others the 5 × 10 m strip right of the one before (50 m² each);
+    a fourth, earliest-ranked square far away is untouched; one swallowed whole is empty."""
+    import geoplan.audit._geom as geom
+
+    monkeypatch.setattr(geom, "_SWEEP_BLOCK", 1)
+    g = np.array(
+        [shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10), shapely.box(10, 0, 20, 10),
+         shapely.box(100, 0, 110, 10), shapely.box(1, 1, 9, 9)],
+        dtype=object,
+    )  # fmt: skip
+    got = geom.prefix_sweep(g, np.array([1, 2, 3, 0, 4]))
+    np.testing.assert_allclose(shapely.area(got), [100, 50, 50, 100, 0])
+    assert shapely.equals(got[2], shapely.box(15, 0, 20, 10))
+
+
+def test_attribute_by_priority_boxes() -> None:
+    """A 10 × 10 piece under three supplies: A (rank 1) covers x 0–6, B (rank 0) x 4–10, C
+    (rank 2) the whole piece. B, earliest, takes x 4–10 (60 m²), A what is left of x 0–6
+    (x 0–4: 40 m²), C nothing. A piece under one supply goes to it whole."""
+    from geoplan.audit._geom import attribute_by_priority
+
+    piece = shapely.box(0, 0, 10, 10)
+    lone = shapely.box(50, 0, 52, 2)
+    geoms = np.array(
+        [shapely.box(0, 0, 6, 10), shapely.box(4, 0, 10, 10), shapely.box(-1, -1, 11, 11),
+         shapely.box(49, -1, 53, 3)],
+        dtype=object,
+    )  # fmt: skip
+    shares, owner = attribute_by_priority(
+        np.array([piece, lone], dtype=object), geoms, np.array([1, 0, 2, 3]), grid_size=None
+    )
+    got = dict(zip(owner.tolist(), shapely.area(shares).tolist(), strict=True))
+    assert got == pytest.approx({0: 40.0, 1: 60.0, 3: 4.0})
+    assert shapely.area(shares).sum() == pytest.approx(104.0, rel=1e-12)
+
+
+def test_union_by_group_and_touching_groups() -> None:
+    """Groups of touching boxes are found across two layers, and unions per group equal
+    ``shapely.union_all`` of each group, cascaded or pairwise."""
+    import geoplan.audit._geom as geom
+
+    a = np.array([shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10)], dtype=object)
+    s = np.array(
+        [shapely.box(10, 0, 20, 10), shapely.box(20, 0, 30, 10), shapely.box(200, 0, 201, 1)],
+        dtype=object,
+    )
+    ga, gs = geom.touching_groups(a, s)
+    # the first approval and the first two supplies touch edge to edge: one group
+    assert ga[0] == gs[0] == gs[1] and len({ga[0], ga[1], gs[2]}) == 3
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 200, (300, 2))
+    boxes = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 15, xy[:, 1] + 15)
+    groups = rng.integers(0, 3, 300)  # about 100 per group: cascaded
+    groups[:5] = 3  # a small group: pairwise
+    got = geom.union_by_group(boxes, groups, 5)
+    assert got[4] is None
+    for k in range(4):
+        assert got[k].area == pytest.approx(shapely.union_all(boxes[groups == k]).area, rel=1e-12)
+
+
+def test_unions_of_unmatched_land_by_hand() -> None:
+    """The supply side from the unions: two overlapping supplies sticking out of one batch
+    share the land outside by supply date, and the two sides of the check agree."""
+    a = gpd.GeoDataFrame(
+        {"batch_id": ["A"], "approved_on": pd.to_datetime(["2020-01-01"])},
+        geometry=[box(0, 0, 100, 100)],
+        crs=CRS,
+    )
+    s = gpd.GeoDataFrame(
+        {
+            "supply_id": ["early", "late"],
+            "supplied_on": pd.to_datetime(["2021-01-01", "2021-02-01"]),
+            "agreed_start": pd.to_datetime(["2021-06-01"] * 2),
+            "actual_start": pd.to_datetime(["2021-07-01"] * 2),
+        },
+        # early: x 50–150 (5,000 m² outside: x 100–150); late: x 80–180, y 0–50 (its part
+        # outside, x 100–180 × y 0–50 = 4,000 m², of which x 100–150 × y 0–50 = 2,500 m² is
+        # early's: late keeps x 150–180 × y 0–50 = 1,500 m²)
+        geometry=[box(50, 0, 150, 100), box(80, 0, 180, 50)],
+        crs=CRS,
+    )
+    r = audit_land(a, s, as_of=AS_OF)
+    out = r.supplies.set_index("supply_id")["unmatched_area_m2"]
+    assert out["early"] == pytest.approx(5_000.0, rel=1e-12)
+    assert out["late"] == pytest.approx(1_500.0, rel=1e-12)
+    # supplied: x 50–100 × 100 = 5,000 m² of A
+    assert r.batches["supplied_area_m2"].iloc[0] == pytest.approx(5_000.0, rel=1e-12)
+    assert r.quality["supply_overlap_pairs"] == 1
+    # overlap of the supplies: x 80–150 × y 0–50 = 3,500 m²
+    assert r.quality["supply_overlap_area_m2"] == pytest.approx(3_500.0, rel=1e-12)
+
+
+def test_sweep_slip_caught_by_union_of_approvals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A silently wrong priority sweep (here: overlaps left in, as if GEOS had returned the
+    polygon unchanged) is caught by the approved land against the union of approvals, and the
+    group is recomputed on the grid: B (x 50–150) keeps only x 100–150, 5,000 m²."""
+    import geoplan.audit._core as core
+
+    real = core.prefix_sweep
+
+    def slip(geoms, rank, *, grid_size=None):  # type: ignore[no-untyped-def]
+        return geoms.copy() if grid_size is None else real(geoms, rank, grid_size=grid_size)
+
+    monkeypatch.setattr(core, "prefix_sweep", slip)
+    a = gpd.GeoDataFrame(
+        {"batch_id": ["A", "B"], "approved_on": pd.to_datetime(["2020-01-01", "2021-01-01"])},
+        geometry=[box(0, 0, 100, 100), box(50, 0, 150, 100)],
+        crs=CRS,
+    )
+    s = gpd.GeoDataFrame(
+        {"supply_id": ["S"], "agreed_start": pd.to_datetime(["2022-01-01"]),
+         "actual_start": pd.to_datetime([None])},
+        geometry=[box(1000, 0, 1010, 10)], crs=CRS,
+    )  # fmt: skip
+    r = audit_land(a, s, as_of=AS_OF)
+    assert r.quality["robust_recomputed"] == {"batches": 2, "supplies": 0}
+    b = r.batches.set_index("batch_id")["approved_area_m2"]
+    assert b["A"] == pytest.approx(10_000.0, rel=1e-9)
+    assert b["B"] == pytest.approx(5_000.0, rel=1e-9)
