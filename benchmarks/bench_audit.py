@@ -527,7 +527,7 @@ def overlap_main(quick: bool, repeat: int) -> int:
 
 
 def _threads() -> int:
-    from geoplan.audit._geom import cpu_threads
+    from geoplan.audit._threads import cpu_threads
 
     return cpu_threads()
 

@@ -30,24 +30,16 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geoplan.audit._geom import (
-    BoolArray,
-    GeomArray,
-    IntArray,
-    areas,
+from geoplan.audit._geom import BoolArray, GeomArray, IntArray, areas, explode
+from geoplan.audit._ops import grouped_union, safe_binary, subtract_pairs, union_by_group
+from geoplan.audit._priority import (
     attribute_by_priority,
-    concurrently,
-    explode,
-    grouped_union,
     overlap_pairs,
     prefix_sweep,
     priority_pairs,
-    safe_binary,
-    subtract_pairs,
-    threaded,
     touching_groups,
-    union_by_group,
 )
+from geoplan.audit._threads import concurrently, threaded
 from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.audit._geom import polygonal, threaded
+from geoplan.audit._threads import threaded
 from geoplan.crs import ensure_projected
 from geoplan.errors import (
     EmptyLayerError,
@@ -24,6 +24,7 @@ from geoplan.errors import (
     InputError,
     MissingFieldError,
 )
+from geoplan.geometry import polygonal
 from geoplan.io import parse_date_value, parse_dates
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoplan.audit._geom import WORKERS, largest_overlap
 from geoplan.audit._inputs import (
     APPROVAL_FIELDS,
     APPROVAL_REQUIRED,
@@ -41,6 +40,7 @@ from geoplan.audit._inputs import (
     prepare_townships,
 )
 from geoplan.audit._overlay import account
+from geoplan.audit._priority import largest_overlap
 from geoplan.audit._status import (
     IDLE,
     build_summary,
@@ -57,6 +57,7 @@ from geoplan.audit._tables import (
     supplies_table,
     unmatched_table,
 )
+from geoplan.audit._threads import WORKERS
 from geoplan.crs import check_same_crs
 from geoplan.errors import InputError
 

@@ -27,15 +27,8 @@ import shapely
 from shapely.errors import GEOSException
 
 from geoplan.audit._core import ABS_TOL_M2, GRID_M, NEAR_M, REL_TOL, checked_core, cut
-from geoplan.audit._geom import (
-    GeomArray,
-    IntArray,
-    OverlayError,
-    areas,
-    grouped_union,
-    safe_binary,
-    split_slivers,
-)
+from geoplan.audit._geom import GeomArray, IntArray, areas, split_slivers
+from geoplan.audit._ops import OverlayError, grouped_union, safe_binary
 from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)

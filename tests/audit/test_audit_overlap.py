@@ -11,13 +11,8 @@ import shapely
 from shapely.errors import GEOSException
 
 from geoplan.audit import audit_land
-from geoplan.audit._geom import (
-    OverlayError,
-    disjoint_by_priority,
-    grouped_union,
-    safe_binary,
-    subtract_pairs,
-)
+from geoplan.audit._ops import OverlayError, grouped_union, safe_binary, subtract_pairs
+from geoplan.audit._priority import disjoint_by_priority
 from geoplan.errors import GeoplanError
 from geoplan.units import M2_PER_MU
 
@@ -244,7 +239,7 @@ def test_prefix_sweep_running_union_equals_union_of_earlier(
 ) -> None:
     """With blocks of 8 parts the running union of earlier blocks does most of the work; each
     batch still equals its polygons minus ``shapely.union_all`` of every earlier batch."""
-    import geoplan.audit._geom as geom
+    import geoplan.audit._priority as geom
 
     monkeypatch.setattr(geom, "_SWEEP_BLOCK", 8)
     rng = np.random.default_rng(11)
@@ -270,7 +265,7 @@ def test_prefix_sweep_boxes_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three squares of 100 m², each shifted 5 m right of the one before, one per block: the
     first keeps 100 m², the others the 5 × 10 m strip right of the one before (50 m² each);
     a fourth, earliest-ranked square far away is untouched; one swallowed whole is empty."""
-    import geoplan.audit._geom as geom
+    import geoplan.audit._priority as geom
 
     monkeypatch.setattr(geom, "_SWEEP_BLOCK", 1)
     g = np.array(
@@ -287,7 +282,7 @@ def test_attribute_by_priority_boxes() -> None:
     """A 10 × 10 piece under three supplies: A (rank 1) covers x 0–6, B (rank 0) x 4–10, C
     (rank 2) the whole piece. B, earliest, takes x 4–10 (60 m²), A what is left of x 0–6
     (x 0–4: 40 m²), C nothing. A piece under one supply goes to it whole."""
-    from geoplan.audit._geom import attribute_by_priority
+    from geoplan.audit._priority import attribute_by_priority
 
     piece = shapely.box(0, 0, 10, 10)
     lone = shapely.box(50, 0, 52, 2)
@@ -307,7 +302,8 @@ def test_attribute_by_priority_boxes() -> None:
 def test_union_by_group_and_touching_groups() -> None:
     """Groups of touching boxes are found across two layers, and unions per group equal
     ``shapely.union_all`` of each group, cascaded or pairwise."""
-    import geoplan.audit._geom as geom
+    import geoplan.audit._ops as ops
+    import geoplan.audit._priority as geom
 
     a = np.array([shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10)], dtype=object)
     s = np.array(
@@ -322,7 +318,7 @@ def test_union_by_group_and_touching_groups() -> None:
     boxes = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 15, xy[:, 1] + 15)
     groups = rng.integers(0, 3, 300)  # about 100 per group: cascaded
     groups[:5] = 3  # a small group: pairwise
-    got = geom.union_by_group(boxes, groups, 5)
+    got = ops.union_by_group(boxes, groups, 5)
     assert got[4] is None
     for k in range(4):
         assert got[k].area == pytest.approx(shapely.union_all(boxes[groups == k]).area, rel=1e-12)
