@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -39,7 +39,7 @@ from geoplan.audit._inputs import (
     prepare_layer,
     prepare_townships,
 )
-from geoplan.audit._overlay import account
+from geoplan.audit._overlay import Accounting, account
 from geoplan.audit._priority import largest_overlap
 from geoplan.audit._status import (
     IDLE,
@@ -338,91 +338,204 @@ def _audit(
     townships: gpd.GeoDataFrame | None,
 ) -> AuditResult:
     rules = rules if rules is not None else AuditRules()
-    ts = parse_as_of(as_of)
-    a, qa = prepare_layer(
+    when = parse_as_of(as_of)
+    # 1. checked inputs, and the land as it stood on as_of
+    inputs = _prepare(approvals, supplies, townships, rules)
+    held = _as_of(inputs, when)
+    # 2. the area accounting (geometry) and the rules
+    accounting = account(
+        held.approvals,
+        held.supplies,
+        match=rules.match,
+        sliver_width=rules.sliver_width,
+        sliver_area=rules.sliver_area,
+    )
+    batches = batches_table(accounting, when, rules, held.approvals.crs)
+    order = date_order(
+        held.supplies.assign(
+            actual_start=happened(held.supplies["actual_start"], when),
+            suspended_since=happened(held.supplies["suspended_since"], when),
+        )[["supplied_on", "agreed_start", "actual_start", "suspended_since"]],
+        _batch_dates(accounting, held.supplies, held.approved_on_all),
+    )
+    absent = frozenset(inputs.supplies_quality.get("absent_fields", ()))
+    status = supply_status(held.supplies, when, rules, absent=absent, order=order)
+    # 3. the tables, attributed to townships
+    crs = held.approvals.crs
+    pieces = pieces_table(accounting, batches, crs)
+    supply_rows = supplies_table(held.supplies, status, accounting, crs)
+    unmatched = unmatched_table(accounting, supply_rows, crs)
+    if inputs.townships is not None:
+        attribute = _township_of(inputs.townships)
+        batches["township"] = attribute(accounting.approved_geom)
+        for table in (pieces, supply_rows, unmatched):
+            table["township"] = attribute(table.geometry.values)
+    # 4. what could not be judged, in words; the headline figures; the data-quality report
+    disorder = _out_of_order_list(order, supply_rows["supply_id"])
+    prices = implausible_prices(
+        supply_rows["land_price"], accounting.supply_m2, supply_rows["supply_id"]
+    )
+    _warn_quality(disorder, prices)
+    summary = build_summary(
+        as_of=when,
+        batches=batches,
+        pieces_m2=float(accounting.piece_m2.sum()),
+        n_pieces=len(pieces),
+        supplies=supply_rows,
+        unmatched_m2=float(accounting.unmatched_m2.sum()),
+        unmatched_sliver_m2=accounting.unmatched_sliver_m2,
+        window_years=rules.window_years,
+        after_as_of=(held.late_approval_records, len(held.after_supplies)),
+        out_of_order=int(order.any(axis=1).sum()),
+        implausible_price=len(prices),
+        undated_supplies=len(held.undated_supplies),
+    )
+    quality = quality_report(
+        inputs.approvals_quality,
+        inputs.supplies_quality,
+        held.dedup_quality,
+        accounting=accounting,
+        supplies=supply_rows,
+        batches=batches,
+        as_of=when,
+        rules=rules,
+        summary=summary,
+    )
+    quality.update(
+        approvals_after_as_of=held.after_approvals,
+        supplies_after_as_of=held.after_supplies,
+        supplies_without_date=held.undated_supplies,
+        dates_out_of_order=disorder,
+        implausible_land_price=prices,
+        supplies_absent_fields=sorted(absent),
+        unknown_by_reason=unknown_by_reason(supply_rows),
+    )
+    return _result(summary, quality, rules, when, pieces, supply_rows, unmatched, batches)
+
+
+@dataclass
+class _Inputs:
+    """The checked layers and what checking them found."""
+
+    approvals: gpd.GeoDataFrame
+    supplies: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame | None
+    approvals_quality: dict[str, Any]
+    supplies_quality: dict[str, Any]
+
+
+@dataclass
+class _AsOf:
+    """The records that existed on the as-of date, and those left out (listed, never silent)."""
+
+    approvals: gpd.GeoDataFrame
+    supplies: gpd.GeoDataFrame
+    approved_on_all: pd.Series  # per batch id, its approval date (later ones included)
+    after_approvals: list[str]  # batch ids approved after as_of
+    late_approval_records: int  # approval records (polygons) approved after as_of
+    after_supplies: list[str]  # supply ids supplied after as_of
+    undated_supplies: list[str]  # supply ids with no supply date (counted as supplied)
+    dedup_quality: dict[str, Any]
+
+
+def _prepare(
+    approvals: gpd.GeoDataFrame,
+    supplies: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame | None,
+    rules: AuditRules,
+) -> _Inputs:
+    approvals_in, approvals_quality = prepare_layer(
         approvals,
         layer="approvals",
         fields=APPROVAL_FIELDS,
         required=APPROVAL_REQUIRED,
         id_field="batch_id",
     )
-    s_required = SUPPLY_REQUIRED + (("batch_id",) if rules.match != "overlay" else ())
-    s, qs = prepare_layer(
-        supplies, layer="supplies", fields=SUPPLY_FIELDS, required=s_required, id_field="supply_id"
+    required = SUPPLY_REQUIRED + (("batch_id",) if rules.match != "overlay" else ())
+    supplies_in, supplies_quality = prepare_layer(
+        supplies, layer="supplies", fields=SUPPLY_FIELDS, required=required, id_field="supply_id"
     )
-    layers: list[tuple[str, gpd.GeoDataFrame]] = [("approvals", a), ("supplies", s)]
-    t = prepare_townships(townships) if townships is not None else None
-    if t is not None:
-        layers.append(("townships", t))
+    layers: list[tuple[str, gpd.GeoDataFrame]] = [
+        ("approvals", approvals_in),
+        ("supplies", supplies_in),
+    ]
+    towns = prepare_townships(townships) if townships is not None else None
+    if towns is not None:
+        layers.append(("townships", towns))
     check_same_crs(*layers)
-    # the land as it stood on as_of: approvals and supplies dated later do not exist yet
-    a_after = (a["approved_on"] > ts).fillna(False).to_numpy(dtype=bool)
-    if a_after.all():
+    return _Inputs(approvals_in, supplies_in, towns, approvals_quality, supplies_quality)
+
+
+def _as_of(inputs: _Inputs, when: pd.Timestamp) -> _AsOf:
+    """Approvals and supplies dated after ``when`` did not exist yet on that date: left out,
+    counted and listed. A supply without a date cannot be placed in time: it is counted as
+    supplied and listed, so the headline can say so."""
+    approvals, supplies = inputs.approvals, inputs.supplies
+    late = (approvals["approved_on"] > when).fillna(False).to_numpy(dtype=bool)
+    if late.all():
         raise InputError(
-            f"as_of {ts.date()} is before every approval (the earliest is approved on "
-            f"{a['approved_on'].min().date()}): nothing can be audited yet. Check the as-of date "
-            "(county.toml [county] as_of or --as-of) or the approval dates."
+            f"as_of {when.date()} is before every approval (the earliest is approved on "
+            f"{approvals['approved_on'].min().date()}): nothing can be audited yet. Check the "
+            "as-of date (county.toml [county] as_of or --as-of) or the approval dates."
         )
-    after_approvals = sorted({str(x) for x in a.loc[a_after, "batch_id"]})
-    approved_on_all = a.groupby("batch_id")["approved_on"].min()
-    a = a.loc[~a_after].reset_index(drop=True)
-    s, qd = dedup_supplies(s)
-    s_after = (s["supplied_on"] > ts).fillna(False).to_numpy(dtype=bool)
-    after_supplies = [str(x) for x in s.loc[s_after, "supply_id"]]
-    s = s.loc[~s_after].reset_index(drop=True)
+    after_approvals = sorted({str(x) for x in approvals.loc[late, "batch_id"]})
+    approved_on_all = approvals.groupby("batch_id")["approved_on"].min()
+    kept_approvals = approvals.loc[~late].reset_index(drop=True)
+    supplies, dedup_quality = dedup_supplies(supplies)
+    late_supply = (supplies["supplied_on"] > when).fillna(False).to_numpy(dtype=bool)
+    after_supplies = [str(x) for x in supplies.loc[late_supply, "supply_id"]]
+    undated = supplies["supplied_on"].isna().to_numpy(dtype=bool)
+    undated_supplies = [str(x) for x in supplies.loc[undated, "supply_id"]]
+    kept_supplies = supplies.loc[~late_supply].reset_index(drop=True)
     if after_approvals or after_supplies:
         logger.warning(
             "as of %s: %d approval records and %d supply records are dated later and do not "
             "exist yet on that date; left out (batches %s; supplies %s)",
-            ts.date(), int(a_after.sum()), len(after_supplies), after_approvals[:5],
+            when.date(), int(late.sum()), len(after_supplies), after_approvals[:5],
             after_supplies[:5],
         )  # fmt: skip
-    if len(s) == 0:
+    if undated_supplies:
+        logger.warning(
+            "%d supply records have no supply date (supplied_on): counted as supplied before "
+            "the as-of date, to be verified (%s%s)",
+            len(undated_supplies), ", ".join(undated_supplies[:5]),
+            " …" if len(undated_supplies) > 5 else "",
+        )  # fmt: skip
+    if len(kept_supplies) == 0:
         raise InputError(
-            f"Every supply record is dated after as_of {ts.date()} (supplied_on), so nothing "
+            f"Every supply record is dated after as_of {when.date()} (supplied_on), so nothing "
             "was supplied yet on that date and there is nothing to audit. Check the as-of date "
             "or the supply dates."
         )
+    return _AsOf(
+        approvals=kept_approvals,
+        supplies=kept_supplies,
+        approved_on_all=approved_on_all,
+        after_approvals=after_approvals,
+        late_approval_records=int(late.sum()),
+        after_supplies=after_supplies,
+        undated_supplies=undated_supplies,
+        dedup_quality=dedup_quality,
+    )
 
-    acc = account(
-        a, s, match=rules.match, sliver_width=rules.sliver_width, sliver_area=rules.sliver_area
-    )
-    batches = batches_table(acc, ts, rules, a.crs)
-    order = date_order(
-        s.assign(
-            actual_start=happened(s["actual_start"], ts),
-            suspended_since=happened(s["suspended_since"], ts),
-        )[["supplied_on", "agreed_start", "actual_start", "suspended_since"]],
-        _batch_dates(acc, s, approved_on_all),
-    )
-    absent = frozenset(qs.get("absent_fields", ()))
-    status = supply_status(s, ts, rules, absent=absent, order=order)
-    names = None if t is None else t["name"].to_numpy(dtype=object)
+
+def _township_of(townships: gpd.GeoDataFrame) -> Callable[[Any], Any]:
+    """A function giving, for geometries, the name of the township holding most of each."""
+    names = townships["name"].to_numpy(dtype=object)
+    zones = np.asarray(townships.geometry.values)
 
     def township(geoms: Any) -> Any:
-        assert t is not None and names is not None
-        idx = largest_overlap(np.asarray(geoms, dtype=object), np.asarray(t.geometry.values))
+        idx = largest_overlap(np.asarray(geoms, dtype=object), zones)
         values = np.where(idx >= 0, names[np.maximum(idx, 0)], None)
         return pd.Series(values, dtype="string").array
 
-    if t is not None:
-        batches["township"] = township(acc.approved_geom)
-    crs = a.crs
-    pieces = pieces_table(acc, batches, crs)
-    if t is not None:
-        pieces["township"] = township(pieces.geometry.values)
-    sup = supplies_table(s, status, acc, crs)
-    if t is not None:
-        sup["township"] = township(sup.geometry.values)
-    unmatched = unmatched_table(acc, sup, crs)
-    if t is not None:
-        unmatched["township"] = township(unmatched.geometry.values)
+    return township
 
-    disorder = _out_of_order_list(order, sup["supply_id"])
+
+def _warn_quality(disorder: dict[str, list[str]], prices: list[dict[str, Any]]) -> None:
     for key, ids in disorder.items():
         logger.warning("%d supplies with dates out of order (%s): %s%s", len(ids), key,
                        ", ".join(ids[:5]), " …" if len(ids) > 5 else "")  # fmt: skip
-    prices = implausible_prices(sup["land_price"], acc.supply_m2, sup["supply_id"])
     if prices:
         shown = ", ".join(f"{p['supply_id']} ({p['yuan_per_m2']:g} 元/m²)" for p in prices[:5])
         logger.warning(
@@ -431,29 +544,20 @@ def _audit(
             "--price-unit 万元.",
             len(prices), *PRICE_PER_M2_RANGE, shown, " …" if len(prices) > 5 else "",
         )  # fmt: skip
-    summary = build_summary(
-        as_of=ts,
-        batches=batches,
-        pieces_m2=float(acc.piece_m2.sum()),
-        n_pieces=len(pieces),
-        supplies=sup,
-        unmatched_m2=float(acc.unmatched_m2.sum()),
-        unmatched_sliver_m2=acc.unmatched_sliver_m2,
-        window_years=rules.window_years,
-        after_as_of=(int(a_after.sum()), len(after_supplies)),
-        out_of_order=int(order.any(axis=1).sum()),
-        implausible_price=len(prices),
-    )
-    quality = quality_report(qa, qs, qd, acc, a, sup, batches, ts, rules, summary)
-    quality["approvals_after_as_of"] = after_approvals
-    quality["supplies_after_as_of"] = after_supplies
-    quality["dates_out_of_order"] = disorder
-    quality["implausible_land_price"] = prices
-    quality["supplies_absent_fields"] = sorted(absent)
-    quality["unknown_by_reason"] = unknown_by_reason(sup)
+
+
+def _result(
+    summary: dict[str, Any],
+    quality: dict[str, Any],
+    rules: AuditRules,
+    when: pd.Timestamp,
+    pieces: gpd.GeoDataFrame,
+    supply_rows: gpd.GeoDataFrame,
+    unmatched: gpd.GeoDataFrame,
+    batches: gpd.GeoDataFrame,
+) -> AuditResult:
     if summary["notes"]:
         logger.warning("%s", summary["notes"])
-    idle_mask = sup["status"].isin(IDLE).to_numpy(dtype=bool)
     logger.info(
         "audit as of %s: approved %.2f 亩, supplied %.2f 亩, unsupplied %.2f 亩 in %d pieces, "
         "%d idle parcels, %d not judged",
@@ -461,32 +565,36 @@ def _audit(
         summary["unsupplied_area_mu"], summary["unsupplied_parcels"], summary["idle_parcels"],
         summary["unknown_parcels"],
     )  # fmt: skip
+    idle = supply_rows["status"].isin(IDLE).to_numpy(dtype=bool)
+    unused = (supply_rows["status"] == "supplied_unused").to_numpy(dtype=bool)
     return AuditResult(
         unsupplied=pieces,
-        supplied_unused=sup[(sup["status"] == "supplied_unused").to_numpy(dtype=bool)].copy(),
-        idle=sup[idle_mask].copy(),
+        supplied_unused=supply_rows[unused].copy(),
+        idle=supply_rows[idle].copy(),
         unmatched_supplies=unmatched,
-        supplies=sup,
+        supplies=supply_rows,
         batches=batches,
-        cohorts=cohorts(batches, ts, rules.window_years),
+        cohorts=cohorts(batches, when, rules.window_years),
         summary=summary,
         quality=quality,
         rules=rules,
-        as_of=ts.date(),
+        as_of=when.date(),
     )
 
 
-def _batch_dates(acc: Any, s: gpd.GeoDataFrame, approved_on_all: pd.Series) -> pd.Series:
+def _batch_dates(
+    accounting: Accounting, supplies: gpd.GeoDataFrame, approved_on_all: pd.Series
+) -> pd.Series:
     """Per supply, the approval date of its batch: the one its ``batch_id`` names (also among
     approvals dated after as_of), else the batch holding most of its land (NaT: none)."""
-    named = s["batch_id"].map(approved_on_all).astype("datetime64[ms]")
+    named = supplies["batch_id"].map(approved_on_all).astype("datetime64[ms]")
     need = np.flatnonzero(named.isna().to_numpy())  # only these need the overlay
-    approved = np.asarray(acc.approved_geom, dtype=object)
-    main = largest_overlap(np.asarray(acc.supply_geom, dtype=object)[need], approved)
-    dates = acc.batches["approved_on"].to_numpy(dtype="datetime64[ms]")
-    by_overlay = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ms]")
+    approved = np.asarray(accounting.approved_geom, dtype=object)
+    main = largest_overlap(np.asarray(accounting.supply_geom, dtype=object)[need], approved)
+    dates = accounting.batches["approved_on"].to_numpy(dtype="datetime64[ms]")
+    by_overlay = np.full(len(supplies), np.datetime64("NaT"), dtype="datetime64[ms]")
     by_overlay[need] = np.where(main >= 0, dates[np.maximum(main, 0)], np.datetime64("NaT"))
-    out = pd.Series(by_overlay, index=s.index, dtype="datetime64[ms]")
+    out = pd.Series(by_overlay, index=supplies.index, dtype="datetime64[ms]")
     return named.fillna(out)
 
 

@@ -88,6 +88,7 @@ SUMMARY_KEYS = (
     "after_as_of_supplies",
     "dates_out_of_order",
     "implausible_price_parcels",
+    "undated_supplies",
     "notes",
 )
 #: how :data:`SUMMARY_KEYS` ``notes`` joins its sentences
@@ -273,6 +274,7 @@ def build_summary(
     after_as_of: tuple[int, int] = (0, 0),
     out_of_order: int = 0,
     implausible_price: int = 0,
+    undated_supplies: int = 0,
 ) -> dict[str, Any]:
     """The summary dict with exactly :data:`SUMMARY_KEYS` (areas in 亩, rates 0–1, fees in 元
     and 万元), every value a scalar; ``notes`` says in words (Chinese, sentences joined by
@@ -314,6 +316,7 @@ def build_summary(
         "after_as_of_supplies": int(after_as_of[1]),
         "dates_out_of_order": int(out_of_order),
         "implausible_price_parcels": int(implausible_price),
+        "undated_supplies": int(undated_supplies),
     }
     out["notes"] = NOTE_SEP.join(notes_zh(out, by_reason))
     assert tuple(out) == SUMMARY_KEYS
@@ -348,6 +351,10 @@ def notes_zh(summary: dict[str, Any], by_reason: dict[str, int]) -> list[str]:
             f"{summary['after_as_of_supplies']} 条供地记录的供地日期晚于基准日，未计入"
             "（其土地按未供计）"
         )
+    if summary.get("undated_supplies"):
+        out.append(
+            f"{summary['undated_supplies']} 条供地记录缺少供地日期，按基准日前已供计入，待核实"
+        )
     if summary.get("dates_out_of_order"):
         out.append(f"{summary['dates_out_of_order']} 宗供地的日期先后矛盾，见数据质量")
     if summary.get("implausible_price_parcels"):
@@ -375,6 +382,11 @@ def notes_en(summary: dict[str, Any], by_reason: dict[str, int]) -> list[str]:
     if summary.get("after_as_of_supplies"):
         out.append(f"{summary['after_as_of_supplies']} supply records dated after the as-of "
                    "date left out (their land counts as unsupplied)")  # fmt: skip
+    if summary.get("undated_supplies"):
+        out.append(
+            f"{summary['undated_supplies']} supply records have no supply date: counted as "
+            "supplied before the as-of date, to be verified"
+        )
     if summary.get("dates_out_of_order"):
         out.append(f"{summary['dates_out_of_order']} supplies have dates out of order")
     if summary.get("implausible_price_parcels"):

@@ -112,26 +112,32 @@ def _ids(values: Any) -> list[str]:
 
 
 def quality_report(
-    qa: dict[str, Any],
-    qs: dict[str, Any],
-    qd: dict[str, Any],
-    acc: Accounting,
-    a: gpd.GeoDataFrame,
-    sup: gpd.GeoDataFrame,
+    approvals_quality: dict[str, Any],
+    supplies_quality: dict[str, Any],
+    dedup_quality: dict[str, Any],
+    *,
+    accounting: Accounting,
+    supplies: gpd.GeoDataFrame,
     batches: gpd.GeoDataFrame,
-    ts: pd.Timestamp,
+    as_of: pd.Timestamp,
     rules: AuditRules,
     summary: dict[str, Any],
 ) -> dict[str, Any]:
+    """The data-quality report (``AuditResult.quality``): what was repaired, dropped, found to
+    overlap or to disagree, by id; lists that matter are also logged."""
+    acc, sup, qd = accounting, supplies, dedup_quality
     missing_date = batches["approved_on"].isna().to_numpy()
-    after = (batches["approved_on"] > ts).fillna(False).to_numpy(dtype=bool)
+    after = (batches["approved_on"] > as_of).fillna(False).to_numpy(dtype=bool)
     idle = sup["status"].isin(IDLE).to_numpy(dtype=bool)
     gov = sup["gov_cause"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     no_price = idle & ~gov & sup["land_price"].isna().to_numpy()
     q: dict[str, Any] = {
         "match": rules.match,
-        "approvals": qa,
-        "supplies": {**qs, **{k: v for k, v in qd.items() if k == "duplicates_dropped"}},
+        "approvals": approvals_quality,
+        "supplies": {
+            **supplies_quality,
+            **{k: v for k, v in qd.items() if k == "duplicates_dropped"},
+        },
         "approval_batches": len(batches),
         "approval_overlap_pairs": acc.approval_overlap_pairs,
         "approval_overlap_area_m2": float(batches["overlap_area_m2"].sum()),
@@ -151,7 +157,7 @@ def quality_report(
         "unmatched_sliver_area_m2": acc.unmatched_sliver_m2,
         "robust_recomputed": {"batches": acc.robust[0], "supplies": acc.robust[1]},
         "supply_rate_floor": rules.supply_rate_floor,
-        "supply_rate_5y_window": [ts.year - rules.window_years, ts.year - 1],
+        "supply_rate_5y_window": [as_of.year - rules.window_years, as_of.year - 1],
         "supply_rate_5y_meets_floor": None
         if summary["supply_rate_5y"] is None
         else bool(summary["supply_rate_5y"] >= rules.supply_rate_floor),

@@ -137,6 +137,7 @@ SUMMARY_LABELS = {
     "after_as_of_supplies": "供地日期晚于基准日、未计入的供地记录数",
     "dates_out_of_order": "日期先后矛盾的供地宗数",
     "implausible_price_parcels": "成交价款折合单价不合常理的宗数",
+    "undated_supplies": "缺少供地日期、按已供计入的供地记录数",
 }
 QUALITY_LABELS = {
     "match": "匹配方式",

@@ -14,7 +14,8 @@ AUDIT_LABELS = {
         "idle_fee_unknown_parcels": "闲置费无法计算宗数", "unknown_parcels": "待核实宗数",
         "unknown_area_mu": "待核实面积（亩）", "after_as_of_approvals": "基准日后批准（未计入）",
         "after_as_of_supplies": "基准日后供地（未计入）", "dates_out_of_order": "日期先后矛盾宗数",
-        "implausible_price_parcels": "价款单价存疑宗数", "notes": "说明",
+        "implausible_price_parcels": "价款单价存疑宗数", "undated_supplies": "无供地日期记录数",
+        "notes": "说明",
         "unmatched_sliver_area_mu": "未匹配供地碎片（亩）",
     },
     "en": {
@@ -28,6 +29,7 @@ AUDIT_LABELS = {
         "idle_fee_total_wan": "idle fees (10k yuan)", "unknown_parcels": "not judged (to verify)",
         "unknown_area_mu": "not judged (mu)",
         "unmatched_sliver_area_mu": "unmatched slivers dropped (mu)",
+        "undated_supplies": "supplies without a date",
     },
 }  # fmt: skip
 

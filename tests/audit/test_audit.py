@@ -753,4 +753,33 @@ def test_absent_actual_start_field_is_not_read_as_not_started(tmp_path) -> None:
         "actual_start", "agreed_finish", "batch_id", "developed_ratio", "gov_cause",
         "invested_ratio", "land_price", "supplied_on", "supply_method", "suspended_since",
     ]  # fmt: skip
-    assert r.summary["notes"] == "1 宗因缺少实际动工日期字段无法判定，待核实"
+    # and neither has a supply date: both are counted as supplied, and the headline says so
+    assert r.summary["notes"] == (
+        "1 宗因缺少实际动工日期字段无法判定，待核实；"
+        "2 条供地记录缺少供地日期，按基准日前已供计入，待核实"
+    )
+    assert r.summary["undated_supplies"] == 2
+    assert r.quality["supplies_without_date"] == ["S1", "S2"]
+    assert r.summary["supplied_area_mu"] == pytest.approx(10_000 / M2_PER_MU)
+
+
+def test_undated_supply_counts_as_supplied_and_is_said() -> None:
+    """A supply without a supply date cannot be placed in time: it counts as supplied (its land
+    is not 批而未供), is listed by id and is said in the headline; dated ones after as_of are not
+    supplied yet."""
+    a = approvals([("A", "2020-01-01", box(0, 0, 100, 100))])  # 10,000 m²
+    s = supplies(
+        [
+            dict(supply_id="S1", geometry=box(0, 0, 30, 100), supplied_on="2021-01-01"),
+            dict(supply_id="S2", geometry=box(30, 0, 60, 100)),  # no date
+            dict(supply_id="S3", geometry=box(60, 0, 100, 100), supplied_on="2025-01-01"),
+        ]
+    )  # fmt: skip
+    r = audit_land(a, s, as_of=AS_OF)
+    # supplied: S1 3,000 m² + S2 3,000 m²; S3 (2025) is after the 2024-06-30 as-of: unsupplied
+    assert r.summary["supplied_area_mu"] == pytest.approx(6_000 / M2_PER_MU)
+    assert r.summary["unsupplied_area_mu"] == pytest.approx(4_000 / M2_PER_MU)
+    assert r.summary["undated_supplies"] == 1 and r.quality["supplies_without_date"] == ["S2"]
+    assert r.summary["after_as_of_supplies"] == 1
+    assert "1 条供地记录缺少供地日期，按基准日前已供计入，待核实" in r.notes("zh")
+    assert any("no supply date" in n for n in r.notes("en"))

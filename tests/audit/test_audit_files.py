@@ -28,7 +28,7 @@ SUMMARY_KEYS = [
     "idle_fee_unknown_parcels", "recoverable_parcels", "unmatched_supply_area_mu",
     "unmatched_sliver_area_mu",
     "unknown_parcels", "unknown_area_mu", "after_as_of_approvals", "after_as_of_supplies",
-    "dates_out_of_order", "implausible_price_parcels", "notes",
+    "dates_out_of_order", "implausible_price_parcels", "undated_supplies", "notes",
 ]  # fmt: skip
 SHEETS = ["汇总", "批次", "批而未供", "供地", "闲置土地", "供而未用", "未匹配供地"]
 
