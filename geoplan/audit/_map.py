@@ -40,10 +40,10 @@ def add_audit_layers(result: AuditResult, m: folium.Map) -> None:
         popup={"batch_id": "批次", "approval_no": "批准文号", "approved_on": "批准日期",
                "approved_area_mu": "批准面积(亩)", "supply_rate": "供地率"},
     )  # fmt: skip
-    sup = result.supplies
-    if len(sup):
+    supply_rows = result.supplies
+    if len(supply_rows):
         maps.add_polygons(
-            m, sup[["supply_id", "status_zh", "area_mu", "days_late", "idle_fee", "geometry"]],
+            m, supply_rows[["supply_id", "status_zh", "area_mu", "days_late", "idle_fee", "geometry"]],
             name="供地(按状态)", color_by="status_zh", colors=STATUS_COLORS, fill_opacity=0.55,
             tooltip={"supply_id": "电子监管号", "status_zh": "状态"},
             popup={"supply_id": "电子监管号", "status_zh": "状态", "area_mu": "面积(亩)",

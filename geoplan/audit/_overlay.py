@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.errors import GEOSException
 
-from geoplan.audit._core import ABS_TOL_M2, GRID_M, NEAR_M, REL_TOL, checked_core, cut
+from geoplan.audit._core import ABS_TOL_M2, GRID_M, NEAR_M, REL_TOL, Core, checked_core, cut
 from geoplan.audit._geom import GeomArray, IntArray, areas, split_slivers
 from geoplan.audit._ops import OverlayError, grouped_union, safe_binary
 from geoplan.errors import GeoplanError
@@ -175,8 +175,8 @@ def _id_figures(
 
 
 def account(
-    a: gpd.GeoDataFrame,
-    s: gpd.GeoDataFrame,
+    approvals: gpd.GeoDataFrame,
+    supplies: gpd.GeoDataFrame,
     *,
     match: str,
     sliver_width: float,
@@ -185,17 +185,19 @@ def account(
     """Run the geometric accounting (see the module docstring).
 
     No GEOS exception leaves it: an overlay GEOS rejects even after repair and snapping
-    (:class:`~geoplan.audit._geom.OverlayError`) becomes a
+    (:class:`~geoplan.audit._ops.OverlayError`) becomes a
     :class:`~geoplan.errors.GeoplanError` naming the batches and supplies where it happened.
     """
     try:
-        return _account(a, s, match=match, sliver_width=sliver_width, sliver_area=sliver_area)
+        return _account(
+            approvals, supplies, match=match, sliver_width=sliver_width, sliver_area=sliver_area
+        )
     except (OverlayError, GEOSException) as exc:
-        raise GeoplanError(_overlay_message(exc, a, s)) from exc
+        raise GeoplanError(_overlay_message(exc, approvals, supplies)) from exc
 
 
 def _overlay_message(
-    exc: OverlayError | GEOSException, a: gpd.GeoDataFrame, s: gpd.GeoDataFrame
+    exc: OverlayError | GEOSException, approvals: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame
 ) -> str:
     """The message for a failed overlay: what failed, where, and the records there."""
     where = ""
@@ -203,7 +205,8 @@ def _overlay_message(
         x0, y0, x1, y1 = exc.bounds
         box = shapely.box(x0, y0, x1, y1)
         names = []
-        for layer, frame, col in (("batches", a, "batch_id"), ("supplies", s, "supply_id")):
+        layers = (("batches", approvals, "batch_id"), ("supplies", supplies, "supply_id"))
+        for layer, frame, col in layers:
             hit = frame.sindex.query(box, predicate="intersects")
             ids = sorted({str(v) for v in frame[col].to_numpy()[hit]})
             if ids:
@@ -221,60 +224,107 @@ def _overlay_message(
 
 
 def _account(
-    a: gpd.GeoDataFrame,
-    s: gpd.GeoDataFrame,
+    approvals: gpd.GeoDataFrame,
+    supplies: gpd.GeoDataFrame,
     *,
     match: str,
     sliver_width: float,
     sliver_area: float,
 ) -> Accounting:
-    batches, code, conflicts = batch_table(a)
+    # 1. batches: the union of each batch's polygons (gross, before overlaps are removed)
+    batches, code, conflicts = batch_table(approvals)
     batches.attrs["conflicts"] = conflicts
-    nb = len(batches)
-    poly = np.asarray(a.geometry.values, dtype=object)
-    gross = grouped_union(poly, code, nb)
-    gross_m2 = np.bincount(code, weights=areas(poly), minlength=nb).astype(np.float64)
-    single = np.bincount(code, minlength=nb) == 1
-
-    sgeom = np.asarray(s.geometry.values, dtype=object)
-    ns = len(sgeom)
-    supply_m2 = areas(sgeom)
-    s_rank = np.empty(ns, dtype=np.int64)
-    s_order = s.sort_values(["supplied_on", "supply_id"], na_position="last", kind="stable")
-    s_rank[s_order.index.to_numpy()] = np.arange(ns)
-
+    n_batches = len(batches)
+    polygons = np.asarray(approvals.geometry.values, dtype=object)
+    gross = grouped_union(polygons, code, n_batches)
+    gross_m2 = np.bincount(code, weights=areas(polygons), minlength=n_batches).astype(np.float64)
+    single = np.bincount(code, minlength=n_batches) == 1
+    # 2. supplies, ranked by supply date (the earlier keeps land two supplies share)
+    supply_geom = np.asarray(supplies.geometry.values, dtype=object)
+    n_supplies = len(supply_geom)
+    supply_m2 = areas(supply_geom)
+    supply_rank = np.empty(n_supplies, dtype=np.int64)
+    order = supplies.sort_values(["supplied_on", "supply_id"], na_position="last", kind="stable")
+    supply_rank[order.index.to_numpy()] = np.arange(n_supplies)
+    # 3. the checked geometric core: disjoint batches, supplied and unsupplied land
     core = checked_core(
-        gross, gross_m2, single, sgeom, supply_m2, s_rank,
+        gross, gross_m2, single, supply_geom, supply_m2, supply_rank,
         batch_ids=batches["batch_id"].to_numpy(dtype=object),
     )  # fmt: skip
-    approved, approved_m2, pb, ps = core.approved, core.approved_m2, core.pb, core.ps
-    id_batch = pd.Index(batches["batch_id"]).get_indexer(s["batch_id"]).astype(np.intp)
-    by_id = id_batch[ps] == pb
-    id_inside = np.zeros(ns, dtype=bool)
-    id_inside[ps[by_id]] = True
-
-    overlay = id_fig = None
+    # 4. the figures by overlay and/or by batch id, and the pieces with slivers split off
+    id_batch = pd.Index(batches["batch_id"]).get_indexer(supplies["batch_id"]).astype(np.intp)
+    by_id = id_batch[core.ps] == core.pb
+    id_inside = np.zeros(n_supplies, dtype=bool)
+    id_inside[core.ps[by_id]] = True
+    overlay = id_figures = None
     if match in ("overlay", "both"):
-        overlay = Figures(core.unsupplied, core.supplied_m2, pb, ps, core.inside_pair)
+        overlay = Figures(core.unsupplied, core.supplied_m2, core.pb, core.ps, core.inside_pair)
     if match in ("id", "both"):
-        id_fig = _id_figures(
-            approved, approved_m2, sgeom, pb[by_id], ps[by_id], core.inside_pair[by_id]
-        )
-    figures = overlay if overlay is not None else id_fig
+        id_figures = _id_figures(
+            core.approved, core.approved_m2, supply_geom,
+            core.pb[by_id], core.ps[by_id], core.inside_pair[by_id],
+        )  # fmt: skip
+    figures = overlay if overlay is not None else id_figures
     assert figures is not None
     pieces, piece_batch, piece_m2, sliver_m2 = split_slivers(
         figures.unsupplied, width=sliver_width, min_area=sliver_area
     )
-    unmatched, un_supply, un_m2, un_sliver = split_slivers(
+    unmatched, unmatched_supply, unmatched_m2, unmatched_sliver = split_slivers(
         core.outside, width=sliver_width, min_area=sliver_area
     )
+    # 5. conservation, with the supplied area measured independently of the unsupplied pieces
+    _check_conserved(core, figures, by_overlay=figures is overlay, supply_geom=supply_geom,
+                     piece_m2=piece_m2, sliver_m2=sliver_m2)  # fmt: skip
+    return Accounting(
+        batches=batches,
+        gross_geom=gross,
+        approved_geom=core.approved,
+        approved_m2=core.approved_m2,
+        gross_m2=gross_m2,
+        figures=figures,
+        other=id_figures if match == "both" else None,
+        pieces=pieces,
+        piece_batch=piece_batch,
+        piece_m2=piece_m2,
+        sliver_m2=sliver_m2,
+        unmatched=unmatched,
+        unmatched_supply=unmatched_supply,
+        unmatched_m2=unmatched_m2,
+        unmatched_by_supply_m2=np.bincount(
+            unmatched_supply, weights=unmatched_m2, minlength=n_supplies
+        ).astype(float),
+        unmatched_sliver_m2=float(unmatched_sliver.sum()),
+        supply_overlap_m2=float(supply_m2.sum() - core.union_s_m2.sum()),
+        approval_overlap_pairs=len(core.batch_overlaps[0]),
+        supply_overlap_pairs=len(core.supply_overlaps[0]),
+        overlay_batches=_joined_ids(
+            batches["batch_id"].to_numpy(dtype=object), core.pb, core.ps, n_supplies
+        ),
+        id_batch=id_batch,
+        id_inside=id_inside,
+        supply_geom=supply_geom,
+        supply_m2=supply_m2,
+        robust=(core.robust_batches, core.robust_supplies),
+    )
 
-    # conservation with the supplied area measured independently of the unsupplied pieces
-    total_m2 = float(approved_m2.sum())
-    if figures is overlay:
+
+def _check_conserved(
+    core: Core,
+    figures: Figures,
+    *,
+    by_overlay: bool,
+    supply_geom: GeomArray,
+    piece_m2: npt.NDArray[np.float64],
+    sliver_m2: npt.NDArray[np.float64],
+) -> None:
+    """approved = supplied + unsupplied pieces + slivers, the supplied area measured from the
+    supply side (by overlay) or by batch id, within the slack of near-edge tests."""
+    total_m2 = float(core.approved_m2.sum())
+    if by_overlay:
         supplied = float(core.union_s_m2.sum() - core.outside_m2.sum())
-        slack = NEAR_M * float(shapely.length(sgeom[core.inside]).sum())
-        slack += 2 * GRID_M * core.robust_supplies * float(np.max(shapely.length(sgeom), initial=0))
+        slack = NEAR_M * float(shapely.length(supply_geom[core.inside]).sum())
+        longest = float(np.max(shapely.length(supply_geom), initial=0))
+        slack += 2 * GRID_M * core.robust_supplies * longest
     else:
         supplied = float(figures.supplied_m2.sum())
         slack = 0.0
@@ -282,37 +332,9 @@ def _account(
         total_m2, supplied, float(piece_m2.sum()), float(sliver_m2.sum()), slack=slack
     )
 
-    return Accounting(
-        batches=batches,
-        gross_geom=gross,
-        approved_geom=approved,
-        approved_m2=approved_m2,
-        gross_m2=gross_m2,
-        figures=figures,
-        other=id_fig if match == "both" else None,
-        pieces=pieces,
-        piece_batch=piece_batch,
-        piece_m2=piece_m2,
-        sliver_m2=sliver_m2,
-        unmatched=unmatched,
-        unmatched_supply=un_supply,
-        unmatched_m2=un_m2,
-        unmatched_by_supply_m2=np.bincount(un_supply, weights=un_m2, minlength=ns).astype(float),
-        unmatched_sliver_m2=float(un_sliver.sum()),
-        supply_overlap_m2=float(supply_m2.sum() - core.union_s_m2.sum()),
-        approval_overlap_pairs=len(core.batch_overlaps[0]),
-        supply_overlap_pairs=len(core.supply_overlaps[0]),
-        overlay_batches=_joined_ids(batches["batch_id"].to_numpy(dtype=object), pb, ps, ns),
-        id_batch=id_batch,
-        id_inside=id_inside,
-        supply_geom=sgeom,
-        supply_m2=supply_m2,
-        robust=(core.robust_batches, core.robust_supplies),
-    )
-
 
 def substantive_supply(
-    acc: Accounting, candidates: npt.NDArray[np.bool_], *, width: float, min_area: float
+    accounting: Accounting, candidates: npt.NDArray[np.bool_], *, width: float, min_area: float
 ) -> npt.NDArray[np.bool_]:
     """Whether each candidate batch holds supplied land that is more than slivers.
 
@@ -327,32 +349,35 @@ def substantive_supply(
     ``V/3`` pieces; so slivers alone cover at most ``(V/3)·min_area + r·(L_E + L_X) +
     (π/2)·r²·V``.
     """
-    fig = acc.figures
+    figures = accounting.figures
     out = np.zeros(len(candidates), dtype=bool)
-    cand = candidates & (fig.supplied_m2 > 0)
+    cand = candidates & (figures.supplied_m2 > 0)
     if not cand.any():
         return out
-    inner = fig.inside & cand[fig.pairs_b]
+    inner = figures.inside & cand[figures.pairs_b]
     if inner.any():
-        b = fig.pairs_b[inner]
-        whole = acc.supply_geom[fig.pairs_s[inner]]
+        b = figures.pairs_b[inner]
+        whole = accounting.supply_geom[figures.pairs_s[inner]]
         _, owner, _, _ = split_slivers(whole, width=width, min_area=min_area)
         out[np.unique(b[owner])] = True
     rest = np.flatnonzero(cand & ~out)
     if len(rest):
-        e, x = acc.approved_geom[rest], fig.unsupplied[rest]
+        e, x = accounting.approved_geom[rest], figures.unsupplied[rest]
         n_e = shapely.get_num_coordinates(e).astype(np.float64)
         n_x = shapely.get_num_coordinates(x).astype(np.float64)
         v = 4.0 * (n_e + n_x + n_e * n_x)
         r = width / 2.0
         bound = v / 3.0 * min_area + r * (shapely.length(e) + shapely.length(x))
         bound += np.pi / 2.0 * r * r * v
-        big = fig.supplied_m2[rest] > bound
+        big = figures.supplied_m2[rest] > bound
         out[rest[big]] = True
         rest = rest[~big]
     if len(rest):
         supplied = safe_binary(
-            shapely.difference, acc.approved_geom[rest], fig.unsupplied[rest], what="supplied part"
+            shapely.difference,
+            accounting.approved_geom[rest],
+            figures.unsupplied[rest],
+            what="supplied part",
         )
         _, owner, _, _ = split_slivers(supplied, width=width, min_area=min_area)
         out[rest[np.unique(owner)]] = True
