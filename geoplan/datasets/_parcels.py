@@ -10,6 +10,7 @@ inside settlements ("201A"/"202A" for park industry outside the city).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,7 +53,43 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     raw = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
     )
-    # clip the cells to the townships (which tile the boundary)
+    cells = _township_cells(land, raw)
+    pieces, pcode = corridors(land, roads)
+    tiles, sliver_notes = _tiles(land, cells, pieces)
+    rpxy = shapely.get_coordinates(shapely.point_on_surface(tiles.geoms))
+    _, near_seed = cKDTree(xy).query(rpxy)
+    seed = np.where(tiles.is_cor, near_seed, cells.seed[tiles.k_rem])
+    tw = np.where(tiles.is_cor, tiles.piece_tw[tiles.k_cor], cells.tw[tiles.k_rem])
+    code = np.where(tiles.is_cor, pcode[tiles.piece_of[tiles.k_cor]], cls[cells.seed[tiles.k_rem]])
+    zone = np.asarray(ZONES, dtype=object)[z[seed]]
+    _settle_codes(land, code, zone, rpxy)
+    czc = _czcsxm(land, parks, code, zone, dist["park"][seed])
+    zldwdm = _zldwdm(land, tw, zone, rpxy)
+    landuse = _landuse_table(land, tiles.geoms, code, czc, zldwdm, zone, tw, rpxy, rng)
+    zoning = _zoning(land, parks, raw, xy, z, dist)
+    notes = {"seeds": float(len(xy)), "corridor_pieces": float(len(pieces)), **sliver_notes}
+    return Parcels(landuse, zoning, notes)
+
+
+@dataclass
+class _Cells:
+    geoms: np.ndarray  # Voronoi cells cut by the townships
+    seed: np.ndarray  # the seed of each
+    tw: np.ndarray  # the township of each
+
+
+@dataclass
+class _Tiles:
+    geoms: np.ndarray  # the final pieces: cell remainders and corridor pieces
+    is_cor: np.ndarray  # a corridor piece
+    k_rem: np.ndarray  # its cell (for a remainder)
+    k_cor: np.ndarray  # its corridor piece (for a corridor)
+    piece_of: np.ndarray  # corridor piece -> corridor
+    piece_tw: np.ndarray  # corridor piece -> township
+
+
+def _township_cells(land: Landscape, raw: np.ndarray) -> _Cells:
+    """The Voronoi cells clipped to the townships (which tile the boundary)."""
     tws = land.townships
     shapely.prepare(tws)
     ci, ti = shapely.STRtree(tws).query(raw, predicate="intersects")
@@ -61,12 +98,14 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     cut[~inside] = shapely.intersection(raw[ci][~inside], tws[ti][~inside])
     cut = polygonal(cut, merge=True)
     ok = shapely.area(cut) > 0
-    cut, cell_seed, cell_tw = cut[ok], ci[ok], ti[ok]
+    return _Cells(cut[ok], ci[ok], ti[ok])
 
-    # corridors (roads, water, railway): their own parcels, cut by the townships; the cells
-    # keep what the corridors leave
-    pieces, pcode = corridors(land, roads)
-    _, _, _, rem = overlay(cut, pieces, min_area=0.0)
+
+def _tiles(land: Landscape, cells: _Cells, pieces: np.ndarray) -> tuple[_Tiles, dict[str, float]]:
+    """Corridors (roads, water, railway) become parcels of their own, cut by the townships; the
+    cells keep what the corridors leave; slivers are absorbed, needles dropped."""
+    tws = land.townships
+    _, _, _, rem = overlay(cells.geoms, pieces, min_area=0.0)
     pj, tj = shapely.STRtree(tws).query(pieces, predicate="intersects")
     inside = shapely.contains_properly(tws[tj], pieces[pj])
     pcs = pieces[pj].copy()
@@ -74,44 +113,29 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     pcs = polygonal(pcs, merge=True)
     geoms, src = shapely.get_parts(np.concatenate([rem, pcs]), return_index=True)
     n_rem = len(rem)
-    del rem, pcs, cut  # free the intermediate geometries early (large counties)
+    del rem, pcs  # free the intermediate geometries early (large counties)
     is_cor = src >= n_rem
     k_rem = np.minimum(src, n_rem - 1)
     k_cor = np.maximum(src - n_rem, 0)
     area = shapely.area(geoms)
     keep = area > 0
-    geoms, src, is_cor, k_rem, k_cor, area = (
-        geoms[keep],
-        src[keep],
-        is_cor[keep],
-        k_rem[keep],
-        k_cor[keep],
-        area[keep],
-    )
+    geoms, is_cor, k_rem, k_cor, area = (
+        geoms[keep], is_cor[keep], k_rem[keep], k_cor[keep], area[keep],
+    )  # fmt: skip
     geoms, gone = _absorb_slivers(geoms, area)
     needles = (area < 1e-3) & ~gone  # degenerate overlay needles (~1e-9 m² in all)
-    sliver_notes = {
+    notes = {
         "slivers_merged": float(gone.sum()),
         "needles_dropped": float(needles.sum()),
         "needles_dropped_m2": float(area[needles].sum()),
     }
-    gone |= needles
-    area = shapely.area(geoms)
-    keep = ~gone
-    geoms, is_cor, k_rem, k_cor, area = (
-        geoms[keep],
-        is_cor[keep],
-        k_rem[keep],
-        k_cor[keep],
-        area[keep],
-    )
-    rp = shapely.point_on_surface(geoms)
-    rpxy = shapely.get_coordinates(rp)
-    _, near_seed = cKDTree(xy).query(rpxy)
-    seed = np.where(is_cor, near_seed, cell_seed[k_rem])
-    tw = np.where(is_cor, tj[k_cor], cell_tw[k_rem])
-    code = np.where(is_cor, pcode[pj[k_cor]], cls[cell_seed[k_rem]])
-    zone = np.asarray(ZONES, dtype=object)[z[seed]]
+    keep = ~(gone | needles)
+    tiles = _Tiles(geoms[keep], is_cor[keep], k_rem[keep], k_cor[keep], pj, tj)
+    return tiles, notes
+
+
+def _settle_codes(land: Landscape, code: np.ndarray, zone: np.ndarray, rpxy: np.ndarray) -> None:
+    """Roads inside settlements are 城镇村道路; island land is 其他林地 (in place)."""
     urban = np.isin(zone, ["seat", "town"])
     settled = urban | (zone == "village")
     code[(code == "1003") & urban] = "1004"
@@ -120,13 +144,17 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
         on = shapely.contains_xy(isl, rpxy[:, 0], rpxy[:, 1]) & ~np.isin(code, ["1103"])
         code[on] = "0307"
 
-    # 城镇村属性码 on construction land inside settlements
+
+def _czcsxm(
+    land: Landscape, parks: Any, code: np.ndarray, zone: np.ndarray, park_k: np.ndarray
+) -> np.ndarray:
+    """城镇村属性码 on construction land inside settlements (and parks, mines, special land)."""
+    settled = np.isin(zone, ["seat", "town", "village"])
     czc = np.full(len(code), None, dtype=object)
     con = np.isin(code, list(CONSTRUCTION))
     czc[con & (zone == "seat")] = "201"
     czc[con & (zone == "town")] = "202"
     czc[con & (zone == "village")] = "203"
-    park_k = dist["park"][seed]
     if len(parks.polygons):
         pc = shapely.get_coordinates(shapely.centroid(np.asarray(parks.polygons)))
         near_seat = np.linalg.norm(pc - land.seat, axis=1) < land.seat_radius + 4000
@@ -135,28 +163,45 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     czc[con & (zone != "park") & ~settled & (code == "0702")] = "203"
     czc[con & (code == "0602")] = "204"
     czc[con & (code == "09") & ~settled] = "205"
+    return czc
 
-    # ZLDWDM: township code + the nearest village of the same township (communities: 001)
-    vill = np.full(len(code), "001", dtype=object)
-    for t in range(len(tws)):
+
+def _zldwdm(land: Landscape, tw: np.ndarray, zone: np.ndarray, rpxy: np.ndarray) -> np.ndarray:
+    """ZLDWDM: township code + the nearest village of the same township (communities: 001)."""
+    vill = np.full(len(tw), "001", dtype=object)
+    for t in range(len(land.townships)):
         sel = np.flatnonzero((tw == t) & (zone != "seat"))
         vi = np.flatnonzero(land.village_township == t)
         if len(sel) == 0 or len(vi) == 0:
             continue
         _, k = cKDTree(land.villages[vi]).query(rpxy[sel])
         vill[sel] = land.village_code[vi[k]]
-    tcode = np.asarray(land.township_codes, dtype=object)[tw]
-    zldwdm = tcode + vill
+    return np.asarray(land.township_codes, dtype=object)[tw] + vill
 
-    # areas: TBMJ ellipsoidal (planar / k^2 of Gauss–Krüger), 田坎 deduction on cultivated land
+
+def _landuse_table(
+    land: Landscape,
+    geoms: np.ndarray,
+    code: np.ndarray,
+    czc: np.ndarray,
+    zldwdm: np.ndarray,
+    zone: np.ndarray,
+    tw: np.ndarray,
+    rpxy: np.ndarray,
+    rng: np.random.Generator,
+) -> gpd.GeoDataFrame:
+    """The 三调 table: TBMJ ellipsoidal (planar / k² of Gauss–Krüger), 田坎 deduction on
+    cultivated land, ownership, numbering north-west first within each village."""
+    area = shapely.area(geoms)
     e = rpxy[:, 0] - 500_000.0
     k = 1 + e**2 / (2 * R_EARTH**2) + e**4 / (24 * R_EARTH**4)
     tbmj = np.round(area / k**2, 2)
     cult = np.isin(code, ["0101", "0102", "0103"])
-    kcxs_tw = np.round(rng.uniform(0.012, 0.06, len(tws)), 4)
+    kcxs_tw = np.round(rng.uniform(0.012, 0.06, len(land.townships)), 4)
     kcxs = np.where(cult, kcxs_tw[tw], 0.0)
     kcmj = np.round(tbmj * kcxs, 2)
     tbdlmj = np.round(tbmj - kcmj, 2)
+    con = np.isin(code, list(CONSTRUCTION))
     state = (np.char.startswith(code.astype(str), "10") & (code != "1006")) | np.isin(
         code, ["1101", "1103", "1107A", "09"]
     ) | (con & (zone == "seat"))  # fmt: skip
@@ -186,9 +231,7 @@ def make_parcels(land: Landscape, roads: object, rng: np.random.Generator) -> Pa
     )
     for col in ("BSM", "TBBH", "DLBM", "DLMC", "QSXZ", "ZLDWDM", "KCDLBM", "CZCSXM"):
         landuse[col] = landuse[col].astype("string")
-    zoning = _zoning(land, parks, raw, xy, z, dist)
-    notes = {"seeds": float(len(xy)), "corridor_pieces": float(len(pieces)), **sliver_notes}
-    return Parcels(landuse, zoning, notes)
+    return landuse
 
 
 def _absorb_slivers(
