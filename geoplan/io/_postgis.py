@@ -226,7 +226,7 @@ def _filters(
             params[-1] = f.value
     if src.bbox is not None:
         box_srid = _bbox_srid(src, srid, label)
-        envelope = sql.SQL("ST_MakeEnvelope(%s, %s, %s, %s, %s)")
+        envelope: sql.Composable = sql.SQL("ST_MakeEnvelope(%s, %s, %s, %s, %s)")
         params.extend([*src.bbox, box_srid])
         if box_srid != srid:
             envelope = sql.SQL("ST_Transform({}, %s)").format(envelope)
@@ -272,7 +272,8 @@ def _select_list(table: _Table, geom: str) -> tuple[Any, list[str], list[str]]:
     """Columns to fetch (numerics as float8, unusual types as text) and their names/types."""
     from psycopg import sql
 
-    items, names, kinds = [], [], []
+    items: list[sql.Composable] = []
+    names, kinds = [], []
     for name, typ in table.columns.items():
         if name in table.geometries or name == table.key:
             continue

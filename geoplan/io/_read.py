@@ -268,11 +268,7 @@ def read_layer(
     else:
         gdf, rep, label = _read_file(source, layer, role)
     if len(gdf) == 0:
-        what = (
-            "the table and its filters"
-            if rep.encoding == "UTF-8" and "://" in label
-            else ("the file or the layer name")
-        )
+        what = "the table and its filters" if is_database_source(source) else "the file or layer"
         raise EmptyLayerError(f"{label} has no features. Check {what}.")
     return _normalise(
         gdf, rep, label, role_def, fields=fields, crs=crs, source_crs=source_crs, units=units

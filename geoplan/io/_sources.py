@@ -230,9 +230,10 @@ def parse_database_source(source: str, *, need_table: bool = True) -> DatabaseSo
                 '#table, or #"Schema"."Table" for names with capitals or dots).'
             )
         first, second = m.group("first"), m.group("second")
-        parts = [first, second] if second is not None else [None, first]
-        quoted = (bool(parts[0] and parts[0].startswith('"')), parts[1].startswith('"'))
-        schema, table = (_unquote_ident(p) if p else None for p in parts)
+        schema_part, name_part = (first, second) if second is not None else (None, first)
+        quoted = (bool(schema_part and schema_part.startswith('"')), name_part.startswith('"'))
+        schema = _unquote_ident(schema_part) if schema_part else None
+        table = _unquote_ident(name_part)
     elif need_table:
         raise InputError(
             f"{shown}: name the table after '#', e.g. {conninfo}#public.approvals "
