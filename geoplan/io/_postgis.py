@@ -56,9 +56,13 @@ def _psycopg() -> Any:
 
 
 @contextlib.contextmanager
-def connect(conninfo: str, label: str, *, read_only: bool = False) -> Iterator[psycopg.Connection]:
+def connect(
+    conninfo: str, label: str, *, read_only: bool = False, autocommit: bool = False
+) -> Iterator[psycopg.Connection]:
     """A psycopg connection to ``conninfo`` (closed on exit; a transaction left open is rolled
-    back). Connection failures become one :class:`DatabaseError` that says what to check."""
+    back). With ``autocommit``, ``con.transaction()`` blocks are the transactions (writers);
+    without, reads run in one read-only transaction. Connection failures become one
+    :class:`DatabaseError` that says what to check."""
     psycopg = _psycopg()
     try:
         con = psycopg.connect(conninfo, connect_timeout=10, application_name="geoplan")
@@ -70,6 +74,7 @@ def connect(conninfo: str, label: str, *, read_only: bool = False) -> Iterator[p
             "postgresql://user@host:5432/database#schema.table."
         ) from None
     try:
+        con.autocommit = autocommit
         con.read_only = read_only
         yield con
     finally:
@@ -405,4 +410,8 @@ def _frame(names: list[str], kinds: list[str], columns: list[list[Any]], n: int)
     ]
     if not names:
         return pd.DataFrame(index=pd.RangeIndex(n))
+    # dates as datetime64[ms] at midnight, as GDAL gives a GeoPackage's DATE columns
+    arrays = [
+        a.cast(pa.timestamp("ms")) if k == "date" else a for a, k in zip(arrays, kinds, strict=True)
+    ]
     return pa.table(arrays, names=names).to_pandas()

@@ -131,7 +131,7 @@ def check_target(url: str, *, schema: str | None = None) -> str:
     database has PostGIS, the user may create tables in the schema (or the schema). Returns the
     schema. Raises :class:`DatabaseError` (or :class:`InputError` for a malformed URL)."""
     conninfo, target, label = _target(url, schema)
-    with connect(conninfo, label) as con:
+    with connect(conninfo, label, autocommit=True) as con:
         require_postgis(con, label)
         row = con.execute(
             "SELECT CASE WHEN n.oid IS NULL THEN has_database_privilege(current_database(), "
@@ -196,7 +196,7 @@ def write_postgis(
     specs = [_spec(t, label) for t in tables]
     psycopg = _psycopg()
     started = run.started or dt.datetime.now(dt.UTC)
-    with connect(conninfo, label) as con:
+    with connect(conninfo, label, autocommit=True) as con:
         require_postgis(con, label)
         try:
             with con.transaction():
@@ -434,9 +434,11 @@ def _ensure_table(con: psycopg.Connection, schema: str, spec: _Spec, label: str)
                 sql.Identifier(f"{name}_geom_idx"), ident
             )
         )
-    labels = {"gid": "要素编号", "run_id": "运行编号(geoplan_runs)", **spec.table.labels}
+    present = {c for c, _ in spec.columns}
+    labels = {"gid": "要素编号", "run_id": "运行编号(geoplan_runs)"}
+    labels.update({c: t for c, t in spec.table.labels.items() if c in present})
     if spec.geometry is not None:
-        labels.setdefault("geom", "几何图形")
+        labels["geom"] = "几何图形"
     _comment(con, ident, spec.table.comment, labels)
 
 
