@@ -178,8 +178,11 @@ def redact(text: str) -> str:
     --------
     >>> redact("postgresql://gis:secret@db/land#t")
     'postgresql://gis:***@db/land#t'
+    >>> redact("postgresql://gis@db/land?sslmode=require&password=secret#t")
+    'postgresql://gis@db/land?sslmode=require&password=***#t'
     """
-    return re.sub(r"^(\w+://[^:/@#?]*):[^@/#?]*@", r"\1:***@", text)
+    text = re.sub(r"^(\w+://[^:/@#?]*):[^@/#?]*@", r"\1:***@", text)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def parse_database_source(source: str, *, need_table: bool = True) -> DatabaseSource:

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 #: a role that must log in with a password (scram-sha-256), for the authentication tests
@@ -160,3 +161,82 @@ def new_database(cluster: Cluster, name: str, *, postgis: bool = True) -> str:
     with psycopg.connect(**cluster.conninfo(), autocommit=True) as con:  # type: ignore[arg-type]
         con.execute(f'CREATE DATABASE "{name}" TEMPLATE {template}')
     return cluster.url(name)
+
+
+def _pg_type(series: Any) -> str:
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double precision"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    return "text"
+
+
+def load_table(
+    url: str,
+    table: str,
+    frame: Any,
+    *,
+    srid: int | None = None,
+    key: str | None = "fid",
+    types: dict[str, str] | None = None,
+) -> None:
+    """Put ``frame`` (a GeoDataFrame) into ``table`` (``schema.table``) with psycopg's COPY —
+    independently of geoplan's own writer. Its index becomes the integer primary key ``key``
+    (None: no key); ``srid`` (default: the frame's EPSG code, 0 for none) types the geometry
+    column ``geom``; ``types`` overrides column types (``{"成交价款": "numeric(14,2)"}``)."""
+    import psycopg
+    import shapely
+    from psycopg import sql
+
+    geom_col = frame.geometry.name
+    if srid is None:
+        srid = frame.crs.to_epsg() if frame.crs is not None else 0
+    columns = [c for c in frame.columns if c != geom_col]
+    typed = {c: (types or {}).get(c) or _pg_type(frame[c]) for c in columns}
+    schema, _, name = table.rpartition(".")
+    ident = sql.Identifier(*([schema] if schema else []), name)
+    defs = [sql.SQL("{} bigint PRIMARY KEY").format(sql.Identifier(key))] if key else []
+    defs += [sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(typed[c])) for c in columns]
+    defs.append(sql.SQL("geom geometry(Geometry, {})").format(sql.Literal(int(srid))))
+    names = ([key] if key else []) + columns + ["geom"]
+    wkb = shapely.to_wkb(frame.geometry.values, hex=True, include_srid=False)
+    with psycopg.connect(url, autocommit=True) as con:
+        if schema:
+            con.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        con.execute(sql.SQL("CREATE TABLE {} ({})").format(ident, sql.SQL(", ").join(defs)))
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            ident, sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        )
+        with con.cursor() as cur, cur.copy(copy_sql) as copy:
+            for i, (idx, row) in enumerate(frame[columns].iterrows()):
+                values = [None if _missing(v) else _plain(v, typed[c]) for c, v in row.items()]
+                g = None if wkb[i] is None else f"SRID={srid};{wkb[i]}"
+                copy.write_row(([int(idx)] if key else []) + values + [g])
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: Any, pg_type: str) -> Any:
+    import numpy as np
+
+    if pg_type == "date" and hasattr(value, "date"):
+        return value.date()
+    if isinstance(value, np.generic):
+        return value.item()
+    if pg_type == "text":
+        return str(value)
+    return value
