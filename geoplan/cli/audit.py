@@ -31,10 +31,16 @@ EXIT_UNJUDGED = 3
 @click.command()
 @county_argument
 @click.option(
-    "--approvals", "approvals_src", metavar="SRC", help="Approvals layer (path or path:layer)."
+    "--approvals",
+    "approvals_src",
+    metavar="SRC",
+    help="Approvals layer (path, path:layer or postgresql://…#schema.table).",
 )
 @click.option(
-    "--supplies", "supplies_src", metavar="SRC", help="Supplies layer (path or path:layer)."
+    "--supplies",
+    "supplies_src",
+    metavar="SRC",
+    help="Supplies layer (path, path:layer or postgresql://…#schema.table).",
 )
 @click.option(
     "--townships", "townships_src", metavar="SRC", help="Townships to attribute findings to."
