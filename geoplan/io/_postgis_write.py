@@ -5,7 +5,8 @@ name, as-of date, analysis, geoplan version, parameters and summary as jsonb, th
 with their row counts, started/finished, status) and its rows in typed tables
 (``<analysis>_<table>``: ``gid`` identity primary key, ``run_id`` referencing the run with
 ``ON DELETE CASCADE``, the result's columns typed from their dtypes, ``geom`` as
-``geometry(Multi…, SRID)`` with a GiST index), with ``COMMENT ON`` the tables and columns in
+``geometry(MultiPolygon | MultiLineString | Point, SRID)`` with a GiST index; polygons and
+lines are promoted to their multi type so one column takes both), with ``COMMENT ON`` the tables and columns in
 Chinese. Everything — schema, tables, indexes, rows, the removal of replaced runs — happens in
 one transaction: a failure, a lost connection or a killed process leaves the database as it was.
 ``mode="replace"`` removes the earlier runs of the same county, as-of date and analysis (their
@@ -247,9 +248,10 @@ def _spec(table: PostgisTable, label: str) -> _Spec:
             "an SRID. Reproject the result to an EPSG CRS (e.g. its CGCS2000 GK zone) first."
         )
     kind = table.kind or _family(frame.geometry.values)
-    typ = {"polygon": "MultiPolygon", "line": "MultiLineString", "point": "MultiPoint"}.get(
-        kind, "Geometry"
-    )
+    if kind == "point" and (shapely.get_type_id(frame.geometry.values) != 4).all():
+        kind = "single point"  # point layers stay Point (a MultiPoint makes them MultiPoint)
+    typ = {"polygon": "MultiPolygon", "line": "MultiLineString", "point": "MultiPoint",
+           "single point": "Point"}.get(kind, "Geometry")  # fmt: skip
     return _Spec(table, columns, f"geometry({typ}, {srid})", int(srid), kind)
 
 
@@ -519,9 +521,17 @@ def _ewkb(geoms: Any, srid: int, kind: str) -> list[str | None]:
 
 def json_ready(value: Any) -> Any:
     """A dataclass or mapping as plain JSON-safe data (dates as ISO text)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    return json.loads(dumps_json(value))
+
+    def plain(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return plain(dataclasses.asdict(v))
+        if isinstance(v, Mapping):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v
+
+    return json.loads(dumps_json(plain(value)))
 
 
 def label_map(*specs: Iterable[tuple[str, str, Any]]) -> dict[str, str]:

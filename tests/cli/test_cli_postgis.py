@@ -58,9 +58,7 @@ def _geoplan(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=False, env=env)  # fmt: skip
 
 
-def test_audit_of_database_layers_written_back_to_the_database(
-    pg_url: str, tmp_path: Path
-) -> None:
+def test_audit_of_database_layers_written_back_to_the_database(pg_url: str, tmp_path: Path) -> None:
     _load_demo(pg_url)
     pkg = _package(tmp_path / "county", pg_url)
     proc = _geoplan("audit", str(pkg), "--out", str(tmp_path / "db"), "--to", f"{pg_url}#results")

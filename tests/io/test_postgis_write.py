@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import psycopg
 import pyogrio
@@ -319,3 +320,67 @@ def test_the_target_is_checked_for_create_rights(pg_cluster: Cluster, pg_url: st
         check_postgis_target(f"{as_reader}#land")
     assert check_postgis_target(f"{pg_url}#land") == "land"
     assert check_postgis_target(pg_url) == "public"
+
+
+def test_zones_connectivity_and_hierarchy_write_their_tables(pg_url: str) -> None:
+    from geoplan.runs import run_connectivity, run_hierarchy, run_zones
+
+    county = County.open(demo_path())
+    url = f"{pg_url}#plan"
+    results = {
+        "zones": run_zones(county, cell=2000.0),
+        "connectivity": run_connectivity(county),
+        "hierarchy": run_hierarchy(county),
+    }
+    for result in results.values():
+        record = result.to_postgis(  # type: ignore[attr-defined]
+            url, adcode="410225", as_of=county.as_of, parameters={"note": "测试"}
+        )
+        assert record.replaced == ()
+    geoms = {
+        r[0]: r[1:]
+        for r in _rows(
+            pg_url,
+            "SELECT f_table_name, type, srid FROM geometry_columns WHERE f_table_schema = 'plan'",
+        )
+    }
+    assert geoms == {
+        "zones_cells": ("MULTIPOLYGON", 4547),
+        "zones_zones": ("MULTIPOLYGON", 4547),
+        "zones_townships": ("MULTIPOLYGON", 4547),
+        "connectivity_parks": ("MULTIPOLYGON", 4547),
+        "connectivity_routes": ("MULTILINESTRING", 4547),
+        "connectivity_isochrones": ("MULTIPOLYGON", 4547),
+        "hierarchy_settlements": ("POINT", 4547),
+        "hierarchy_catchment_links": ("MULTILINESTRING", 4547),
+        "hierarchy_reach": ("POINT", 4547),
+    }
+    z, k, h = results["zones"], results["connectivity"], results["hierarchy"]
+    counts = {
+        "zones_cells": len(z.cells), "zones_zones": len(z.zones),
+        "connectivity_access": len(k.access), "connectivity_routes": len(k.routes),
+        "hierarchy_settlements": len(h.settlements), "hierarchy_reach": len(h.reach),
+    }  # fmt: skip
+    for table, n in counts.items():
+        assert _rows(pg_url, f"SELECT count(*) FROM plan.{table}") == [(n,)], table
+    back = read_layer(f"{pg_url}#plan.hierarchy_settlements").drop(columns="run_id")
+    assert back["name"].tolist() == h.settlements["name"].tolist()
+    assert back["tier"].tolist() == h.settlements["tier"].tolist()
+    assert np.allclose(back.geometry.x, h.settlements.geometry.x)
+    runs = _rows(pg_url, "SELECT analysis, parameters->>'note' FROM plan.geoplan_runs ORDER BY 1")
+    assert runs == [("connectivity", "测试"), ("hierarchy", "测试"), ("zones", "测试")]
+    comments = dict(
+        _rows(
+            pg_url,
+            "SELECT attname, col_description(attrelid, attnum) FROM pg_attribute "
+            "WHERE attrelid = 'plan.hierarchy_settlements'::regclass AND attnum > 0",
+        )
+    )
+    assert comments["kind"] == "类型" and comments["tier"] == "等级"
+    # the hierarchy's targets and weights are its parameters
+    (params,) = _rows(
+        pg_url, "SELECT parameters FROM plan.geoplan_runs WHERE analysis = 'hierarchy'"
+    )
+    assert {"targets", "weights"} <= set(params[0])  # type: ignore[arg-type]
+    again = h.to_postgis(url, adcode="410225", as_of=county.as_of)
+    assert len(again.replaced) == 1
