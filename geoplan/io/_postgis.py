@@ -65,7 +65,9 @@ def connect(
     :class:`DatabaseError` that says what to check."""
     psycopg = _psycopg()
     try:
-        con = psycopg.connect(conninfo, connect_timeout=10, application_name="geoplan")
+        given = psycopg.conninfo.conninfo_to_dict(conninfo)
+        defaults = {"connect_timeout": 10, "application_name": "geoplan"}
+        con = psycopg.connect(conninfo, **{k: v for k, v in defaults.items() if k not in given})
     except psycopg.OperationalError as exc:
         raise DatabaseError(_connect_message(label, str(exc))) from None
     except psycopg.ProgrammingError as exc:  # a malformed conninfo

@@ -520,7 +520,14 @@ def _ewkb(geoms: Any, srid: int, kind: str) -> list[str | None]:
 
 
 def json_ready(value: Any) -> Any:
-    """A dataclass or mapping as plain JSON-safe data (dates as ISO text)."""
+    """A dataclass or mapping as plain JSON-safe data (dates as ISO text, NaN as None).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> json_ready({"as_of": dt.date(2026, 6, 30), "share": float("nan")})
+    {'as_of': '2026-06-30', 'share': None}
+    """
 
     def plain(v: Any) -> Any:
         if dataclasses.is_dataclass(v) and not isinstance(v, type):
@@ -535,7 +542,14 @@ def json_ready(value: Any) -> Any:
 
 
 def label_map(*specs: Iterable[tuple[str, str, Any]]) -> dict[str, str]:
-    """``{column: label}`` from ``(column, label, …)`` tuples (the ledger's column lists)."""
+    """``{column: label}`` from ``(column, label, …)`` tuples (the ledger's column lists); the
+    first list that labels a column wins.
+
+    Examples
+    --------
+    >>> label_map([("area_mu", "面积(亩)", "0.00")], [("area_mu", "other"), ("gid", "编号")])
+    {'area_mu': '面积(亩)', 'gid': '编号'}
+    """
     out: dict[str, str] = {}
     for spec in specs:
         for column, label, *_ in spec:
