@@ -16,7 +16,7 @@ DLBM, DLMC, ZLDWDM, QSDWMC, TBMJ, KCMJ, TBDLMJ, a survey date) are written once 
 ``geometry(MultiPolygon, 4547)``, GiST index, ``ANALYZE``) — not timed. Each side then runs in its
 own process: ``read_layer(..., role="landuse")`` from ``county.gpkg:landuse`` (pyogrio, Arrow) and
 from ``postgresql://…#public.dltb`` (psycopg server-side cursor, binary, chunks of 50,000 rows).
-Reported: time, peak RSS (``ru_maxrss``) and peak RSS over the interpreter with its imports; the
+Reported: time, peak RSS (``VmHWM``) and peak RSS over the interpreter with its imports; the
 check is that both frames hold the same parcels, classes and areas.
 
 **Audit totals.** On the 50k benchmark data of ``bench_audit.py`` (``make_data(50000)``, less
@@ -87,6 +87,11 @@ def make_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
 
 
 def _maxrss_mb() -> float:
+    """This process's peak resident memory: ``VmHWM`` (per address space, so it starts anew at
+    exec — ``ru_maxrss`` keeps the forking parent's peak, which was the 500k parcels here)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
