@@ -97,6 +97,9 @@ def _maxrss_mb() -> float:
 
 def read_worker(side: str, source: str) -> dict[str, Any]:
     """Read the parcels once from ``source``; time, memory and what was read."""
+    import psycopg  # noqa: F401  (imported before measuring, like pyogrio and pyarrow)
+    import pyarrow  # noqa: F401
+
     from geoplan.io import read_layer
 
     rss0 = _maxrss_mb()
