@@ -5,6 +5,7 @@ Run from the repository root (under the heavy-work lock on a shared machine)::
 
     python -m benchmarks.bench_postgis            # 500k parcels; the 50k and overlap audits
     python -m benchmarks.bench_postgis --quick    # 20k parcels, small audits: a smoke test
+    python -m benchmarks.bench_postgis --part read --repeat 3   # only the reading part
 
 Both parts run on a throwaway PostgreSQL + PostGIS cluster (``tests/support/postgis.py``:
 ``initdb`` in a temp dir, Unix socket only, stopped at the end; Debian's ``postgresql`` and
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=50_000, help="approvals of the audit data (50000)")
     p.add_argument("--quick", action="store_true", help="small smoke run")
     p.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
+    p.add_argument("--part", choices=["all", "read", "totals"], default="all")
     p.add_argument("--read-worker", help=argparse.SUPPRESS)
     p.add_argument("--source", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -241,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_postgis_") as tmp_text:
         tmp = Path(tmp_text)
         with postgis_cluster(tmp) as cluster:
-            ok &= read_part(parcels, tmp, new_database(cluster, "bench_read"), args.repeat)
+            if args.part in ("all", "read"):
+                ok &= read_part(parcels, tmp, new_database(cluster, "bench_read"), args.repeat)
+            if args.part == "read":
+                return 0 if ok else 1
             from geoplan.datasets import synthetic_county
 
             a, s = make_data(n)
