@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from geoplan.errors import DatabaseError, InputError
+from geoplan.io._pg_values import copy_values, ewkb, geometry_family, sql_type
 from geoplan.io._postgis import _first_line, _psycopg, connect, require_postgis
 from geoplan.io._sources import is_database_source, parse_database_source, redact
 from geoplan.io._write import dumps_json
@@ -237,7 +237,7 @@ def _spec(table: PostgisTable, label: str) -> _Spec:
             raise InputError(
                 f"{label}: table {table.name} has a column named {col!r}, which geoplan uses itself."
             )
-        columns.append((str(col), _sql_type(frame[col], f"{table.name}.{col}", label)))
+        columns.append((str(col), sql_type(frame[col], f"{table.name}.{col}", label)))
     if geom_col is None:
         return _Spec(table, columns, None, 0, "")
     crs = frame.crs
@@ -247,46 +247,12 @@ def _spec(table: PostgisTable, label: str) -> _Spec:
             f"{label}: table {table.name} has no CRS with an EPSG code ({crs}); PostGIS needs "
             "an SRID. Reproject the result to an EPSG CRS (e.g. its CGCS2000 GK zone) first."
         )
-    kind = table.kind or _family(frame.geometry.values)
+    kind = table.kind or geometry_family(frame.geometry.values)
     if kind == "point" and (shapely.get_type_id(frame.geometry.values) != 4).all():
         kind = "single point"  # point layers stay Point (a MultiPoint makes them MultiPoint)
     typ = {"polygon": "MultiPolygon", "line": "MultiLineString", "point": "MultiPoint",
            "single point": "Point"}.get(kind, "Geometry")  # fmt: skip
     return _Spec(table, columns, f"geometry({typ}, {srid})", int(srid), kind)
-
-
-def _family(geoms: Any) -> str:
-    types = set(shapely.get_type_id(np.asarray(geoms, dtype=object)).tolist()) - {-1}
-    for kind, ids in (("polygon", {3, 6}), ("line", {1, 2, 5}), ("point", {0, 4})):
-        if types and types <= ids:
-            return kind
-    return "any"
-
-
-def _sql_type(series: pd.Series, name: str, label: str) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "bigint"
-    if pd.api.types.is_float_dtype(dtype):
-        return "double precision"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = series.dropna()
-        if getattr(dtype, "tz", None) is not None:
-            return "timestamptz"
-        midnight = (values == values.dt.normalize()).all() if len(values) else True
-        return "date" if midnight else "timestamp"
-    values = series.dropna()
-    if len(values) and values.map(lambda v: isinstance(v, (list, dict, tuple))).all():
-        return "jsonb"
-    if (
-        pd.api.types.is_string_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        return "text"
-    raise InputError(f"{label}: column {name} has type {dtype}, which geoplan cannot store.")
 
 
 def _write(
@@ -463,10 +429,10 @@ def _copy_rows(con: psycopg.Connection, schema: str, spec: _Spec, run_id: int) -
 
     frame = spec.table.frame
     names = [c for c, _ in spec.columns]
-    values = [_python_values(frame[c], t) for c, t in spec.columns]
+    values = [copy_values(frame[c], t) for c, t in spec.columns]
     if spec.geometry is not None:
         names.append("geom")
-        values.append(_ewkb(frame.geometry.values, spec.srid, spec.kind))
+        values.append(ewkb(frame.geometry.values, spec.srid, spec.kind))
     target = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(schema, spec.table.name),
         sql.SQL(", ").join(sql.Identifier(n) for n in ["run_id", *names]),
@@ -476,47 +442,6 @@ def _copy_rows(con: psycopg.Connection, schema: str, spec: _Spec, run_id: int) -
         for row in zip([run_id] * n, *values, strict=True):
             copy.write_row(row)
     return n
-
-
-def _python_values(series: pd.Series, sql_type: str) -> list[Any]:
-    missing = series.isna().to_numpy()
-    if sql_type == "date":
-        out: list[Any] = [None if m else v.date() for v, m in zip(series, missing, strict=True)]
-    elif sql_type == "jsonb":
-        out = [
-            None if m else json.dumps(v, ensure_ascii=False, default=str)
-            for v, m in zip(series.astype(object), missing, strict=True)
-        ]
-    elif sql_type in ("timestamp", "timestamptz"):
-        out = [None if m else v.to_pydatetime() for v, m in zip(series, missing, strict=True)]
-    elif sql_type == "text":
-        out = [None if m else str(v) for v, m in zip(series.astype(object), missing, strict=True)]
-    else:
-        raw = series.astype(object).tolist()
-        out = [
-            None if m else (v.item() if isinstance(v, np.generic) else v)
-            for v, m in zip(raw, missing, strict=True)
-        ]
-        if sql_type == "double precision":
-            out = [None if v is None or not np.isfinite(v) else float(v) for v in out]
-    return out
-
-
-def _ewkb(geoms: Any, srid: int, kind: str) -> list[str | None]:
-    arr = np.asarray(geoms, dtype=object)
-    if kind in ("polygon", "line", "point") and len(arr):
-        has = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        parts, index = shapely.get_parts(arr[has], return_index=True)
-        build = {
-            "polygon": shapely.multipolygons,
-            "line": shapely.multilinestrings,
-            "point": shapely.multipoints,
-        }[kind]
-        multi = np.full(len(arr), None, dtype=object)
-        multi[np.flatnonzero(has)] = build(parts, indices=index)
-        arr = multi
-    hexes = shapely.to_wkb(arr, hex=True)
-    return [None if h is None else f"SRID={srid};{h}" for h in hexes]
 
 
 def json_ready(value: Any) -> Any:
