@@ -1,12 +1,13 @@
 # geoplan — two commands do all the set-up on a fresh machine:
 #   make demo   creates .venv, installs geoplan, runs the main job on the bundled demo county
-#   make test   installs the test extras (and Chromium for the browser tests), runs ruff, mypy, pytest
+#   make test   installs the test extras (and Chromium for the browser tests, PostgreSQL + PostGIS
+#               for the database tests), runs ruff, mypy, pytest
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest browser bench clean-maps install
+.PHONY: demo test lint typecheck pytest browser postgis bench clean-maps install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test,bench,regions]"
+	$(BIN)/python -m pip install -q -e ".[test,bench,regions,postgis]"
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -33,6 +34,15 @@ browser:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# PostgreSQL + PostGIS for the database tests (they start a throwaway cluster of their own:
+# initdb in a temp dir, Unix socket only; Debian keeps initdb/pg_ctl in /usr/lib/postgresql/*/bin).
+postgis:
+	@{ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && \
+	   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; } || { \
+	  echo "installing Debian's postgresql and postgresql-postgis for the database tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq postgresql postgresql-postgis >/dev/null; }
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoplan tests benchmarks
 	$(BIN)/ruff format --check geoplan tests benchmarks
@@ -40,7 +50,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-test browser
+pytest: $(VENV)/.installed-test browser postgis
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -39,12 +39,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import json
-import os
 import resource
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -396,55 +392,24 @@ def _postgis_totals(
     }
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    hits = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return hits[-1] if hits else None
-
-
 @contextlib.contextmanager
 def postgis_cluster(tmp: Path) -> Iterator[tuple[dict[str, Any] | None, str]]:
-    """A throwaway PostgreSQL cluster in ``tmp`` (Unix socket only), stopped on exit.
-
-    Yields ``(connection keywords, "")``, or ``(None, why)`` when PostGIS cannot be used.
-    """
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        yield None, "pg_ctl/initdb not found (apt-get install postgresql postgis)"
-        return
+    """A throwaway PostgreSQL cluster in ``tmp`` (``tests/support/postgis.py``: Unix socket
+    only, stopped on exit). Yields ``(connection keywords, "")``, or ``(None, why)`` when PostGIS
+    cannot be used."""
     try:
         import psycopg  # noqa: F401
     except ImportError as exc:
-        yield None, f"psycopg cannot be imported ({exc}; pip install -e '.[bench]')"
+        yield None, f"psycopg cannot be imported ({exc}; pip install -e '.[postgis]')"
         return
-    root = tmp / "pg"
-    root.mkdir()
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use its own system user
-        tmp.chmod(0o711)  # let it reach its folder inside our private temp dir
-        shutil.chown(root, user="postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as sock:  # a free port number (it only names the socket file)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    data, log = root / "data", root / "server.log"
-    quiet = {"check": True, "capture_output": True, "text": True}
+    from tests.support.postgis import ClusterUnavailable
+    from tests.support.postgis import postgis_cluster as cluster
+
     try:
-        subprocess.run([*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "postgres",
-                        "-E", "UTF8", "--no-sync"], **quiet)  # type: ignore[call-overload]  # fmt: skip
-        opts = f"-k {root} -p {port} -c listen_addresses='' -c fsync=off"
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-o", opts, "-l", str(log), "-w",
-                        "start"], **quiet)  # type: ignore[call-overload]  # fmt: skip
-    except (subprocess.CalledProcessError, OSError) as exc:
-        yield None, f"the PostgreSQL cluster did not start ({exc})"
-        return
-    try:
-        yield {"host": str(root), "port": port, "user": "postgres", "dbname": "postgres"}, ""
-    finally:
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"],
-                       check=False, capture_output=True)  # fmt: skip
+        with cluster(tmp) as running:
+            yield running.conninfo(), ""
+    except ClusterUnavailable as exc:
+        yield None, str(exc)
 
 
 def _run_overlap_side(side: str, data: Path, pg: dict[str, Any] | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@
     boundary = "county.gpkg:boundary"
     roads = "roads.osm.pbf"       # an OSM extract, or a line layer
     landcover = "landcover.tif"   # an optional land-cover raster
+    landuse = "postgresql://gis@db:5432/land#sdc.dltb?where=ZLDWDM^=410225"  # a PostGIS table
 
     [fields.approvals]            # canonical field = column in the file
     batch_id = "PCMC_2"
@@ -50,7 +51,9 @@ from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import (
     MONEY_UNITS,
     ROLES,
+    is_database_source,
     is_osm_source,
+    parse_database_source,
     parse_date_value,
     read_layer,
     read_report,
@@ -259,7 +262,8 @@ class County:
         Parameters
         ----------
         sources
-            ``{role: "path" or "path:layer"}`` (relative to the working folder).
+            ``{role: "path" or "path:layer"}`` (relative to the working folder), or a PostGIS
+            table ``postgresql://user@host:5432/db#schema.table``.
         as_of
             The assessment date (default: today; only the audit uses it).
         name
@@ -286,7 +290,7 @@ class County:
         first = next(iter(absolute.values()))
         manifest: dict[str, Any] = {
             "county": {
-                "name": name or split_source(first)[0].stem,
+                "name": name or _source_name(first),
                 "as_of": dt.date.today().isoformat() if as_of is None else as_of,
             },
             "layers": absolute,
@@ -369,12 +373,15 @@ class County:
         return role in self._sources
 
     def source(self, role: str) -> str:
-        """The absolute source of a role's layer (``path`` or ``path:layer``)."""
+        """The absolute source of a role's layer (``path`` or ``path:layer``, or a database
+        URL as written)."""
         if role not in self._sources:
             raise InputError(
                 f"County {self.name} has no {role} layer (it has: {', '.join(self.roles)}). Add "
                 f'`{role} = "<file>"` under [layers] in {self.path / "county.toml"}.'
             )
+        if is_database_source(self._sources[role]):
+            return self._sources[role].strip()
         path, layer = split_source(self.path / self._sources[role])
         return f"{path}:{layer}" if layer else str(path)
 
@@ -679,8 +686,18 @@ def _parse_as_of(value: Any, path: Path) -> dt.date:
         ) from None
 
 
+def _source_name(source: str) -> str:
+    """A name for a county made of one source: the file's stem, or the table's name."""
+    if is_database_source(source):
+        return parse_database_source(source).table or "database"
+    return split_source(source)[0].stem
+
+
 def _absolute(source: str | os.PathLike[str]) -> str:
-    """A source string with its path made absolute (the ``:layer`` part kept)."""
+    """A source string with its path made absolute (the ``:layer`` part kept; a database URL
+    as it is)."""
+    if is_database_source(source):
+        return os.fspath(source).strip()
     path, layer = split_source(source)
     full = path.expanduser().resolve()
     return f"{full}:{layer}" if layer else str(full)
@@ -717,6 +734,14 @@ def _check_manifest(manifest: dict[str, Any], path: Path, *, label: str | None =
     for role, src in layers.items():
         if role not in known:
             problems.append(f"[layers] {role}: unknown role (known: {', '.join(sorted(known))})")
+            continue
+        if is_database_source(src):
+            try:  # the syntax and no password now; the server is asked when the layer is read
+                parse_database_source(str(src))
+            except GeoplanError as exc:
+                problems.append(f"[layers] {role}: {exc}")
+            if role in RASTER_ROLES:
+                problems.append(f"[layers] {role}: a raster cannot come from a database")
             continue
         file_path, _ = split_source(path.parent / str(src))
         if not file_path.exists():

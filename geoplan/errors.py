@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "CRSError",
     "DataFileNotFoundError",
+    "DatabaseError",
     "DateParseError",
     "EmptyLayerError",
     "GeometryTypeError",
@@ -67,6 +68,11 @@ class UnknownCodeError(InputError):
 
 class OutputError(GeoplanError, OSError):
     """The output folder cannot be written (read-only, under a file, disk full)."""
+
+
+class DatabaseError(GeoplanError, OSError):
+    """A database cannot be reached or used (no server, wrong password, no PostGIS, a table that
+    cannot be written); nothing was written. The message names the database and the fix."""
 
 
 class MissingExtraError(GeoplanError, ImportError):

@@ -83,3 +83,35 @@ def test_missing_role(tmp_path: Path) -> None:
     assert not county.has("supplies")
     with pytest.raises(InputError, match="no supplies layer"):
         county.layer("supplies")
+
+
+def test_database_sources_in_the_manifest(tmp_path: Path) -> None:
+    # a database table is no file: it is checked for its syntax when the package opens (a
+    # password is refused with the other problems) and read only when the layer is asked for
+    (tmp_path / "county.toml").write_text(
+        """
+[county]
+name = "库县"
+adcode = "410225"
+as_of = "2026-06-30"
+
+[layers]
+approvals = "postgresql://gis@db.example:5432/land#sdc.pzyd?where=XZQDM=410225"
+supplies = "postgresql://gis:secret@db.example:5432/land#sdc.gdxx"
+parks = "missing.gpkg:parks"
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        County.open(tmp_path)
+    message = str(err.value)
+    assert "[layers] supplies" in message and "password" in message and "secret" not in message
+    assert "missing.gpkg" in message and "[layers] approvals" not in message
+    text = (tmp_path / "county.toml").read_text(encoding="utf-8")
+    text = text.replace("gis:secret@", "gis@").replace('parks = "missing.gpkg:parks"\n', "")
+    (tmp_path / "county.toml").write_text(text, encoding="utf-8")
+    county = County.open(tmp_path)
+    url = "postgresql://gis@db.example:5432/land#sdc.pzyd?where=XZQDM=410225"
+    assert county.source("approvals") == url  # as written, never made a path
+    adhoc = County.from_sources({"approvals": url}, as_of="2026-06-30")
+    assert adhoc.name == "pzyd" and adhoc.source("approvals") == url

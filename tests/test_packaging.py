@@ -12,7 +12,9 @@ CONDA_NAMES = {"osmium": "pyosmium", "h3": "h3-py"}
 
 
 def _split(req: str) -> tuple[str, str]:
-    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    """(name, version spec) of a requirement; pip extras such as ``psycopg[binary]`` dropped
+    (conda packages have none: conda-forge's psycopg brings its libpq itself)."""
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)$", req)
     assert m, req
     return m.group(1).lower(), m.group(2).replace(" ", "")
 

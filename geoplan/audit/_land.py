@@ -64,6 +64,8 @@ from geoplan.errors import InputError
 if TYPE_CHECKING:
     import folium
 
+    from geoplan.io import RunRecord
+
 __all__ = ["AuditResult", "AuditRules", "audit_land"]
 
 logger = logging.getLogger(__name__)
@@ -247,6 +249,40 @@ class AuditResult:
         from geoplan.audit._write import write_all
 
         return write_all(self, Path(directory))
+
+    def to_postgis(
+        self,
+        url: str,
+        *,
+        adcode: str,
+        schema: str | None = None,
+        mode: Literal["replace", "append"] = "replace",
+        county_name: str | None = None,
+        started: dt.datetime | None = None,
+    ) -> RunRecord:
+        """Write the audit into a PostGIS database in one transaction.
+
+        Tables ``audit_batches``, ``audit_unsupplied``, ``audit_supplies``, ``audit_idle``,
+        ``audit_supplied_unused``, ``audit_unmatched_supplies`` and ``audit_cohorts`` (typed, a
+        ``gid`` primary key, ``geom`` with its SRID and a GiST index, the ledger's Chinese
+        headers as column comments) and a ``geoplan_runs`` row (county ``adcode``, as-of date,
+        rules, summary). ``url`` is ``postgresql://user@host:5432/db#schema`` (the password from
+        ``PGPASSWORD`` or ``~/.pgpass``). ``mode="replace"`` removes the earlier runs of the same
+        adcode and as-of date; ``"append"`` keeps them. See :func:`geoplan.io.write_postgis`.
+        """
+        from geoplan.audit._write import postgis_tables
+        from geoplan.io import RunInfo, json_ready, write_postgis
+
+        run = RunInfo(
+            analysis="audit",
+            adcode=adcode,
+            as_of=self.as_of,
+            county_name=county_name,
+            parameters={**json_ready(self.rules), "as_of": self.as_of.isoformat()},
+            summary=self.summary,
+            started=started,
+        )
+        return write_postgis(url, postgis_tables(self), run, schema=schema, mode=mode)
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add the audit's layers and legend to a map from :func:`geoplan.maps.new_map`."""

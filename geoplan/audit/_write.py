@@ -24,14 +24,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from geoplan.audit._status import DATE_ORDER, UNKNOWN_REASONS
-from geoplan.io import atomic_path, write_gpkg, write_json
+from geoplan.io import PostgisTable, atomic_path, label_map, write_gpkg, write_json
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     from geoplan.audit._land import AuditResult
 
-__all__ = ["SHEETS", "write_all", "write_xlsx"]
+__all__ = ["SHEETS", "postgis_tables", "write_all", "write_xlsx"]
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,42 @@ UNMATCHED_COLS: list[tuple[str, str, str | None]] = [
     ("area_mu", "批准范围外面积(亩)", MU),
     ("area_m2", "批准范围外面积(平方米)", M2),
 ]
+COHORT_COLS: list[tuple[str, str, str | None]] = [
+    ("year", "批准年度", INT),
+    ("batches", "批次数", INT),
+    ("approved_area_mu", "批准面积(亩)", MU),
+    ("supplied_area_mu", "已供面积(亩)", MU),
+    ("unsupplied_area_mu", "批而未供面积(亩)", MU),
+    ("sliver_area_mu", "碎片面积(亩)", MU),
+    ("supply_rate", "供地率", RATE),
+    ("in_window", "计入近五年", BOOL),
+]
+#: labels of the columns the tables hold beyond the ledger's (database comments, one source)
+EXTRA_COLS: list[tuple[str, str, str | None]] = [
+    ("gross_area_m2", "批准毛面积(平方米,含与其他批次重叠部分)", M2),
+    ("approved_area_m2", "批准面积(平方米)", M2),
+    ("supplied_area_m2", "已供面积(平方米)", M2),
+    ("unsupplied_area_m2", "批而未供面积(平方米)", M2),
+    ("sliver_area_m2", "碎片面积(平方米)", M2),
+    ("agreed_finish", "约定竣工日期", DATE),
+    ("status", "状态代码(not_due/started/supplied_unused/idle_type1/idle_type2/unknown)", TEXT),
+    ("unknown_reason", "待核实原因代码", TEXT),
+    ("unmatched_area_m2", "批准范围外面积(平方米)", M2),
+    ("id_batch_found", "所记批次号找到对应批次", BOOL),
+    ("id_in_batch", "位于所记批次范围内", BOOL),
+    ("geom_repaired", "图形已修复", BOOL),
+    ("source_row", "源数据行号", INT),
+]
+#: database tables of an audit: (table, result attribute, Chinese name, column labels)
+POSTGIS_TABLES: list[tuple[str, str, str, list[tuple[str, str, str | None]]]] = [
+    ("audit_batches", "batches", "批次(按批准先后去除重叠后的批准、已供、批而未供面积)", BATCH_COLS),
+    ("audit_unsupplied", "unsupplied", "批而未供图斑", PIECE_COLS),
+    ("audit_supplies", "supplies", "供地(全部供地记录及状态)", SUPPLY_COLS),
+    ("audit_idle", "idle", "闲置土地", SUPPLY_COLS),
+    ("audit_supplied_unused", "supplied_unused", "供而未用", SUPPLY_COLS),
+    ("audit_unmatched_supplies", "unmatched_supplies", "未匹配供地(批准范围外的供地,待核查)", UNMATCHED_COLS),
+    ("audit_cohorts", "cohorts", "按批准年度汇总的供地率", COHORT_COLS),
+]  # fmt: skip
 TOTALS = {MU, M2, MONEY}
 TOTAL_SKIP = {"age_years", "supply_rate", "developed_ratio", "invested_ratio", "land_price"}
 
@@ -185,6 +221,18 @@ def write_all(result: AuditResult, directory: Path) -> dict[str, Path]:
         result.explore(title="土地摸排 · 批而未供与闲置土地"), directory / "audit.html"
     )
     logger.info("audit written to %s", directory)
+    return out
+
+
+def postgis_tables(result: AuditResult) -> list[PostgisTable]:
+    """The audit's tables for :func:`geoplan.io.write_postgis`, commented with the ledger's
+    Chinese headers (the same column lists as the Excel sheets)."""
+    out = []
+    for table, attr, comment, cols in POSTGIS_TABLES:
+        frame = getattr(result, attr)
+        labels = label_map(cols, EXTRA_COLS, [("township", "乡镇", TEXT)])
+        kind = "polygon" if attr != "cohorts" else None
+        out.append(PostgisTable(table, frame, f"土地摸排 · {comment}", labels, kind=kind))
     return out
 
 
@@ -365,16 +413,7 @@ def _quality_value(value: Any) -> Any:
 
 
 def _cohort_rows(ws: WriteOnlyWorksheet, cohorts: pd.DataFrame) -> None:
-    heads = [
-        "批准年度",
-        "批次数",
-        "批准面积(亩)",
-        "已供面积(亩)",
-        "批而未供面积(亩)",
-        "碎片面积(亩)",
-        "供地率",
-        "计入近五年",
-    ]
+    heads = [label for _, label, _ in COHORT_COLS]
     ws.append([_cell(ws, h, bold=True) for h in heads])
     for row in cohorts.to_dict("records"):
         year: Any = row["year"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
     from geoplan.county import County
+    from geoplan.io import RunRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -189,3 +190,67 @@ def parse_role_values(values: tuple[str, ...], *, option: str) -> dict[str, str]
             )
         out[role.strip()] = text.strip()
     return out
+
+
+def database_options(f: F) -> F:
+    """``--to URL``, ``--mode replace|append`` and ``--adcode CODE``: write the result into a
+    PostGIS database as well as into files."""
+    f = click.option(
+        "--adcode",
+        metavar="CODE",
+        default=None,
+        help="The county's adcode (行政区划代码) that keys its runs in the database (default: "
+        "[county] adcode of county.toml; needed with --to for a county made of SRC files).",
+    )(f)
+    f = click.option(
+        "--mode",
+        type=click.Choice(["replace", "append"]),
+        default=None,
+        help="With --to: replace (default) the earlier runs of this county, as-of date and "
+        "analysis in the database, or append a new run beside them.",
+    )(f)
+    return click.option(
+        "--to",
+        "to_url",
+        metavar="URL",
+        default=None,
+        help="Also write the result into PostGIS, in one transaction: "
+        "postgresql://user@host:5432/db#schema (password from PGPASSWORD or ~/.pgpass).",
+    )(f)
+
+
+def database_target(
+    to_url: str | None, mode: str | None, adcode: str | None, county: County
+) -> tuple[str, str, Literal["replace", "append"]] | None:
+    """``(url, adcode, mode)`` of ``--to``, checked before any analysis runs (the server
+    answers, PostGIS is there, the schema can be written), or None without ``--to``."""
+    if to_url is None:
+        if mode is not None or adcode is not None:
+            raise click.UsageError("--mode and --adcode only go with --to URL.")
+        return None
+    from geoplan.errors import InputError
+    from geoplan.io import check_postgis_target
+
+    code = adcode or county.adcode
+    if not code:
+        raise InputError(
+            f"--to needs the county's adcode (行政区划代码) to key its runs in the database, and "
+            f"{county.name} has none: give --adcode CODE, or set [county] adcode in county.toml."
+        )
+    check_postgis_target(to_url)
+    return to_url, code, "append" if mode == "append" else "replace"
+
+
+def database_message(record: RunRecord, url: str) -> str:
+    """One line saying what a database write did."""
+    from geoplan.io import parse_database_source
+
+    where = parse_database_source(url, need_table=False).conninfo
+    rows = sum(record.tables.values())
+    replaced = (
+        f", replacing run(s) {', '.join(map(str, record.replaced))}" if record.replaced else ""
+    )
+    return (
+        f"Wrote run {record.run_id} ({rows:,} rows in {len(record.tables)} tables) to "
+        f"{where}#{record.schema}{replaced}"
+    )

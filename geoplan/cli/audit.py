@@ -10,6 +10,9 @@ import click
 
 from geoplan.cli._common import (
     county_argument,
+    database_message,
+    database_options,
+    database_target,
     out_dir,
     out_option,
     parse_assignments,
@@ -28,10 +31,16 @@ EXIT_UNJUDGED = 3
 @click.command()
 @county_argument
 @click.option(
-    "--approvals", "approvals_src", metavar="SRC", help="Approvals layer (path or path:layer)."
+    "--approvals",
+    "approvals_src",
+    metavar="SRC",
+    help="Approvals layer (path, path:layer or postgresql://…#schema.table).",
 )
 @click.option(
-    "--supplies", "supplies_src", metavar="SRC", help="Supplies layer (path or path:layer)."
+    "--supplies",
+    "supplies_src",
+    metavar="SRC",
+    help="Supplies layer (path, path:layer or postgresql://…#schema.table).",
 )
 @click.option(
     "--townships", "townships_src", metavar="SRC", help="Townships to attribute findings to."
@@ -79,6 +88,7 @@ EXIT_UNJUDGED = 3
     "after writing the files.",
 )
 @out_option
+@database_options
 def audit(
     county: str | None,
     approvals_src: str | None,
@@ -91,6 +101,9 @@ def audit(
     layer_crs: tuple[str, ...],
     strict: bool,
     out: str | None,
+    to_url: str | None,
+    mode: str | None,
+    adcode: str | None,
 ) -> None:
     """Audit approved-but-unsupplied (批而未供), idle (闲置) and supplied-but-unused land.
 
@@ -98,7 +111,9 @@ def audit(
     layers, the as-of date and [parameters.audit] come from the county package; --approvals,
     --supplies and --as-of override them. Without a county give --approvals, --supplies and
     --as-of. Writes audit.gpkg, audit.xlsx (the ledger), summary.json and audit.html into
-    --out (default maps/<county>/audit/).
+    --out (default maps/<county>/audit/). With --to postgresql://…#schema the audit is also
+    written into PostGIS in one transaction (tables audit_*, a geoplan_runs row); --mode
+    replace (default) replaces the earlier runs of the same county and as-of date.
 
     Supplies that cannot be judged (a date or field the rule needs is missing, or dates out of
     order) are listed as 待核实 with the reason and said in words on the console, in the
@@ -127,10 +142,18 @@ def audit(
         units={"land_price": price_unit} if price_unit else None,
     )
     target = out_dir(out, c, "audit")  # before any reading or analysis: fail fast
+    db = database_target(to_url, mode, adcode, c)
+    started = dt.datetime.now(dt.UTC)
     result = run_audit(c, match=match)
     files = result.to_files(target)
     click.echo(summary_text(result, c.name))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
+    if db is not None:
+        url, code, write_mode = db
+        record = result.to_postgis(
+            url, adcode=code, mode=write_mode, county_name=c.name, started=started
+        )
+        click.echo(database_message(record, url))
     unjudged = int(result.summary["unknown_parcels"])
     if strict and unjudged:
         click.echo(

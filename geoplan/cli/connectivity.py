@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 import click
 
-from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
+from geoplan.cli._common import (
+    county_argument,
+    database_message,
+    database_options,
+    database_target,
+    out_dir,
+    out_option,
+    resolve_county,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +50,7 @@ def _snap(ctx: click.Context, param: click.Parameter, value: float | None) -> fl
     "roads_src",
     metavar="SRC",
     default=None,
-    help="Roads: an .osm.pbf/.osm file or a line layer (path or path:layer); default: the "
+    help="Roads: an .osm.pbf/.osm file or a line layer (path, path:layer or postgresql://…#schema.table); default: the "
     "county's roads.",
 )
 @click.option(
@@ -49,7 +58,7 @@ def _snap(ctx: click.Context, param: click.Parameter, value: float | None) -> fl
     "parks_src",
     metavar="SRC",
     default=None,
-    help="Park polygons (path or path:layer); default: the county's parks layer.",
+    help="Park polygons (path, path:layer or postgresql://…#schema.table); default: the county's parks layer.",
 )
 @click.option(
     "--max-routes",
@@ -74,6 +83,7 @@ def _snap(ctx: click.Context, param: click.Parameter, value: float | None) -> fl
 )
 @click.option("--html/--no-html", default=True, help="Also write connectivity.html (offline map).")
 @out_option
+@database_options
 def connectivity(
     county: str | None,
     roads_src: str | None,
@@ -83,6 +93,9 @@ def connectivity(
     minutes: str | None,
     html: bool,
     out: str | None,
+    to_url: str | None,
+    mode: str | None,
+    adcode: str | None,
 ) -> None:
     """Park-to-trunk connectivity: distance and time from each industrial park to the nearest
     national/provincial road and motorway entrance, detour index, independent access routes,
@@ -103,6 +116,8 @@ def connectivity(
         required=[("parks",), ("roads",)],
     )
     target = out_dir(out, c, "connectivity")  # before any analysis: fail fast
+    db = database_target(to_url, mode, adcode, c)
+    started_at = dt.datetime.now(dt.UTC)
     result = run_connectivity(
         c,
         max_routes=max_routes,
@@ -127,6 +142,14 @@ def connectivity(
     )
     for path in files.values():
         click.echo(f"wrote {path}")
+    if db is not None:
+        given = {"max_routes": max_routes, "snap_tolerance": snap_tolerance,
+                 "isochrone_minutes": _minutes(minutes)}  # fmt: skip
+        params = {**c.params("connectivity"), **{k: v for k, v in given.items() if v is not None}}
+        url, code, write_mode = db
+        record = result.to_postgis(url, adcode=code, as_of=c.as_of, mode=write_mode,
+                                   county_name=c.name, parameters=params, started=started_at)  # fmt: skip
+        click.echo(database_message(record, url))
     logger.info("connectivity done in %.1f s", time.perf_counter() - started)
 
 

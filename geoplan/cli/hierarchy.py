@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 import click
 
-from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
+from geoplan.cli._common import (
+    county_argument,
+    database_message,
+    database_options,
+    database_target,
+    out_dir,
+    out_option,
+    resolve_county,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,14 +28,14 @@ logger = logging.getLogger(__name__)
     "settlements_src",
     metavar="SRC",
     default=None,
-    help="Settlement points (path or path:layer); default: the county's settlements layer.",
+    help="Settlement points (path, path:layer or postgresql://…#schema.table); default: the county's settlements layer.",
 )
 @click.option(
     "--roads",
     "roads_src",
     metavar="SRC",
     default=None,
-    help="Roads: an .osm.pbf/.osm file or a line layer (path or path:layer); default: the "
+    help="Roads: an .osm.pbf/.osm file or a line layer (path, path:layer or postgresql://…#schema.table); default: the "
     "county's roads.",
 )
 @click.option(
@@ -36,12 +45,16 @@ logger = logging.getLogger(__name__)
     help="Number of central towns to infer (default: county.toml, else a quarter of the towns).",
 )
 @out_option
+@database_options
 def hierarchy(
     county: str | None,
     settlements_src: str | None,
     roads_src: str | None,
     n_central: int | None,
     out: str | None,
+    to_url: str | None,
+    mode: str | None,
+    adcode: str | None,
 ) -> None:
     """Settlement hierarchy: county seat, central towns, towns and villages over the roads.
 
@@ -60,6 +73,8 @@ def hierarchy(
         required=[("settlements",), ("roads",)],
     )
     target = out_dir(out, c, "hierarchy")  # before any analysis: fail fast
+    db = database_target(to_url, mode, adcode, c)
+    started_at = dt.datetime.now(dt.UTC)
     result = run_hierarchy(c, n_central=n_central)
     townships = c.layer("townships") if c.has("townships") else None
     files = result.to_files(target, townships=townships)
@@ -83,4 +98,10 @@ def hierarchy(
         )
     for path in files.values():
         click.echo(f"wrote {path}")
+    if db is not None:
+        params = {**c.params("hierarchy"), **({"n_central": n_central} if n_central else {})}
+        url, code, write_mode = db
+        record = result.to_postgis(url, adcode=code, as_of=c.as_of, mode=write_mode,
+                                   county_name=c.name, parameters=params, started=started_at)  # fmt: skip
+        click.echo(database_message(record, url))
     logger.info("hierarchy done in %.1f s", time.perf_counter() - started)

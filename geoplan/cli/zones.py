@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from geoplan.cli._common import county_argument, out_dir, out_option, resolve_county
+from geoplan.cli._common import (
+    county_argument,
+    database_message,
+    database_options,
+    database_target,
+    out_dir,
+    out_option,
+    resolve_county,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -77,6 +86,7 @@ SCHEMES = ("auto", "sandiao", "ydyh2023", "worldcover", "clcd")  # geoplan.zones
     help="Also cluster into K contiguous regions (needs geoplan[regions]).",
 )
 @out_option
+@database_options
 def zones(
     county: str | None,
     landuse_src: str | None,
@@ -89,13 +99,17 @@ def zones(
     min_zone_ha: float | None,
     regions: int | None,
     out: str | None,
+    to_url: str | None,
+    mode: str | None,
+    adcode: str | None,
 ) -> None:
     """Functional zones (三生空间) of a county: composition per cell, dominant function, zones.
 
     With COUNTY (or none: the demo county) the land use, boundary, townships and zoning come from
     the package; --landuse/--boundary/--units override them. Writes zones.gpkg (layers cells,
     zones, townships) and zones.csv (one row per cell: cell_id, area_m2, production, living,
-    ecological, dominant, mix_label, entropy, …) into --out (default maps/<county>/).
+    ecological, dominant, mix_label, entropy, …) into --out (default maps/<county>/). With
+    --to postgresql://…#schema also into PostGIS (tables zones_*, a geoplan_runs row).
     """
     from geoplan.errors import InputError
     from geoplan.io import is_raster_source
@@ -115,6 +129,8 @@ def zones(
         drop=(("landuse",) if raster else ("landcover",)) if landuse_src is not None else (),
     )
     folder = out_dir(out, cty)  # before any analysis: fail fast
+    db = database_target(to_url, mode, adcode, cty)
+    started = dt.datetime.now(dt.UTC)
     units = _read_units(units_src, cty.crs) if units_src is not None else None
     result = run_zones(
         cty,
@@ -136,6 +152,14 @@ def zones(
         click.echo(f"UGB expansion multiple: {s['ugb_expansion_multiple']:.2f}")
     for path in files.values():
         click.echo(f"wrote {path}")
+    if db is not None:
+        given = {"cell": cell, "h3_resolution": h3_res, "scheme": scheme, "units": units_src,
+                 "single_share": single_share, "min_zone_ha": min_zone_ha, "regions": regions}  # fmt: skip
+        params = {**cty.params("zones"), **{k: v for k, v in given.items() if v is not None}}
+        url, code, write_mode = db
+        record = result.to_postgis(url, adcode=code, as_of=cty.as_of, mode=write_mode,
+                                   county_name=cty.name, parameters=params, started=started)  # fmt: skip
+        click.echo(database_message(record, url))
     logger.debug("summary: %s", json.dumps(s, ensure_ascii=False, default=str))
 
 

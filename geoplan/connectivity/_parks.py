@@ -9,11 +9,12 @@ unit-capacity maximum flow per park.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +30,8 @@ from geoplan.network import NETWORK_KEYS, RoadNetwork, network_options, road_net
 
 if TYPE_CHECKING:
     import folium
+
+    from geoplan.io import RunRecord
 
 __all__ = [
     "MAX_SNAP_LIMIT_M",
@@ -63,6 +66,21 @@ PARK_COLUMNS = (
 )  # fmt: skip
 
 RoadsInput: TypeAlias = RoadNetwork | gpd.GeoDataFrame | str | Path
+
+
+#: Chinese labels of the connectivity tables' columns (database comments)
+CONNECTIVITY_LABELS = {
+    "park_id": "园区编号", "name": "园区名称", "level": "园区级别", "access_nodes": "出入节点数",
+    "snap_distance_m": "园区到路网距离(米)", "trunk_distance_m": "到干线公路距离(米)",
+    "trunk_time_min": "到干线公路时间(分钟)", "nearest_trunk_ref": "最近干线编号",
+    "motorway_distance_m": "到高速入口距离(米)", "motorway_time_min": "到高速入口时间(分钟)",
+    "detour_index": "绕行系数", "detour_flag": "绕行过大", "access_routes": "独立出入路线数",
+    "within_30min": "30分钟内到达高速入口", "reason": "说明", "trunk_node": "到达的干线节点",
+    "motorway_node": "到达的高速入口节点", "target": "目标(trunk 干线 / motorway 高速入口)",
+    "from_node": "起点节点", "to_node": "终点节点", "to_ref": "终点道路编号",
+    "distance_m": "距离(米)", "time_min": "时间(分钟)", "minutes": "等时圈(分钟)",
+    "nodes_reached": "可达节点数", "area_m2": "面积(平方米)", "node_id": "节点编号",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,50 @@ class ConnectivityResult:
         )
         csv = write_csv(out / "connectivity.csv", self.parks)
         return {"gpkg": gpkg, "csv": csv}
+
+    def to_postgis(
+        self,
+        url: str,
+        *,
+        adcode: str,
+        as_of: dt.date,
+        schema: str | None = None,
+        mode: Literal["replace", "append"] = "replace",
+        county_name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        started: dt.datetime | None = None,
+    ) -> RunRecord:
+        """Write the result into a PostGIS database in one transaction: tables ``connectivity_parks``, ``connectivity_routes``, ``connectivity_isochrones`` and
+        ``connectivity_access``
+        (typed, a ``gid`` primary key, ``geom`` with its SRID and a GiST index, Chinese column
+        comments) and a ``geoplan_runs`` row keyed by county ``adcode``, ``as_of`` and the
+        analysis (``parameters``: the options used, stored as jsonb). ``mode="replace"``
+        removes the earlier runs of the same key, ``"append"`` keeps them. ``url`` is
+        ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
+        ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
+        """
+        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+
+        tables = [
+            PostgisTable(name, frame, comment, CONNECTIVITY_LABELS, kind=kind)
+            for name, frame, comment, kind in (
+                ("connectivity_parks", self.parks, "园区连通性 · 园区到干线与高速入口", "polygon"),
+                ("connectivity_routes", self.routes, "园区连通性 · 最短路线", "line"),
+                ("connectivity_isochrones", self.isochrones, "园区连通性 · 等时圈", "polygon"),
+                ("connectivity_access", self.access, "园区连通性 · 园区出入节点", None),
+            )
+            if frame is not None
+        ]
+        run = RunInfo(
+            analysis="connectivity",
+            adcode=adcode,
+            as_of=as_of,
+            county_name=county_name,
+            parameters=json_ready(dict(parameters or {})),
+            summary=self.summary,
+            started=started,
+        )
+        return write_postgis(url, tables, run, schema=schema, mode=mode)
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add isochrones, parks (coloured by minutes to a motorway entrance), routes and the

@@ -17,12 +17,13 @@ sources), never per-pair searches:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,8 @@ from geoplan.network import MultiSourceResult, RoadNetwork, road_network
 if TYPE_CHECKING:
     import folium
 
+    from geoplan.io import RunRecord
+
 __all__ = [
     "HierarchyResult",
     "HierarchyWeights",
@@ -58,6 +61,21 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _TOWNS = ("county_seat", "central_town", "town")
+
+
+#: Chinese labels of the hierarchy tables' columns (database comments)
+HIERARCHY_LABELS = {
+    "settlement_id": "居民点编号", "name": "名称", "kind": "类型", "population": "人口",
+    "tier": "等级", "parent": "上级居民点", "parent_id": "上级居民点编号",
+    "parent_tier": "上级等级", "time_to_parent_min": "到上级时间(分钟)",
+    "time_to_seat_min": "到县城时间(分钟)", "score": "中心镇得分", "score_population": "人口得分",
+    "score_villages": "服务村庄得分", "score_centrality": "中心性得分",
+    "score_seat_distance": "距县城得分", "villages_served": "服务村庄数",
+    "settlements_within": "范围内居民点数", "snap_distance_m": "到路网距离(米)", "reason": "说明",
+    "link": "联系类型", "time_min": "时间(分钟)", "check": "核查项",
+    "counterpart_id": "对应居民点编号", "counterpart": "对应居民点", "target_min": "目标时间(分钟)",
+    "meets": "达到目标", "shortfall_min": "差距(分钟)",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,51 @@ class HierarchyResult:
         )
         html = maps.save_html(self.explore(townships=townships), out / "hierarchy.html")
         return {"gpkg": gpkg, "html": html}
+
+    def to_postgis(
+        self,
+        url: str,
+        *,
+        adcode: str,
+        as_of: dt.date,
+        schema: str | None = None,
+        mode: Literal["replace", "append"] = "replace",
+        county_name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        started: dt.datetime | None = None,
+    ) -> RunRecord:
+        """Write the result into a PostGIS database in one transaction: tables ``hierarchy_settlements``, ``hierarchy_catchment_links`` and ``hierarchy_reach``
+        (typed, a ``gid`` primary key, ``geom`` with its SRID and a GiST index, Chinese column
+        comments) and a ``geoplan_runs`` row keyed by county ``adcode``, ``as_of`` and the
+        analysis (``parameters``: the options used, stored as jsonb). ``mode="replace"``
+        removes the earlier runs of the same key, ``"append"`` keeps them. ``url`` is
+        ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
+        ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
+        """
+        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+
+        tables = [
+            PostgisTable(name, frame, comment, HIERARCHY_LABELS, kind=kind)
+            for name, frame, comment, kind in (
+                ("hierarchy_settlements", self.settlements, "城镇体系 · 居民点等级", "point"),
+                ("hierarchy_catchment_links", self.catchment_links, "城镇体系 · 服务联系", "line"),
+                ("hierarchy_reach", self.reach, "城镇体系 · 可达性目标核查", "point"),
+            )
+            if frame is not None
+        ]
+        run = RunInfo(
+            analysis="hierarchy",
+            adcode=adcode,
+            as_of=as_of,
+            county_name=county_name,
+            parameters={
+                **json_ready({"targets": self.targets, "weights": self.weights}),
+                **dict(parameters or {}),
+            },
+            summary=self.summary,
+            started=started,
+        )
+        return write_postgis(url, tables, run, schema=schema, mode=mode)
 
     def add_to_map(self, m: folium.Map, *, roads: bool = True) -> None:
         """Add roads by class with trunk routes emphasised, catchment links, the settlements by

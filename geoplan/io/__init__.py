@@ -2,7 +2,11 @@
 
 - reading: :func:`read_layer` (any vector format, roles and Chinese aliases, encodings, dates,
   units, CRS checks, geometry repair) with its :class:`ReadReport`; :func:`list_layers`;
-- sources: :func:`split_source` (``path:layer``), :func:`is_osm_source`, :func:`is_raster_source`;
+- sources: :func:`split_source` (``path:layer``), :func:`is_osm_source`, :func:`is_raster_source`,
+  :func:`is_database_source` and :func:`parse_database_source` (``postgresql://…#schema.table``);
+- PostGIS out: :func:`write_postgis` (an analysis's :class:`PostgisTable` list and its
+  ``geoplan_runs`` row, :class:`RunInfo`, in one transaction; :class:`RunRecord`),
+  :func:`check_postgis_target`;
 - the layer roles (:data:`ROLES`) and their value vocabularies;
 - dates: :func:`parse_dates`, :func:`parse_date_value`;
 - writing: :func:`atomic_path`, :func:`write_gpkg`, :func:`write_csv`, :func:`write_json` (strict
@@ -13,13 +17,29 @@ from __future__ import annotations
 
 from geoplan.io._dates import parse_date_value, parse_dates
 from geoplan.io._fields import MONEY_UNITS
+from geoplan.io._postgis_write import (
+    RUNS_TABLE,
+    PostgisTable,
+    RunInfo,
+    RunRecord,
+    json_ready,
+    label_map,
+    write_postgis,
+)
+from geoplan.io._postgis_write import check_target as check_postgis_target
 from geoplan.io._read import ReadReport, list_layers, read_layer, read_report
 from geoplan.io._schema import ROLES, SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES, Field, Role
 from geoplan.io._sources import (
+    DATABASE_SCHEMES,
     OSM_SUFFIXES,
     RASTER_SUFFIXES,
+    DatabaseSource,
+    Filter,
+    is_database_source,
     is_osm_source,
     is_raster_source,
+    parse_database_source,
+    redact,
     split_source,
 )
 from geoplan.io._write import (
@@ -32,27 +52,41 @@ from geoplan.io._write import (
 )
 
 __all__ = [
+    "DATABASE_SCHEMES",
     "MONEY_UNITS",
     "OSM_SUFFIXES",
     "RASTER_SUFFIXES",
     "ROLES",
+    "RUNS_TABLE",
     "SETTLEMENT_KIND_VALUES",
     "ZONE_TYPE_VALUES",
+    "DatabaseSource",
     "Field",
+    "Filter",
+    "PostgisTable",
     "ReadReport",
     "Role",
+    "RunInfo",
+    "RunRecord",
     "atomic_path",
+    "check_postgis_target",
     "dumps_json",
     "ensure_writable_dir",
+    "is_database_source",
     "is_osm_source",
     "is_raster_source",
+    "json_ready",
+    "label_map",
     "list_layers",
+    "parse_database_source",
     "parse_date_value",
     "parse_dates",
     "read_layer",
     "read_report",
+    "redact",
     "split_source",
     "write_csv",
     "write_gpkg",
     "write_json",
+    "write_postgis",
 ]

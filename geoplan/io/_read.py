@@ -43,7 +43,7 @@ from geoplan.io._coords import check_coordinates
 from geoplan.io._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
 from geoplan.io._fields import FieldReport, normalise_fields
 from geoplan.io._schema import ROLES, Role
-from geoplan.io._sources import split_source
+from geoplan.io._sources import is_database_source, parse_database_source, split_source
 
 __all__ = ["ReadReport", "list_layers", "read_layer", "read_report"]
 
@@ -133,7 +133,8 @@ def read_report(gdf: gpd.GeoDataFrame) -> ReadReport | None:
 
 
 def list_layers(source: str | os.PathLike[str]) -> list[str]:
-    """Names of the vector layers in a data source.
+    """Names of the vector layers in a data source (for a database URL: ``schema.table`` of
+    the tables with geometry, in the schema after ``#`` if one is given).
 
     Examples
     --------
@@ -141,6 +142,13 @@ def list_layers(source: str | os.PathLike[str]) -> list[str]:
     >>> "parks" in list_layers(demo_path() / "county.gpkg")
     True
     """
+    if is_database_source(source):
+        from geoplan.io._postgis import connect, list_tables, require_postgis
+
+        src = parse_database_source(os.fspath(source), need_table=False)
+        with connect(src.conninfo, src.label, read_only=True) as con:
+            require_postgis(con, src.label)
+            return list_tables(con, src.schema)
     path, _ = split_source(source)
     _require_exists(path)
     if path.suffix.lower() in _PARQUET_SUFFIXES:
@@ -208,7 +216,12 @@ def read_layer(
     ----------
     source
         A file or folder (``.gpkg``, ``.shp``, ``.geojson``, ``.parquet``, ``.gdb`` …), optionally
-        with ``:layer`` appended.
+        with ``:layer`` appended; or a PostGIS table,
+        ``postgresql://user@host:5432/db#schema.table`` with optional filters after the table
+        (``?where=XZQDM=410225&bbox=xmin,ymin,xmax,ymax``; see
+        :func:`~geoplan.io.parse_database_source`), read with psycopg (the ``postgis`` extra),
+        streamed in chunks, the password from ``PGPASSWORD`` or ``~/.pgpass``. Its SRID is its
+        CRS (SRID 0 counts as none), its integer primary key the index.
     layer
         Layer name; required when the source holds several layers (unless one is named after
         ``role``).
@@ -239,7 +252,8 @@ def read_layer(
     Raises
     ------
     DataFileNotFoundError, LayerNotFoundError, CRSError, GeometryTypeError, MissingFieldError,
-    DateParseError, EmptyLayerError, InputError
+    DateParseError, EmptyLayerError, InputError, DatabaseError (a database source that
+    cannot be reached or has no PostGIS), MissingExtraError (psycopg not installed)
 
     Examples
     --------
@@ -248,10 +262,26 @@ def read_layer(
     >>> {"park_id", "name", "level"} <= set(parks.columns)
     True
     """
+    role_def = _role(role)
+    if is_database_source(source):
+        gdf, rep, label = _read_database(os.fspath(source), role)
+    else:
+        gdf, rep, label = _read_file(source, layer, role)
+    if len(gdf) == 0:
+        what = "the table and its filters" if is_database_source(source) else "the file or layer"
+        raise EmptyLayerError(f"{label} has no features. Check {what}.")
+    return _normalise(
+        gdf, rep, label, role_def, fields=fields, crs=crs, source_crs=source_crs, units=units
+    )
+
+
+def _read_file(
+    source: str | os.PathLike[str], layer: str | None, role: str | None
+) -> tuple[gpd.GeoDataFrame, ReadReport, str]:
+    """A file's layer as GDAL hands it over (text checked, rings closed), its report begun."""
     source, layer = _zip_uri(source, layer)
     path, layer = split_source(source, layer)
     _require_exists(path)
-    role_def = _role(role)
     gdal_path: Path | str
     zipped = _zipped_shapefile(path, layer) if path.suffix.lower() == ".zip" else None
     if zipped is not None:
@@ -266,11 +296,38 @@ def read_layer(
     _check_text(gdf, label, encoding)
     rep = ReadReport(source=str(path), layer=layer, role=role, features_read=len(gdf))
     rep.encoding = encoding or (cpg_encoding(path) if path.suffix.lower() == ".shp" else None)
-    rep.source_crs = _crs_text(gdf.crs)
     rep.closed_rings = len(gdf.attrs.pop("closed_rings", ()))
+    return gdf, rep, label
 
-    if len(gdf) == 0:
-        raise EmptyLayerError(f"{label} has no features. Check the file or the layer name.")
+
+def _read_database(source: str, role: str | None) -> tuple[gpd.GeoDataFrame, ReadReport, str]:
+    """A PostGIS table, streamed from the server (:mod:`geoplan.io._postgis`), its report begun."""
+    from geoplan.io._postgis import read_table
+
+    src = parse_database_source(source)
+    label = src.label
+    gdf = read_table(src, label)
+    table = ".".join(p for p in (src.schema, src.table) if p)
+    rep = ReadReport(source=label, layer=table, role=role, features_read=len(gdf))
+    rep.encoding = "UTF-8"
+    return gdf, rep, label
+
+
+def _normalise(
+    gdf: gpd.GeoDataFrame,
+    rep: ReadReport,
+    label: str,
+    role_def: Role | None,
+    *,
+    fields: Mapping[str, str] | None,
+    crs: CRS | str | int | None,
+    source_crs: CRS | str | int | None,
+    units: Mapping[str, str] | None,
+) -> gpd.GeoDataFrame:
+    """What every source goes through: CRS rules and coordinate checks, the role's fields
+    (aliases, types, dates, units), geometry repair; the report completed and attached."""
+    rep.source_crs = _crs_text(gdf.crs)
+    role = role_def.name if role_def is not None else None
     gdf = _apply_crs(gdf, crs, label, rep, source_crs=source_crs, role=role)
     if role_def is not None:
         frep = FieldReport()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +16,8 @@ from geoplan.landuse import Scheme
 
 if TYPE_CHECKING:
     import folium
+
+    from geoplan.io import RunRecord
 
 # colours of the three functions (and mixed / empty units)
 COLORS: dict[str, str] = {
@@ -179,6 +183,31 @@ class CompositionResult:
         return maps.finish(m)
 
 
+#: Chinese labels of the zones tables' columns (database comments)
+ZONES_LABELS = {
+    "unit_id": "单元编号", "cell_id": "格网编号", "row": "行号", "col": "列号",
+    "area_m2": "面积(平方米)", "area_mu": "面积(亩)", "area_ha": "面积(公顷)",
+    "landuse_m2": "有用地数据的面积(平方米)", "production": "生产空间占比", "living": "生活空间占比",
+    "ecological": "生态空间占比", "production_agricultural": "农业生产占比",
+    "production_industrial": "工业生产占比", "living_urban": "城镇生活占比",
+    "living_rural": "农村生活占比", "ecological_forest": "林地生态占比",
+    "ecological_grass": "草地生态占比", "ecological_water": "水域生态占比",
+    "ecological_wetland": "湿地生态占比", "ecological_other": "其他生态占比",
+    "nodata": "无数据占比", "dominant": "主导功能", "mix_label": "功能混合类型",
+    "entropy": "功能混合度(归一化香农熵)", "eco_index": "生态质量指数",
+    "zone_id": "功能区编号", "zone_label": "功能区类型", "label": "功能区类型",
+    "n_units": "单元数", "region": "分区", "name": "名称", "code": "代码",
+    "agricultural_land_mu": "农用地(亩)", "construction_land_mu": "建设用地(亩)",
+    "unused_land_mu": "未利用地(亩)", "production_mu": "生产空间(亩)", "living_mu": "生活空间(亩)",
+    "ecological_mu": "生态空间(亩)", "construction_share": "建设用地占比",
+    "recorded_mu": "调查面积(亩)", "ugb_mu": "城镇开发边界(亩)",
+    "construction_outside_ugb_mu": "开发边界外建设用地(亩)", "basic_farmland_mu": "永久基本农田(亩)",
+    "cultivated_in_farmland_mu": "基本农田内耕地(亩)",
+    "non_cultivated_in_farmland_mu": "基本农田内非耕地(亩)", "eco_redline_mu": "生态保护红线(亩)",
+    "construction_in_redline_mu": "红线内建设用地(亩)",
+}  # fmt: skip
+
+
 @dataclass(frozen=True, eq=False)
 class ZonesResult:
     """Functional zones (see :func:`geoplan.functional_zones`).
@@ -227,6 +256,48 @@ class ZonesResult:
             "gpkg": write_gpkg(d / "zones.gpkg", layers),
             "csv": write_csv(d / "zones.csv", self.table()),
         }
+
+    def to_postgis(
+        self,
+        url: str,
+        *,
+        adcode: str,
+        as_of: dt.date,
+        schema: str | None = None,
+        mode: Literal["replace", "append"] = "replace",
+        county_name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        started: dt.datetime | None = None,
+    ) -> RunRecord:
+        """Write the result into a PostGIS database in one transaction: tables ``zones_cells``, ``zones_zones`` and ``zones_townships``
+        (typed, a ``gid`` primary key, ``geom`` with its SRID and a GiST index, Chinese column
+        comments) and a ``geoplan_runs`` row keyed by county ``adcode``, ``as_of`` and the
+        analysis (``parameters``: the options used, stored as jsonb). ``mode="replace"``
+        removes the earlier runs of the same key, ``"append"`` keeps them. ``url`` is
+        ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
+        ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
+        """
+        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+
+        tables = [
+            PostgisTable(name, frame, comment, ZONES_LABELS, kind=kind)
+            for name, frame, comment, kind in (
+                ("zones_cells", self.cells, "功能分区 · 单元三生构成与主导功能", "polygon"),
+                ("zones_zones", self.zones, "功能分区 · 连片功能区", "polygon"),
+                ("zones_townships", self.townships, "功能分区 · 乡镇汇总与三区三线核查", "polygon"),
+            )
+            if frame is not None
+        ]
+        run = RunInfo(
+            analysis="zones",
+            adcode=adcode,
+            as_of=as_of,
+            county_name=county_name,
+            parameters=json_ready(dict(parameters or {})),
+            summary=self.summary,
+            started=started,
+        )
+        return write_postgis(url, tables, run, schema=schema, mode=mode)
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add cells (by dominant function), zones (by label) and townships, with legends."""
