@@ -6,7 +6,7 @@ missing, no land, a zero denominator — is never taken as 0: the firm's score i
 (``class`` = ``unknown``, 待核实) and ``unknown_reason`` says why. Exempt firms (utilities,
 start-ups, projects under construction: 不定等级) are scored but not ranked or classed, and take
 no part in the benchmarks. Classes go by rank: the share of ranked firms ahead of a firm (ties
-share the better rank) below the A cut-off gives A, and so on.
+share the better rank; scores equal to 6 decimals tie) below the A cut-off gives A, and so on.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _classes(scored: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         rows = (scored["group"] == g).fillna(False).to_numpy(dtype=bool) & (cls == "")
         if not rows.any():
             continue
-        s = scored.loc[rows, "score"].round(9)  # equal inputs → equal score, whatever the order
+        s = scored.loc[rows, "score"].round(6)  # scores equal to 6 decimals tie (float noise)
         r = s.rank(method="min", ascending=False)
         n = int(rows.sum())
         rank[rows] = r.to_numpy()
