@@ -91,31 +91,38 @@ def make_enterprises(
             elif sharers == 1 and how < 0.2:  # declared area only
                 row["电子监管号"] = None
             rows.append(row)
-    frame = pd.DataFrame(rows)
-    frame["规上规下"] = np.where(frame["营业收入(万元)"] >= 2000.0, "规上", "规下")
-    _special_cases(frame, rng, adcode, as_of)
     cols = ["统一社会信用代码", "企业名称", "规上规下", "行业", "税收(万元)", "营业收入(万元)",
             "工业增加值(万元)", "综合能耗(吨标煤)", "主要污染物排放(吨)", "年平均职工人数",
             "研发经费(万元)", "用电量(万千瓦时)", "用地面积(亩)", "建筑面积(平方米)", "电子监管号",
             "经度", "纬度", "投产日期", "企业状态"]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=[c for c in cols if c != "规上规下"])
+    frame["规上规下"] = np.where(frame["营业收入(万元)"] >= 2000.0, "规上", "规下")
+    _special_cases(frame, rng, adcode, as_of)
     return frame[cols]
 
 
-def _special_cases(frame: pd.DataFrame, rng: np.random.Generator, adcode: str, as_of: dt.date) -> None:
+def _special_cases(
+    frame: pd.DataFrame, rng: np.random.Generator, adcode: str, as_of: dt.date
+) -> None:
     """Utilities, a start-up and a project under construction (不定等级); missing figures (待核实);
     firms with no land at all."""
     n = len(frame)
-    picks = rng.choice(n, 8, replace=False)
-    frame.loc[picks[0], "行业"] = _UTILITIES[0]
-    frame.loc[picks[1], "行业"] = _UTILITIES[1]
-    frame.loc[picks[2], "投产日期"] = as_of - dt.timedelta(days=400)
-    frame.loc[picks[3], "企业状态"] = "在建"
-    frame.loc[picks[4], "综合能耗(吨标煤)"] = None
-    frame.loc[picks[5], "税收(万元)"] = None
-    for p in picks[6:]:  # reported, but on land the records do not show
-        frame.loc[p, ["电子监管号", "用地面积(亩)", "经度", "纬度"]] = None
+    picks = list(rng.choice(n, min(8, n), replace=False))  # a tiny county has fewer firms
+    changes: list[tuple[str | list[str], Any]] = [
+        ("行业", _UTILITIES[0]),
+        ("行业", _UTILITIES[1]),
+        ("投产日期", as_of - dt.timedelta(days=400)),
+        ("企业状态", "在建"),
+        ("综合能耗(吨标煤)", None),
+        ("税收(万元)", None),
+        # reported, but on land the records do not show
+        (["电子监管号", "用地面积(亩)", "经度", "纬度"], None),
+        (["电子监管号", "用地面积(亩)", "经度", "纬度"], None),
+    ]
+    for p, (col, value) in zip(picks, changes, strict=False):
+        frame.loc[p, col] = value
     for k in range(2):  # firms in the table whose land no record holds
-        extra = {c: None for c in frame.columns}
+        extra: dict[str, Any] = {c: None for c in frame.columns}
         extra.update({"统一社会信用代码": _credit_code(rng, adcode),
                       "企业名称": f"示范县新办企业{k + 1}有限公司", "规上规下": "规下",
                       "行业": _INDUSTRIES[k], "税收(万元)": 12.0 + k, "营业收入(万元)": 600.0,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,7 +81,25 @@ def write_enterprises(frame: pd.DataFrame, path: Path, as_of: dt.date) -> None:
         ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in row])
     stamp = dt.datetime.combine(as_of, dt.time())
     wb.properties.created = wb.properties.modified = stamp
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    # the zip entries carry the time of writing: re-pack them with the as-of date
+    when = (as_of.year, as_of.month, as_of.day, 0, 0, 0)
+    with (
+        zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with now
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*",
+                    rb"\g<1>" + stamp.isoformat().encode() + b"Z",
+                    data,
+                )
+            dst.writestr(entry, data)
 
 
 def _write_layers(county: SyntheticCounty, tmp: Path, gpkg: Path, landuse_format: str) -> None:

@@ -61,7 +61,9 @@ def _area_names(areas: gpd.GeoDataFrame, label: str) -> np.ndarray:
         names = pd.Series(pd.NA, index=areas.index, dtype="string")
     if fallback is not None:
         names = names.fillna(fallback)
-    names = names.fillna(pd.Series([f"{label}{k + 1}" for k in range(len(areas))], index=areas.index))
+    names = names.fillna(
+        pd.Series([f"{label}{k + 1}" for k in range(len(areas))], index=areas.index)
+    )
     return names.to_numpy(dtype=object)
 
 
@@ -185,8 +187,10 @@ def low_efficiency(
     tax = plots["tax_per_mu"].to_numpy(dtype="float64", na_value=np.nan)
     no_firm = judge & (n == 0)
     low_far = judge & (n > 0) & (far < scheme.min_far if scheme.min_far is not None else False)
-    low_tax = judge & (n > 0) & (
-        tax < scheme.min_tax_per_mu if scheme.min_tax_per_mu is not None else False
+    low_tax = (
+        judge
+        & (n > 0)
+        & (tax < scheme.min_tax_per_mu if scheme.min_tax_per_mu is not None else False)
     )
     class_d = judge & (d_area > 0)
     whole = no_firm | low_far | low_tax

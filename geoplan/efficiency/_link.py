@@ -62,19 +62,19 @@ def supply_plots(supplies: gpd.GeoDataFrame, industrial_uses: Sequence[str]) -> 
     return plots
 
 
-def _id_links(firms: pd.DataFrame, plots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def _id_links(firms: pd.DataFrame, plots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """(firm row, plot row) pairs from 电子监管号, and the ids each firm gave that no supply has."""
     text = firms["supply_id"].astype("string")
     rows, plot_rows = [], []
-    missing = pd.Series(pd.NA, index=firms.index, dtype="string")
+    missing = np.full(len(firms), None, dtype=object)
     where = {sid: k for k, sid in enumerate(plots["supply_id"].astype(str))}
-    for i, (idx, value) in enumerate(text.items()):
+    for i, value in enumerate(text):
         if value is pd.NA or value is None:
             continue
         ids = [s for s in _ID_SEP.split(str(value)) if s]
         lost = [s for s in ids if s not in where]
         if lost:
-            missing[idx] = "；".join(lost)
+            missing[i] = "；".join(lost)
         for s in dict.fromkeys(ids):
             if s in where:
                 rows.append(i)
@@ -82,7 +82,9 @@ def _id_links(firms: pd.DataFrame, plots: gpd.GeoDataFrame) -> tuple[pd.DataFram
     return pd.DataFrame({"firm": rows, "plot": plot_rows}, dtype="int64"), missing
 
 
-def _point_links(firms: gpd.GeoDataFrame, plots: gpd.GeoDataFrame, todo: np.ndarray) -> pd.DataFrame:
+def _point_links(
+    firms: gpd.GeoDataFrame, plots: gpd.GeoDataFrame, todo: np.ndarray
+) -> pd.DataFrame:
     """(firm row, plot row) for firms in ``todo`` whose point lies in a plot: an industrial plot
     first, then the smallest (the most specific of overlapping records)."""
     geoms = firms.geometry.to_numpy()
@@ -136,7 +138,7 @@ def link_firms(
     notes = np.full(len(firms), None, dtype=object)
     sid = plots["supply_id"].astype(str).to_numpy()
     for firm, grp in links.groupby("firm"):
-        k = int(firm)  # type: ignore[call-overload]
+        k = int(str(firm))
         method[k] = grp["method"].iloc[0]
         area[k] = float(grp["area_mu"].sum())
         ids[k] = "；".join(sid[grp["plot"].to_numpy()])
@@ -152,7 +154,7 @@ def link_firms(
     land["link_method"] = pd.array(method, dtype="string")
     land["link_method_zh"] = land["link_method"].map(LINK_ZH).astype("string")
     land["linked_supplies"] = pd.array(ids, dtype="string")
-    land["unknown_supply_ids"] = unknown_ids.to_numpy()
+    land["unknown_supply_ids"] = pd.array(unknown_ids, dtype="string")
     land["land_area_mu"] = area
     land["land_note"] = pd.array(notes, dtype="string")
     links["credit_code"] = firms["credit_code"].to_numpy()[links["firm"].to_numpy()]

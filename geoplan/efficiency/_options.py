@@ -41,7 +41,9 @@ class EfficiencyRules:
                 f"new_quota_per_stock_mu = {q!r}: give the new quota per 亩 of stock land as a "
                 "number ≥ 0 (0.5 for 增存挂钩 at 1:2)."
             )
-        if not self.industrial_uses or not all(isinstance(u, str) and u for u in self.industrial_uses):
+        if not self.industrial_uses or not all(
+            isinstance(u, str) and u for u in self.industrial_uses
+        ):
             raise InputError(
                 f"industrial_uses = {self.industrial_uses!r}: give the words of 土地用途 that "
                 'mean industrial land, e.g. ["工业"].'

@@ -296,7 +296,9 @@ def _stock_pieces(
 
     empty = gpd.GeoDataFrame({"area_mu": []}, geometry=[], crs=low.crs)
     return {
-        "unsupplied": placed(audit.unsupplied, "area_mu") if audit is not None else placed(empty, "area_mu"),
+        "unsupplied": placed(audit.unsupplied, "area_mu")
+        if audit is not None
+        else placed(empty, "area_mu"),
         "idle": placed(audit.idle, "area_mu") if audit is not None else placed(empty, "area_mu"),
         "low_efficiency": placed(low, "low_area_mu"),
     }
@@ -360,13 +362,17 @@ def _summary(r: EfficiencyResult, with_audit: bool) -> dict[str, Any]:
     if int(link.get("none", 0)):
         notes.append(f"{int(link.get('none', 0))} 家企业未关联到任何供地，且无申报用地面积")
     if not with_audit:
-        notes.append("未进行土地摸排(无批准用地图层)：存量土地台账只含低效用地，未含批而未供与闲置土地")
+        notes.append(
+            "未进行土地摸排(无批准用地图层)：存量土地台账只含低效用地，未含批而未供与闲置土地"
+        )
     if r.land["industrial"].isna().all() and len(r.land):
         notes.append("供地记录无土地用途：无法识别未被企业使用的工业用地")
     elif "land_use" not in r.land.columns or r.land["land_use"].isna().all():
         notes.append("供地记录无土地用途：只评价企业使用的供地")
     if not len(std):
-        notes.append("供地记录中无标准地控制指标(固定资产投资强度、容积率、亩均税收、单位能耗增加值)")
+        notes.append(
+            "供地记录中无标准地控制指标(固定资产投资强度、容积率、亩均税收、单位能耗增加值)"
+        )
     return {
         "as_of": r.as_of.isoformat(),
         "scheme": r.scheme.name if r.scheme else None,
@@ -380,7 +386,9 @@ def _summary(r: EfficiencyResult, with_audit: bool) -> dict[str, Any]:
         "firm_land_mu": float(f["land_area_mu"].sum()),
         "tax_total_wan": float(f["tax"].sum()),
         "tax_per_mu": float(f.loc[known, "tax"].sum()) / mu if mu > 0 else None,
-        "industrial_land_mu": float(r.land.loc[r.land["industrial"].fillna(False).to_numpy(dtype=bool), "area_mu"].sum()),
+        "industrial_land_mu": float(
+            r.land.loc[r.land["industrial"].fillna(False).to_numpy(dtype=bool), "area_mu"].sum()
+        ),
         "vacant_industrial_plots": len(r.vacant_land),
         "vacant_industrial_mu": float(r.vacant_land["area_mu"].sum()),
         "low_efficiency_plots": len(r.low_efficiency),
@@ -390,6 +398,9 @@ def _summary(r: EfficiencyResult, with_audit: bool) -> dict[str, Any]:
         "stock_mu": float(county["stock_mu"]),
         "new_quota_mu": float(county["new_quota_mu"]),
         "standard_plots": len(std),
-        **{f"standard_{s}": int(std_counts.get(s, 0)) for s in ("met", "not_met", "not_due", "unknown")},
+        **{
+            f"standard_{s}": int(std_counts.get(s, 0))
+            for s in ("met", "not_met", "not_due", "unknown")
+        },
         "notes": notes,
     }

@@ -191,7 +191,9 @@ def _parse(data: dict[str, Any], path: Path) -> Scheme:
             continue
         bad = sorted(set(table) - keys)
         if bad:
-            problems.append(f"[{section}] has unknown key(s) {bad}; known: {', '.join(sorted(keys))}")
+            problems.append(
+                f"[{section}] has unknown key(s) {bad}; known: {', '.join(sorted(keys))}"
+            )
         for key in keys & {"startup_years", "min_far", "min_tax_per_mu", "output_due_years"}:
             if key in table and (_number(table[key]) is None or table[key] < 0):
                 problems.append(f"[{section}] {key} = {table[key]!r} must be a number ≥ 0")
@@ -317,7 +319,7 @@ def _cutoffs(table: Any, problems: list[str]) -> dict[str, float]:
     nums = [float(v) for v in values if v is not None]
     if not (0 < nums[0] <= nums[1] <= nums[2] <= nums[3] == 1.0):
         problems.append(
-            f"[classes] cut-offs must rise from above 0 to D = 1 (A ≤ B ≤ C ≤ D = 1); got "
+            "[classes] cut-offs must rise from above 0 to D = 1 (A ≤ B ≤ C ≤ D = 1); got "
             + ", ".join(f"{k} {v:g}" for k, v in zip(CLASSES, nums, strict=True))
         )
     return dict(zip(CLASSES, nums, strict=True))

@@ -169,7 +169,7 @@ def _classes(scored: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         ahead = (r.to_numpy() - 1.0) / n
         cls[rows] = [next(c for c, v in cut if a < v or c == "D") for a in ahead]
     managed = np.where(cls == "exempt", scheme.managed_as, cls)
-    managed = np.where(cls == "unknown", None, managed)
+    managed = np.where(cls == "unknown", np.array(None, dtype=object), managed)
     return pd.DataFrame(
         {
             "rank": rank.astype("Int64"),

@@ -75,8 +75,12 @@ PLOT_COLS: Spec = [
     ("plot_class", "主要企业等级", TEXT), ("far", "容积率", NUM),
     ("tax_per_mu", "亩均税收(万元/亩)", NUM),
 ]  # fmt: skip
-LOW_COLS: Spec = [*PLOT_COLS, ("low_reasons", "低效原因", TEXT),
-                  ("low_area_mu", "低效面积(亩)", MU), ("low_area_m2", "低效面积(平方米)", NUM)]
+LOW_COLS: Spec = [
+    *PLOT_COLS,
+    ("low_reasons", "低效原因", TEXT),
+    ("low_area_mu", "低效面积(亩)", MU),
+    ("low_area_m2", "低效面积(平方米)", NUM),
+]
 STD_COLS: Spec = [
     ("supply_id", "电子监管号", TEXT), ("township", "乡镇", TEXT), ("park", "园区", TEXT),
     ("area_mu", "面积(亩)", MU), ("agreed_finish", "约定竣工日期", DATE), ("firms", "企业", TEXT),
@@ -161,7 +165,9 @@ def write_xlsx(result: EfficiencyResult, path: Path) -> Path:
     _summary_sheet(wb.create_sheet(SHEETS[0]), result)
     frames = _zh_frames(result)
     for name in SHEETS[1:-1]:
-        _table_sheet(wb.create_sheet(name), frames[name], COLUMNS[name], total=name != "存量土地台账")
+        _table_sheet(
+            wb.create_sheet(name), frames[name], COLUMNS[name], total=name != "存量土地台账"
+        )
     _benchmark_sheet(wb.create_sheet(SHEETS[-1]), result)
     with atomic_path(path) as tmp:
         wb.save(tmp)
@@ -207,13 +213,20 @@ def _table_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame, spec: Sequence[tup
         ws.column_dimensions[get_column_letter(i)].width = min(max(w + 2, 8), 40)
     ws.append([_cell(ws, "序号", bold=True)] + [_cell(ws, h, bold=True) for _, h, _ in cols])
     for r in range(len(frame)):
-        ws.append([r + 1] + [_cell(ws, vals[r], fmt) for vals, (_, _, fmt) in zip(values, cols, strict=True)])
+        ws.append(
+            [r + 1]
+            + [_cell(ws, vals[r], fmt) for vals, (_, _, fmt) in zip(values, cols, strict=True)]
+        )
     if not total or not len(frame):
         return
     row: list[Any] = [_cell(ws, "合计", bold=True)]
     for (c, _, f), vals in zip(cols, values, strict=True):
         summed = f == MU or c in ("tax", "n_firms") or c.startswith("n_")
-        row.append(_cell(ws, float(sum(v for v in vals if v is not None)), f, bold=True) if summed else None)
+        row.append(
+            _cell(ws, float(sum(v for v in vals if v is not None)), f, bold=True)
+            if summed
+            else None
+        )
     ws.append(row)
 
 

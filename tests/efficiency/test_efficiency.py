@@ -113,7 +113,10 @@ def test_low_efficiency_standard_land_and_stock(result: EfficiencyResult) -> Non
     # P5 (32/10 = 3.2) and P1 (1.2, 10) are not 低效.
     assert sorted(low.index) == ["P2", "P6"]
     assert low.loc["P2", "low_area_mu"] == pytest.approx(20.0)
-    assert "D类企业用地" in low.loc["P2", "low_reasons"] and "容积率低于1" in low.loc["P2", "low_reasons"]
+    assert (
+        "D类企业用地" in low.loc["P2", "low_reasons"]
+        and "容积率低于1" in low.loc["P2", "low_reasons"]
+    )
     assert low.loc["P6", "low_reasons"] == "无企业使用"
     stock = result.stock.set_index("unit")
     # no audit: the ledger holds 低效 only; 增存挂钩 at 0.5 → 25 × 0.5
@@ -134,7 +137,9 @@ def test_low_efficiency_standard_land_and_stock(result: EfficiencyResult) -> Non
     assert std.loc["P1", "standard_status"] == "not_met"
     # P3: finished 2024-01-01; 亩均税收 5 ≥ 4 met; 容积率 due but no floor area: unknown
     assert std.loc["P3", "tax_per_mu_status"] == "met"
-    assert std.loc["P3", "far_status"] == "unknown" and std.loc["P3", "standard_status"] == "unknown"
+    assert (
+        std.loc["P3", "far_status"] == "unknown" and std.loc["P3", "standard_status"] == "unknown"
+    )
 
 
 def test_ledger_sheets_and_headers(result: EfficiencyResult, tmp_path: Path) -> None:
@@ -239,11 +244,15 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "sum to 110, not 100" in out and "Traceback" not in out
     (tmp_path / "neg").mkdir()
     neg = sup.enterprises_csv(tmp_path / "neg", [{"统一社会信用代码": "A", "税收(万元)": -1}])
-    code, out = _cli(["efficiency", str(pkg), "--enterprises", str(neg), "--out", str(tmp_path / "o")])
+    code, out = _cli(
+        ["efficiency", str(pkg), "--enterprises", str(neg), "--out", str(tmp_path / "o")]
+    )
     assert code == 2 and "tax must be a finite number" in out
     (tmp_path / "unit").mkdir()
     unit = sup.enterprises_csv(tmp_path / "unit", [{"统一社会信用代码": "A", "用电量(焦耳)": 1}])
-    code, out = _cli(["efficiency", str(pkg), "--enterprises", str(unit), "--out", str(tmp_path / "o")])
+    code, out = _cli(
+        ["efficiency", str(pkg), "--enterprises", str(unit), "--out", str(tmp_path / "o")]
+    )
     assert code == 2 and "'焦耳', a unit geoplan does not know" in out
     toml = pkg / "county.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "quota = 1\n", encoding="utf-8")

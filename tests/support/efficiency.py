@@ -143,12 +143,23 @@ def package(folder: Path) -> Path:
     """A county package of these layers (county.toml, county.gpkg, enterprises.csv, scheme)."""
     folder.mkdir(parents=True, exist_ok=True)
     gpkg = folder / "county.gpkg"
-    sup = supplies().rename(
-        columns={"supply_id": "电子监管号", "land_use": "土地用途", "agreed_finish": "约定竣工日期",
-                 "std_far": "容积率", "std_tax_per_mu": "亩均税收"}  # fmt: skip
-    ).drop(columns=["std_investment_intensity", "std_energy_value_added"])
+    sup = (
+        supplies()
+        .rename(
+            columns={
+                "supply_id": "电子监管号",
+                "land_use": "土地用途",
+                "agreed_finish": "约定竣工日期",
+                "std_far": "容积率",
+                "std_tax_per_mu": "亩均税收",
+            }  # fmt: skip
+        )
+        .drop(columns=["std_investment_intensity", "std_energy_value_added"])
+    )
     sup.to_file(gpkg, layer="supplies", engine="pyogrio")
-    townships().rename(columns={"name": "乡镇名称"}).to_file(gpkg, layer="townships", engine="pyogrio")
+    townships().rename(columns={"name": "乡镇名称"}).to_file(
+        gpkg, layer="townships", engine="pyogrio"
+    )
     parks().to_file(gpkg, layer="parks", engine="pyogrio")
     enterprises_csv(folder)
     (folder / "scheme.toml").write_text(SCHEME, encoding="utf-8")
