@@ -26,7 +26,7 @@ LINK_ZH = {
     "declared": "按申报用地面积",
     "none": "未关联用地",
 }
-_ID_SEP = re.compile(r"[;；,，、/\s]+")
+_ID_SEP = re.compile(r"\s*[;；,，、\n]\s*")
 
 
 def supply_plots(supplies: gpd.GeoDataFrame, industrial_uses: Sequence[str]) -> gpd.GeoDataFrame:
@@ -63,7 +63,8 @@ def supply_plots(supplies: gpd.GeoDataFrame, industrial_uses: Sequence[str]) -> 
 
 
 def _id_links(firms: pd.DataFrame, plots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """(firm row, plot row) pairs from 电子监管号, and the ids each firm gave that no supply has."""
+    """(firm row, plot row) pairs from 电子监管号 (one id, or several separated by ; ， 、), and
+    the ids each firm gave that no supply has."""
     text = firms["supply_id"].astype("string")
     rows, plot_rows = [], []
     missing = np.full(len(firms), None, dtype=object)
@@ -71,7 +72,8 @@ def _id_links(firms: pd.DataFrame, plots: gpd.GeoDataFrame) -> tuple[pd.DataFram
     for i, value in enumerate(text):
         if value is pd.NA or value is None:
             continue
-        ids = [s for s in _ID_SEP.split(str(value)) if s]
+        text_id = str(value).strip()
+        ids = [text_id] if text_id in where else [s for s in _ID_SEP.split(text_id) if s]
         lost = [s for s in ids if s not in where]
         if lost:
             missing[i] = "；".join(lost)
