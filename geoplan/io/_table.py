@@ -177,9 +177,9 @@ def read_table(
     renamed: dict[str, str] = {}
     out = normalise_fields(gdf, role_def, fields, label, renamed, rep.added, report=frep)
     rep.renamed = renamed
-    rep.fields, rep.truncated, rep.unused, rep.field_notes = (
-        frep.matched, frep.truncated, frep.unused, frep.notes
-    )  # fmt: skip
+    headers = {bare: col for col, bare in zip(raw.columns, frame.columns, strict=True)}
+    rep.fields = {str(headers.get(src, src)): fname for src, fname in frep.matched.items()}
+    rep.truncated, rep.unused, rep.field_notes = frep.truncated, frep.unused, frep.notes
     for src, fname in frep.matched.items():
         stored = ENTERPRISE_UNITS.get(fname, (None, {}))[0]
         if stored is None:
