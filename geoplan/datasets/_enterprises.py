@@ -60,8 +60,8 @@ def make_enterprises(
     ind = supplies[(supplies["土地用途"] == "工业用地").to_numpy()].drop_duplicates("电子监管号")
     signed = pd.to_datetime(ind["合同签订日期"], format="mixed", errors="coerce")
     started = ind["实际动工日期"].notna().to_numpy()
-    old = (signed < pd.Timestamp(as_of) - pd.DateOffset(years=3)).to_numpy()
-    producing = ind[started & old]
+    early = (signed < pd.Timestamp(as_of) - pd.DateOffset(years=1)).to_numpy()
+    producing = ind[started & early]
     lonlat = gpd.GeoSeries(
         shapely.point_on_surface(producing.geometry.to_numpy()), crs=supplies.crs
     ).to_crs(4490)

@@ -15,6 +15,7 @@ from geoplan.efficiency._scheme import Scheme
 from geoplan.units import M2_PER_MU
 
 __all__ = [
+    "AUDIT_STATUS_ZH",
     "STANDARD",
     "attribute",
     "low_efficiency",
@@ -31,6 +32,11 @@ STANDARD = (
     ("std_energy_value_added", "value_added_per_energy", "单位能耗增加值", "万元/吨标煤", True),
 )
 STATUS_ZH = {"met": "达标", "not_met": "未达标", "not_due": "未到考核期", "unknown": "待核实"}
+#: the land audit's supply statuses in the ledger's words
+AUDIT_STATUS_ZH = {
+    "not_due": "未到期", "started": "已动工", "supplied_unused": "供而未用",
+    "idle_type1": "闲置(一类)", "idle_type2": "闲置(二类)", "unknown": "待核实",
+}  # fmt: skip
 #: audit statuses whose land is not judged for 低效 (already 闲置, or not yet due to produce)
 _NOT_PRODUCING = {"idle_type1", "idle_type2", "supplied_unused", "not_due"}
 _IDLE = {"idle_type1", "idle_type2"}
@@ -167,7 +173,8 @@ def low_efficiency(
     firm uses it or its 容积率 / 亩均税收 is below the scheme's threshold.
 
     Land the audit finds 闲置 (counted as 闲置 in the stock ledger) or not yet due to produce
-    (供而未用, 未到期), and land whose every firm is 不定等级, is not judged.
+    (供而未用, 未到期), and land whose every firm is 不定等级, is not judged; nor is land with no
+    firm whose audit status is 待核实.
     """
     ind = plots["industrial"].fillna(False).to_numpy(dtype=bool)
     audit = plots["audit_status"].astype(object).to_numpy()
@@ -185,7 +192,9 @@ def low_efficiency(
     judge = ind & producing & ~exempt_only
     far = plots["far"].to_numpy(dtype="float64", na_value=np.nan)
     tax = plots["tax_per_mu"].to_numpy(dtype="float64", na_value=np.nan)
-    no_firm = judge & (n == 0)
+    # a plot the audit could not judge (待核实) and no firm reports on may be idle or not yet
+    # due: left for the audit's follow-up, not called 低效
+    no_firm = judge & (n == 0) & (audit != "unknown")
     low_far = judge & (n > 0) & (far < scheme.min_far if scheme.min_far is not None else False)
     low_tax = (
         judge

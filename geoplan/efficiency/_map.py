@@ -23,7 +23,7 @@ CLASS_COLORS = {
     CLASS_ZH["unknown"]: "#969696",
 }
 VACANT = "无企业工业用地"
-VACANT_COLOR = "#ffffff"
+VACANT_COLOR = "#fdd0a2"
 LOW_COLOR = "#762a83"
 
 

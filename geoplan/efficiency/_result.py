@@ -16,6 +16,7 @@ import pandas as pd
 
 from geoplan.crs import check_same_crs, ensure_projected
 from geoplan.efficiency._land import (
+    AUDIT_STATUS_ZH,
     attribute,
     low_efficiency,
     plot_figures,
@@ -198,6 +199,7 @@ def land_efficiency(
     plots = supply_plots(supplies, rules.industrial_uses)
     status = _audit_status(audit)
     plots["audit_status"] = plots["supply_id"].map(status).astype("string")
+    plots["audit_status_zh"] = plots["audit_status"].map(AUDIT_STATUS_ZH).astype("string")
     firms = enterprises.reset_index(drop=True)
     land, links = link_firms(firms, plots)
     firms = firms.join(land)

@@ -71,7 +71,7 @@ STOCK_COLS: Spec = [
 PLOT_COLS: Spec = [
     ("supply_id", "电子监管号", TEXT), ("land_use", "土地用途", TEXT), ("township", "乡镇", TEXT),
     ("park", "园区", TEXT), ("area_mu", "面积(亩)", MU), ("area_m2", "面积(平方米)", NUM),
-    ("audit_status", "土地摸排状态", TEXT), ("n_firms", "企业数", INT), ("firms", "企业", TEXT),
+    ("audit_status_zh", "土地摸排状态", TEXT), ("n_firms", "企业数", INT), ("firms", "企业", TEXT),
     ("plot_class", "主要企业等级", TEXT), ("far", "容积率", NUM),
     ("tax_per_mu", "亩均税收(万元/亩)", NUM),
 ]  # fmt: skip
