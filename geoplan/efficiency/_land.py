@@ -20,8 +20,9 @@ __all__ = [
     "attribute",
     "low_efficiency",
     "plot_figures",
-    "stock_ledger",
+    "split_by_area",
     "standard_checks",
+    "stock_ledger",
 ]
 
 #: 标准地 control indicators: (supply field, actual figure, Chinese name, unit, due at output)
@@ -178,7 +179,7 @@ def low_efficiency(
     """
     ind = plots["industrial"].fillna(False).to_numpy(dtype=bool)
     audit = plots["audit_status"].astype(object).to_numpy()
-    producing = np.array([s not in _NOT_PRODUCING for s in audit])
+    producing = np.array([not isinstance(s, str) or s not in _NOT_PRODUCING for s in audit])
     n = plots["n_firms"].to_numpy()
     exempt_only = np.zeros(len(plots), dtype=bool)
     d_area = np.zeros(len(plots))
@@ -194,7 +195,8 @@ def low_efficiency(
     tax = plots["tax_per_mu"].to_numpy(dtype="float64", na_value=np.nan)
     # a plot the audit could not judge (待核实) and no firm reports on may be idle or not yet
     # due: left for the audit's follow-up, not called 低效
-    no_firm = judge & (n == 0) & (audit != "unknown")
+    unjudged = plots["audit_status"].eq("unknown").fillna(False).to_numpy(dtype=bool)
+    no_firm = judge & (n == 0) & ~unjudged
     low_far = judge & (n > 0) & (far < scheme.min_far if scheme.min_far is not None else False)
     low_tax = (
         judge
@@ -224,6 +226,26 @@ def low_efficiency(
     return out[keep].copy()
 
 
+def split_by_area(frame: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, label: str) -> pd.Series:
+    """``frame["area_mu"]`` shared out among ``areas`` (by ``name``) in proportion to each
+    feature's overlap with each area; what lies in none is under ``""``."""
+    names = _area_names(areas, label)
+    out = pd.Series(0.0, index=pd.Index([*dict.fromkeys(names), ""], dtype=object))
+    if len(frame) == 0:
+        return out
+    geoms = frame.geometry.to_numpy()
+    mu = frame["area_mu"].to_numpy(dtype="float64")
+    whole = shapely.area(geoms)
+    i, j = shapely.STRtree(areas.geometry.to_numpy()).query(geoms, predicate="intersects")
+    part = shapely.area(shapely.intersection(geoms[i], areas.geometry.to_numpy()[j]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(whole[i] > 0, part / whole[i], 0.0)
+    given = pd.Series(mu[i] * share).groupby(pd.Series(names[j])).sum()
+    out[given.index] += given.to_numpy()
+    out[""] = float(mu.sum()) - float(given.sum())
+    return out
+
+
 def stock_ledger(
     pieces: dict[str, gpd.GeoDataFrame],
     *,
@@ -234,35 +256,28 @@ def stock_ledger(
     """批而未供 + 闲置 + 低效 in 亩 per township, per park and for the county, with the new
     construction quota the stock implies under 增存挂钩 (stock × ``quota_ratio``).
 
-    ``pieces`` maps ``unsupplied``, ``idle`` and ``low_efficiency`` to frames with ``area_mu``,
-    ``township`` and ``park``.
+    ``pieces`` maps ``unsupplied``, ``idle`` and ``low_efficiency`` to polygons with
+    ``area_mu``; a piece that crosses a township or park boundary is split by its overlap, so
+    the township rows (with "不在任何乡镇内" for what lies outside them all) add up to the county.
     """
     cols = {"unsupplied": "unsupplied_mu", "idle": "idle_mu", "low_efficiency": "low_efficiency_mu"}
-    rows: list[dict[str, Any]] = []
-
-    def add(kind: str, zh: str, names: list[str], key: str | None) -> None:
-        for name in names:
-            row: dict[str, Any] = {"unit_kind": kind, "unit_kind_zh": zh, "unit": name}
-            for part, col in cols.items():
-                f = pieces[part]
-                sel = f if key is None else f[(f[key] == name).fillna(False).to_numpy(dtype=bool)]
-                row[col] = float(sel["area_mu"].sum())
+    county = {"unit_kind": "county", "unit_kind_zh": "全县", "unit": "全县",
+              **{c: float(pieces[p]["area_mu"].sum()) for p, c in cols.items()}}  # fmt: skip
+    rows: list[dict[str, Any]] = [county]
+    for kind, zh, areas, outside in (
+        ("township", "乡镇", townships, "(不在任何乡镇内)"),
+        ("park", "园区", parks, None),
+    ):
+        if areas is None:
+            continue
+        split = {c: split_by_area(pieces[p], areas, zh) for p, c in cols.items()}
+        for name in split["unsupplied_mu"].index:
+            if name == "" and (outside is None or all(abs(v[""]) < 1e-9 for v in split.values())):
+                continue
+            row: dict[str, Any] = {"unit_kind": kind, "unit_kind_zh": zh,
+                                   "unit": name or outside}  # fmt: skip
+            row.update({c: float(v[name]) for c, v in split.items()})
             rows.append(row)
-
-    add("county", "全县", ["全县"], None)
-    if townships is not None:
-        names = list(_area_names(townships, "乡镇"))
-        outside = any(pieces[p]["township"].isna().any() for p in cols)
-        add("township", "乡镇", names, "township")
-        if outside:
-            row: dict[str, Any] = {"unit_kind": "township", "unit_kind_zh": "乡镇",
-                                   "unit": "(不在任何乡镇内)"}  # fmt: skip
-            for part, col in cols.items():
-                f = pieces[part]
-                row[col] = float(f.loc[f["township"].isna().to_numpy(), "area_mu"].sum())
-            rows.append(row)
-    if parks is not None:
-        add("park", "园区", list(_area_names(parks, "园区")), "park")
     ledger = pd.DataFrame(rows)
     ledger["stock_mu"] = ledger[list(cols.values())].sum(axis=1)
     ledger["stock_m2"] = ledger["stock_mu"] * M2_PER_MU

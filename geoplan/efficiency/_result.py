@@ -215,7 +215,7 @@ def land_efficiency(
     land_out = plots[evaluated.to_numpy() if hasattr(evaluated, "to_numpy") else evaluated].copy()
     vacant = land_out[land_out["industrial"].fillna(False).to_numpy(dtype=bool)
                       & (land_out["n_firms"] == 0).to_numpy()].copy()  # fmt: skip
-    pieces = _stock_pieces(audit, low, townships, parks)
+    pieces = _stock_pieces(audit, low)
     stock = stock_ledger(pieces, townships=townships, parks=parks,
                          quota_ratio=rules.new_quota_per_stock_mu)  # fmt: skip
     unlinked = firms[firms["link_method"].isin(["none", "declared"]).to_numpy()]
@@ -283,26 +283,16 @@ def _place_firms(
     return gdf.set_geometry(firm_places(gdf, links, plots))
 
 
-def _stock_pieces(
-    audit: AuditResult | None,
-    low: gpd.GeoDataFrame,
-    townships: gpd.GeoDataFrame | None,
-    parks: gpd.GeoDataFrame | None,
-) -> dict[str, gpd.GeoDataFrame]:
-    def placed(frame: gpd.GeoDataFrame, area: str) -> gpd.GeoDataFrame:
-        out = gpd.GeoDataFrame({"area_mu": frame[area].to_numpy(dtype="float64")},
-                               geometry=frame.geometry.to_numpy(), crs=frame.crs)  # fmt: skip
-        out["township"] = attribute(out, townships, "乡镇")
-        out["park"] = attribute(out, parks, "园区")
-        return out
+def _stock_pieces(audit: AuditResult | None, low: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    def piece(frame: gpd.GeoDataFrame, area: str) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"area_mu": frame[area].to_numpy(dtype="float64")},
+                                geometry=frame.geometry.to_numpy(), crs=frame.crs)  # fmt: skip
 
     empty = gpd.GeoDataFrame({"area_mu": []}, geometry=[], crs=low.crs)
     return {
-        "unsupplied": placed(audit.unsupplied, "area_mu")
-        if audit is not None
-        else placed(empty, "area_mu"),
-        "idle": placed(audit.idle, "area_mu") if audit is not None else placed(empty, "area_mu"),
-        "low_efficiency": placed(low, "low_area_mu"),
+        "unsupplied": piece(audit.unsupplied if audit is not None else empty, "area_mu"),
+        "idle": piece(audit.idle if audit is not None else empty, "area_mu"),
+        "low_efficiency": piece(low, "low_area_mu"),
     }
 
 

@@ -142,6 +142,40 @@ def test_low_efficiency_standard_land_and_stock(result: EfficiencyResult) -> Non
     )
 
 
+def test_stock_ledger_takes_the_audit(tmp_path: Path) -> None:
+    from geoplan.audit import audit_land
+
+    firms = read_table(sup.enterprises_csv(tmp_path), source_crs="EPSG:4547")
+    audit = audit_land(sup.approvals(), sup.supplies(), as_of=sup.AS_OF)
+    assert sorted(audit.idle["supply_id"]) == ["P6", "P7"]  # never started
+    r = land_efficiency(firms, sup.supplies(), parks=sup.parks(), townships=sup.townships(),
+                        scheme=load_scheme(_scheme(tmp_path)), audit=audit)  # fmt: skip
+    # P6 (no firm) is 闲置, so not 低效 as well: only P2 (20 亩) is
+    assert r.low_efficiency["supply_id"].tolist() == ["P2"]
+    stock = r.stock.set_index("unit")
+    m2_mu = 10000 / 15
+    # batch 1020 × 410 m = 627.3 亩, minus the 73 亩 of plots: 批而未供 554.3 亩; 闲置 P6 + P7 = 13
+    assert stock.loc["全县", "unsupplied_mu"] == pytest.approx(1020 * 410 / m2_mu - 73)
+    assert stock.loc["全县", "idle_mu"] == pytest.approx(13.0)
+    assert stock.loc["全县", "stock_mu"] == pytest.approx(1020 * 410 / m2_mu - 73 + 13 + 20)
+    assert stock.loc["全县", "new_quota_mu"] == pytest.approx(stock.loc["全县", "stock_mu"] / 2)
+    # the unsupplied land crosses the township line at x = 420: west 430 × 410 m less P1-P3
+    # (40 亩), east 590 × 410 m less P4-P7 (33 亩); the park (265 × 205 m) less P1, P2 (30 亩)
+    assert stock.loc["西镇", "unsupplied_mu"] == pytest.approx(430 * 410 / m2_mu - 40)
+    assert stock.loc["东镇", "unsupplied_mu"] == pytest.approx(590 * 410 / m2_mu - 33)
+    assert stock.loc["甲园区", "unsupplied_mu"] == pytest.approx(265 * 205 / m2_mu - 30)
+    assert (stock.loc["西镇", "idle_mu"], stock.loc["东镇", "idle_mu"]) == pytest.approx((0, 13))
+    assert "(不在任何乡镇内)" not in stock.index
+    assert r.summary["unsupplied_mu"] == pytest.approx(audit.summary["unsupplied_area_mu"])
+    assert r.land.set_index("supply_id").loc["P6", "audit_status_zh"] == "闲置(一类)"
+
+
+def _scheme(folder: Path) -> Path:
+    path = folder / "scheme.toml"
+    path.write_text(sup.SCHEME, encoding="utf-8")
+    return path
+
+
 def test_ledger_sheets_and_headers(result: EfficiencyResult, tmp_path: Path) -> None:
     files = result.to_files(tmp_path)
     assert sorted(p.name for p in files.values()) == [

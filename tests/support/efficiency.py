@@ -68,9 +68,15 @@ def supplies() -> gpd.GeoDataFrame:
     std_far = {"P1": 1.5, "P3": 1.0}
     std_tax = {"P1": 12.0, "P3": 4.0}
     finish = {"P1": "2026-01-01", "P3": "2024-01-01"}
+    idle = {"P6", "P7"}  # never started: 闲置 for the audit
     return gpd.GeoDataFrame(
         {
             "supply_id": pd.array(ids, dtype="string"),
+            "supplied_on": pd.to_datetime(["2019-01-01"] * len(ids)).astype("datetime64[ms]"),
+            "agreed_start": pd.to_datetime(["2019-06-01"] * len(ids)).astype("datetime64[ms]"),
+            "actual_start": pd.to_datetime(
+                [None if i in idle else "2019-09-01" for i in ids]
+            ).astype("datetime64[ms]"),
             "land_use": pd.array([PLOTS[i][2] for i in ids], dtype="string"),
             "agreed_finish": pd.to_datetime([finish.get(i) for i in ids]).astype("datetime64[ms]"),
             "std_investment_intensity": np.nan,
@@ -79,6 +85,18 @@ def supplies() -> gpd.GeoDataFrame:
             "std_energy_value_added": np.nan,
         },
         geometry=[plot_box(PLOTS[i][0], PLOTS[i][1]) for i in ids],
+        crs=CRS,
+    )
+
+
+def approvals() -> gpd.GeoDataFrame:
+    """One batch around every plot: 1020 m × 410 m."""
+    return gpd.GeoDataFrame(
+        {
+            "batch_id": ["B1"],
+            "approved_on": pd.to_datetime(["2018-01-01"]).astype("datetime64[ms]"),
+        },
+        geometry=[box(-10, -10, 1010, 400)],
         crs=CRS,
     )
 
