@@ -186,6 +186,7 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
         "roads": "道路",
         "zoning": "三区三线",
         "landcover": "土地覆盖栅格",
+        "enterprises": "企业（亩均效益）",
     },
     "en": {
         "boundary": "boundary",
@@ -198,6 +199,7 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
         "roads": "roads",
         "zoning": "zoning",
         "landcover": "land cover (raster)",
+        "enterprises": "enterprises",
     },
 }
 

@@ -292,3 +292,41 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     toml.write_text(toml.read_text(encoding="utf-8") + "quota = 1\n", encoding="utf-8")
     code, out = _cli(["efficiency", str(pkg), "--out", str(tmp_path / "o")])
     assert code == 2 and "unknown key(s) ['quota']" in out
+
+
+@pytest.mark.parametrize(
+    ("change", "f1_score"),
+    [
+        # a cap of 1.5 × the weight: F1's 亩均税收 ratio 10/5.5 = 1.82 counts as 1.5 → 90 + 48
+        (("[caps]\n", "[caps]\ndefault = 1.5\n"), 60 * 1.5 + 48),
+        # the median of the 规上 亩均税收 values (10, 5, 5, 5, 3) as benchmark: 60 × 10/5 + 48
+        (('default = "mean"', 'default = "mean"\ntax_per_mu = "p50"'), 60 * 2 + 48),
+        # a fixed benchmark of 8 万元/亩: 60 × 10/8 + 48
+        (('default = "mean"', 'default = "mean"\n"亩均税收" = 8'), 60 * 10 / 8 + 48),
+    ],
+)
+def test_caps_and_benchmark_rules(tmp_path: Path, change: tuple[str, str], f1_score: float) -> None:
+    text = (
+        sup.SCHEME
+        if "[caps]" in sup.SCHEME
+        else sup.SCHEME.replace("[classes]", "[caps]\n[classes]")
+    )
+    scheme = tmp_path / "s.toml"
+    scheme.write_text(text.replace(*change, 1), encoding="utf-8")
+    firms = read_table(sup.enterprises_csv(tmp_path), source_crs="EPSG:4547")
+    r = land_efficiency(firms, sup.supplies(), scheme=scheme, as_of=sup.AS_OF)
+    assert r.firms.set_index("credit_code").loc["F1", "score"] == pytest.approx(f1_score)
+
+
+def test_report_section_in_chinese(tmp_path: Path) -> None:
+    from geoplan.report import build_report
+
+    pkg = sup.package(tmp_path / "pkg")
+    page = build_report(pkg, out=tmp_path / "report").read_text(encoding="utf-8")
+    section = page[page.index('<section id="efficiency"') :]
+    section = section[: section.index("</section>")]
+    assert 'data-status="ok"' in section
+    for text in ("亩均效益与低效用地", "园区亩均税收排名（万元/亩）", "企业评价等级", "D类（调控帮扶）",
+                 "存量土地台账（批而未供＋闲置＋低效，亩）", "甲园区", "低效用地 (2)",
+                 "未进行土地摸排"):  # fmt: skip
+        assert text in section, text
