@@ -26,11 +26,18 @@ _LAZY: dict[str, str] = {
     "run_zones": "geoplan.runs",
     "run_connectivity": "geoplan.runs",
     "run_hierarchy": "geoplan.runs",
+    "run_efficiency": "geoplan.runs",
     # land-inventory audit
     "audit_land": "geoplan.audit",
     "AuditRules": "geoplan.audit",
     "AuditResult": "geoplan.audit",
     "audit_options": "geoplan.audit",
+    # 亩均效益 evaluation, 低效用地 and the stock ledger
+    "land_efficiency": "geoplan.efficiency",
+    "EfficiencyResult": "geoplan.efficiency",
+    "EfficiencyRules": "geoplan.efficiency",
+    "efficiency_options": "geoplan.efficiency",
+    "read_table": "geoplan.io",
     # road network and connectivity
     "road_network": "geoplan.network",
     "RoadNetwork": "geoplan.network",

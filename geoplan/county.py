@@ -51,12 +51,14 @@ from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import (
     MONEY_UNITS,
     ROLES,
+    TABLE_ROLES,
     is_database_source,
     is_osm_source,
     parse_database_source,
     parse_date_value,
     read_layer,
     read_report,
+    read_table,
     split_source,
 )
 from geoplan.units import m2_to_ha, m2_to_mu
@@ -70,7 +72,7 @@ logger = logging.getLogger(__name__)
 
 RASTER_ROLES = {"landcover": "land-cover raster (GeoTIFF)"}
 #: ``[parameters.<section>]`` tables county.toml may hold, and the analysis each configures.
-PARAMETER_SECTIONS = ("audit", "zones", "landcover", "connectivity", "hierarchy")
+PARAMETER_SECTIONS = ("audit", "zones", "landcover", "connectivity", "hierarchy", "efficiency")
 
 
 @dataclass(frozen=True)
@@ -422,6 +424,7 @@ class County:
         """
         from geoplan.audit import audit_options
         from geoplan.connectivity import connectivity_options
+        from geoplan.efficiency import efficiency_options
         from geoplan.hierarchy import hierarchy_options
         from geoplan.zones import zones_options
 
@@ -431,6 +434,7 @@ class County:
             "landcover": _landcover_options,
             "connectivity": connectivity_options,
             "hierarchy": hierarchy_options,
+            "efficiency": lambda p: efficiency_options(p, base=self.path),
         }
         problems = []
         for section, check in checks.items():
@@ -518,7 +522,8 @@ class County:
 
     def _first_vector_role(self) -> str:
         for role in self._sources:
-            if role in ROLES and not (role == "roads" and is_osm_source(self._sources[role])):
+            osm = role == "roads" and is_osm_source(self._sources[role])
+            if role in ROLES and role not in TABLE_ROLES and not osm:
                 return role
         raise InputError(f"County {self.name} has no vector layer to place it by.")
 
@@ -529,6 +534,10 @@ class County:
             from geoplan.network import osm_road_lines
 
             return osm_road_lines(src)
+        if role in TABLE_ROLES:
+            return read_table(
+                src, role=role, fields=self.fields(role), source_crs=self.layer_crs(role)
+            )
         return read_layer(
             src,
             role=role,
@@ -551,6 +560,8 @@ class County:
         if role not in self._cache:
             gdf = self._read(role)
             rep = read_report(gdf)
+            if gdf.crs is None and role in TABLE_ROLES:  # a table without positions
+                gdf = gdf.set_crs(self.crs)
             projected = to_metric(gdf, self.crs, name=f"{self.name} {role}")
             if rep is not None:
                 projected.attrs["read_report"] = rep
@@ -565,6 +576,9 @@ class County:
     supplies = property(lambda self: self.layer("supplies"), doc="Land supply records (供地).")
     parks = property(lambda self: self.layer("parks"), doc="Industrial parks (产业园区).")
     zoning = property(lambda self: self.layer("zoning"), doc="Control lines (三区三线).")
+    enterprises = property(
+        lambda self: self.layer("enterprises"), doc="Enterprises (亩均效益 table)."
+    )
 
     def validate(self) -> None:
         """Read every layer; raise one error that lists every problem found."""

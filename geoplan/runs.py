@@ -27,6 +27,7 @@ from geoplan.audit import AuditResult, audit_land, audit_options
 from geoplan.connectivity import ConnectivityResult, connectivity_options, park_connectivity
 from geoplan.county import County
 from geoplan.crs import to_metric
+from geoplan.efficiency import EfficiencyResult, efficiency_options, land_efficiency
 from geoplan.errors import InputError
 from geoplan.hierarchy import HierarchyResult, hierarchy_options, settlement_hierarchy
 from geoplan.network import NETWORK_KEYS, RoadNetwork
@@ -40,7 +41,7 @@ from geoplan.zones import (
     zones_options,
 )
 
-__all__ = ["run_audit", "run_connectivity", "run_hierarchy", "run_zones"]
+__all__ = ["run_audit", "run_connectivity", "run_efficiency", "run_hierarchy", "run_zones"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,3 +138,24 @@ def run_hierarchy(county: County, **overrides: Any) -> HierarchyResult:
     overrides are its keys (``n_central`` …)."""
     options = hierarchy_options(county.params("hierarchy"), **overrides)
     return settlement_hierarchy(county.settlements, county.road_network(), **options)
+
+
+def run_efficiency(county: County, *, scheme: str | None = None) -> EfficiencyResult:
+    """The 亩均效益 evaluation of ``county``'s ``enterprises`` on its supplies, with
+    ``[parameters.efficiency]`` (a ``scheme`` file there is relative to the county folder;
+    ``scheme`` here — the command line's — to the working folder).
+
+    批而未供 and 闲置 for the stock ledger come from :func:`run_audit` of the same county when it
+    has approvals; land and firms are attributed to its townships and parks when it has them.
+    """
+    options = efficiency_options(county.params("efficiency"), base=county.path, scheme=scheme)
+    audit = run_audit(county) if county.has("approvals") else None
+    return land_efficiency(
+        county.enterprises,
+        county.supplies,
+        parks=_optional(county, "parks"),
+        townships=_optional(county, "townships"),
+        audit=audit,
+        as_of=county.as_of,
+        **options,
+    )

@@ -18,7 +18,7 @@ from geoplan.cli import main
 from geoplan.county import County
 from geoplan.datasets import demo_path
 from geoplan.errors import InputError
-from geoplan.runs import run_audit, run_connectivity, run_hierarchy, run_zones
+from geoplan.runs import run_audit, run_connectivity, run_efficiency, run_hierarchy, run_zones
 
 SETTINGS = """
 [fields.supplies]
@@ -38,6 +38,10 @@ max_routes = 2
 
 [parameters.hierarchy]
 town_to_village_min = 12
+
+[parameters.efficiency]
+scheme = "six_indicators"
+new_quota_per_stock_mu = 1.0
 """
 
 
@@ -71,6 +75,7 @@ supplies = "supplies.gpkg"
 parks = "county.gpkg:parks"
 zoning = "county.gpkg:zoning"
 roads = "roads.osm.bz2"
+enterprises = "enterprises.xlsx"
 """
         + SETTINGS
     )
@@ -94,7 +99,7 @@ def outputs(county_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     folders = {"report": out / "report"}
     res = runner.invoke(main, ["report", str(county_dir), "--out", str(folders["report"])])
     assert res.exit_code == 0, res.output
-    for command in ("audit", "zones", "connectivity", "hierarchy"):
+    for command in ("audit", "zones", "connectivity", "hierarchy", "efficiency"):
         folders[command] = out / command
         res = runner.invoke(main, [command, str(county_dir), "--out", str(folders[command])])
         assert res.exit_code == 0, res.output
@@ -109,6 +114,7 @@ def test_report_sections_all_ran(outputs: dict[str, Path]) -> None:
         "zones": "ok",
         "connectivity": "ok",
         "hierarchy": "ok",
+        "efficiency": "ok",
     }  # fmt: skip  (roads.osm.bz2 is an OSM extract for the report too)
 
 
@@ -124,6 +130,25 @@ def test_audit_same_in_cli_report_and_notebook(county_dir: Path, outputs: dict[s
     assert cli["sliver_area_mu"] > default["sliver_area_mu"]
     assert cli["unknown_parcels"] == default["unknown_parcels"]
     assert cli["idle_parcels"] == default["idle_parcels"] > 0
+
+
+def test_efficiency_same_in_cli_report_and_notebook(
+    county_dir: Path, outputs: dict[str, Path]
+) -> None:
+    cli = json.loads((outputs["efficiency"] / "summary.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (outputs["report"] / "efficiency" / "summary.json").read_text(encoding="utf-8")
+    )
+    assert cli == report
+    notebook = run_efficiency(County.open(county_dir)).summary
+    assert notebook == cli
+    # the settings took effect: the six-indicator scheme, 增存挂钩 at 1:1, and the audit's
+    # wider slivers ([parameters.audit]) in its 批而未供
+    assert cli["scheme"] == "six_indicators"
+    assert cli["new_quota_mu"] == pytest.approx(cli["stock_mu"], rel=1e-12)
+    audit = json.loads((outputs["audit"] / "summary.json").read_text(encoding="utf-8"))
+    assert cli["unsupplied_mu"] == pytest.approx(audit["unsupplied_area_mu"], rel=1e-12)
+    assert cli["idle_mu"] == pytest.approx(audit["idle_area_mu"], rel=1e-12)
 
 
 def test_zones_same_in_cli_and_report(outputs: dict[str, Path]) -> None:

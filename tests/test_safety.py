@@ -34,7 +34,7 @@ ARTIFACTS = Path(__file__).parent / "_artifacts"
 X0, Y0 = 500_000.0, 3_800_000.0  # EPSG:4547 (CGCS2000 GK CM 114E), ~34.3N 114E
 ALL_ROLES = (
     "boundary", "townships", "settlements", "roads", "parks", "approvals", "supplies", "zoning",
-    "landuse",
+    "landuse", "enterprises",
 )  # fmt: skip
 needs_chromium = pytest.mark.skipif(browser.chromium() is None, reason="chromium not installed")
 
@@ -106,6 +106,7 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
     supplies = payloads("供", pwned)[:2]
     towns = payloads("镇", pwned)
     parks = payloads("园", pwned)
+    enterprises = payloads("企", pwned)
     layers = {
         "boundary": gpd.GeoDataFrame(
             {"name": [payloads("县", pwned)[0]], "adcode": [payloads("码", pwned)[1]]},
@@ -163,6 +164,7 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
                 "supply_method": payloads("式", pwned)[4:6],
                 "agreed_start": pd.to_datetime(["2020-06-01", "2022-06-01"]),
                 "land_price": [1e6, 0.0],
+                "land_use": ["工业用地" + payloads("用", pwned)[0], payloads("用", pwned)[1]],
             },
             geometry=[box(5200, 4200, 5800, 5200), box(1000, 1000, 1500, 1200)],
             crs=crs,
@@ -186,6 +188,30 @@ def make_payload_county(folder: Path, pwned: Path) -> Path:
                 "TBDLMJ": lu.area.values,
             },
             geometry=lu.values,
+            crs=crs,
+        ),
+        # the 亩均效益 table: names and codes are payloads, one credit code a formula; the first
+        # firm names its supply's (payload) 电子监管号, the second lies in the other supply
+        "enterprises": gpd.GeoDataFrame(
+            {
+                "credit_code": [*enterprises[:2], '=HYPERLINK("https://example.org","企")'],
+                "name": enterprises[2:5],
+                "scale": ["规上", "规上", "规下"],
+                "industry": enterprises[5:8],
+                "tax": [100.0, 40.0, 10.0],
+                "revenue": [3000.0, 2500.0, 500.0],
+                "value_added": [600.0, 500.0, 100.0],
+                "energy": [100.0, 200.0, 50.0],
+                "employees": [50.0, 40.0, 10.0],
+                "rnd": [30.0, 10.0, 0.0],
+                "declared_area": [None, None, 3.0],
+                "supply_id": [supplies[0], None, None],
+            },
+            geometry=[
+                shapely.Point(X0 + 5300, Y0 + 4300),
+                shapely.Point(X0 + 1200, Y0 + 1100),
+                shapely.Point(X0 + 6000, Y0 + 2000),
+            ],  # fmt: skip
             crs=crs,
         ),
     }
@@ -325,7 +351,7 @@ def test_every_command_on_the_payload_county(
     assert info["name"] == County.open(county).name
 
     outputs = {}
-    for cmd in ("audit", "zones", "connectivity", "hierarchy"):
+    for cmd in ("audit", "zones", "connectivity", "hierarchy", "efficiency"):
         out = tmp_path / cmd
         res = run.invoke(main, [cmd, str(county), "--out", str(out)])
         assert res.exit_code == 0, f"{cmd}: {res.output}"
@@ -335,10 +361,11 @@ def test_every_command_on_the_payload_county(
         "audit": ("批", "供"),  # batch ids in the unsupplied and supply popups
         "connectivity": ("园",),  # park ids and names
         "hierarchy": ("居",),  # settlement names
+        "efficiency": ("企", "供"),  # firm names and codes, supply ids
     }
     for cmd, tags in shown.items():
         page = (outputs[cmd] / f"{cmd}.html").read_text(encoding="utf-8")
-        _no_evaluation(page, pwned, "居路批供镇园县名地文型式码线")
+        _no_evaluation(page, pwned, "居路批供镇园县名地文型式码线企用")
         text = decoded(page)
         for tag in tags:
             expected = [p for p in payloads(tag, pwned) if p in text]
@@ -355,6 +382,13 @@ def test_every_command_on_the_payload_county(
     table = pd.read_csv(outputs["connectivity"] / "connectivity.csv", encoding="utf-8-sig")
     assert '\'=HYPERLINK("https://example.org","园")' in set(table["name"])
     assert not any(str(v).startswith(("=", "+", "@")) for v in table.to_numpy().ravel())
+    _strict((outputs["efficiency"] / "summary.json").read_text("utf-8"))
+    book = openpyxl.load_workbook(outputs["efficiency"] / "efficiency.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert '=HYPERLINK("https://example.org","企")' in texts
+    assert payloads("企", pwned)[2] in texts and payloads("供", pwned)[0] in texts
 
 
 def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_path: Path) -> None:
@@ -368,7 +402,7 @@ def test_report_on_the_payload_county(payload_county: tuple[Path, Path], tmp_pat
         re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"', page)
     )
     assert statuses == dict.fromkeys(
-        ["overview", "audit", "zones", "connectivity", "hierarchy"], "ok"
+        ["overview", "audit", "zones", "connectivity", "hierarchy", "efficiency"], "ok"
     )
     text = decoded(page)
     name = County.open(county).name
@@ -462,7 +496,7 @@ def test_payloads_render_as_literal_text_in_chromium(
     cname = County.open(county).name
     assert f"<h1>{cname} " in text and f"<title>{cname} " in text
     built = re.findall(r'<section id="([a-z]+)"[^>]*data-map-built="1"', run.dom)
-    assert built == ["overview", "audit", "zones", "connectivity", "hierarchy"]
+    assert built == ["overview", "audit", "zones", "connectivity", "hierarchy", "efficiency"]
     tip = re.search(r'<div class="leaflet-tooltip[^"]*"[^>]*>(.*?)</div>', run.dom, re.S)
     assert tip is not None and name in html.unescape(tip.group(1))
     for tag in "居批园":  # settlement, batch and park texts in the report's tables

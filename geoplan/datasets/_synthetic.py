@@ -27,6 +27,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from geoplan.datasets._enterprises import make_enterprises
 from geoplan.datasets._graph import osm_tables, write_osm
 from geoplan.datasets._landscape import make_landscape
 from geoplan.datasets._parcels import make_parcels, rasterise_landcover
@@ -77,6 +78,7 @@ class SyntheticCounty:
     seed: int = 0
     scale: float = 1.0
     stats: dict[str, float] = field(default_factory=dict)
+    enterprises: pd.DataFrame | None = None  # the 亩均效益 table (Chinese headers, 万元)
 
     def write(
         self,
@@ -102,7 +104,7 @@ class SyntheticCounty:
         >>> import tempfile, pathlib
         >>> out = synthetic_county(scale=0.03).write(pathlib.Path(tempfile.mkdtemp()) / "c")
         >>> sorted(p.name for p in out.iterdir())
-        ['county.gpkg', 'county.toml', 'landcover.tif', 'roads.osm.pbf']
+        ['county.gpkg', 'county.toml', 'enterprises.xlsx', 'landcover.tif', 'roads.osm.pbf']
         """
         from geoplan.datasets._write import write_package
 
@@ -219,6 +221,7 @@ def synthetic_county(
     # 0.1 m grid for the simple layers; the parcels keep full precision so that they tile the
     # boundary exactly (snapping each parcel on its own would open gaps and overlaps)
     layers = {k: v if k == "landuse" else _round(v) for k, v in layers.items()}
+    enterprises = make_enterprises(layers["supplies"], adcode=land.adcode, as_of=as_of, seed=seed)
     stats: dict[str, float] = {
         "parcels": float(len(parcels.landuse)),
         "settlements": float(len(settlements)),
@@ -228,6 +231,7 @@ def synthetic_county(
         "approval_polygons": float(len(approvals)),
         "approval_batches": float(approvals["批次名称"].nunique()),
         "supplies": float(len(supplies)),
+        "enterprises": float(len(enterprises)),
         "road_nodes": float(len(nodes)),
         "road_ways": float(len(ways)),
         "directed_edges": float(roads.notes["directed_edges"]),
@@ -254,6 +258,7 @@ def synthetic_county(
         seed=seed,
         scale=float(scale),
         stats=stats,
+        enterprises=enterprises,
     )
 
 

@@ -8,6 +8,7 @@
   ``geoplan_runs`` row, :class:`RunInfo`, in one transaction; :class:`RunRecord`),
   :func:`check_postgis_target`;
 - the layer roles (:data:`ROLES`) and their value vocabularies;
+- tables (Excel / CSV, units in headers): :func:`read_table` for the ``enterprises`` role;
 - dates: :func:`parse_dates`, :func:`parse_date_value`;
 - writing: :func:`atomic_path`, :func:`write_gpkg`, :func:`write_csv`, :func:`write_json` (strict
   JSON, :func:`dumps_json`) and :func:`ensure_writable_dir`.
@@ -28,7 +29,15 @@ from geoplan.io._postgis_write import (
 )
 from geoplan.io._postgis_write import check_target as check_postgis_target
 from geoplan.io._read import ReadReport, list_layers, read_layer, read_report
-from geoplan.io._schema import ROLES, SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES, Field, Role
+from geoplan.io._schema import (
+    ENTERPRISE_UNITS,
+    ROLES,
+    SCALE_VALUES,
+    SETTLEMENT_KIND_VALUES,
+    ZONE_TYPE_VALUES,
+    Field,
+    Role,
+)
 from geoplan.io._sources import (
     DATABASE_SCHEMES,
     OSM_SUFFIXES,
@@ -42,6 +51,7 @@ from geoplan.io._sources import (
     redact,
     split_source,
 )
+from geoplan.io._table import TABLE_ROLES, read_table, split_unit
 from geoplan.io._write import (
     atomic_path,
     dumps_json,
@@ -53,12 +63,15 @@ from geoplan.io._write import (
 
 __all__ = [
     "DATABASE_SCHEMES",
+    "ENTERPRISE_UNITS",
     "MONEY_UNITS",
     "OSM_SUFFIXES",
     "RASTER_SUFFIXES",
     "ROLES",
     "RUNS_TABLE",
+    "SCALE_VALUES",
     "SETTLEMENT_KIND_VALUES",
+    "TABLE_ROLES",
     "ZONE_TYPE_VALUES",
     "DatabaseSource",
     "Field",
@@ -84,7 +97,9 @@ __all__ = [
     "read_layer",
     "read_report",
     "redact",
+    "read_table",
     "split_source",
+    "split_unit",
     "write_csv",
     "write_gpkg",
     "write_json",

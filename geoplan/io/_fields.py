@@ -13,13 +13,20 @@ import pandas as pd
 
 from geoplan.errors import InputError, MissingFieldError
 from geoplan.io._dates import parse_dates
-from geoplan.io._schema import SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES, Field, Role
+from geoplan.io._schema import (
+    SCALE_VALUES,
+    SETTLEMENT_KIND_VALUES,
+    ZONE_TYPE_VALUES,
+    Field,
+    Role,
+)
 
 logger = logging.getLogger(__name__)
 
 _VALUE_MAPS: dict[tuple[str, str], Mapping[str, str]] = {
     ("settlements", "kind"): SETTLEMENT_KIND_VALUES,
     ("zoning", "zone_type"): ZONE_TYPE_VALUES,
+    ("enterprises", "scale"): SCALE_VALUES,
 }
 _TRUE = {"1", "true", "t", "yes", "y", "是", "真", "√"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "假", ""}

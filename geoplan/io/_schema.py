@@ -51,6 +51,58 @@ def _f(name: str, type: FieldType, *aliases: str, required: bool = False, doc: s
 
 _NAME = _f("name", "str", "名称", "MC", "NAME", "Name")
 
+#: the enterprise table as the economic, tax and power departments hand it over (亩均效益). A
+#: header may state its unit in brackets (税收(元), 用电量(千瓦时), 用地面积(平方米)): values are
+#: converted to the unit in :data:`ENTERPRISE_UNITS`; a unit geoplan does not know is an error.
+ENTERPRISE_FIELDS: tuple[Field, ...] = (
+    _f("credit_code", "str", "统一社会信用代码", "信用代码", "社会信用代码", "TYSHXYDM", "USCC",
+       required=True),
+    _f("name", "str", "企业名称", "名称", "单位名称", "QYMC", "NAME", "Name"),
+    _f("scale", "str", "规上规下", "规模", "企业规模", "是否规上", "GSGX",
+       doc="above / below (规上 / 规下, 规模以上 / 规模以下, 是 / 否)"),
+    _f("tax", "float", "税收", "税收总额", "实缴税金", "实缴税收", "税收实际贡献", "SS",
+       doc="万元"),
+    _f("revenue", "float", "营业收入", "销售收入", "主营业务收入", "YYSR", doc="万元"),
+    _f("value_added", "float", "工业增加值", "增加值", "GYZJZ", doc="万元"),
+    _f("energy", "float", "综合能耗", "能耗", "ZHNH", doc="吨标煤"),
+    _f("emissions", "float", "主要污染物排放", "主要污染物排放量", "污染物排放", "排放量", "WRWPF",
+       doc="吨"),
+    _f("employees", "float", "年平均职工人数", "职工人数", "从业人员", "年均职工人数", "ZGRS",
+       doc="人"),
+    _f("rnd", "float", "研发经费", "研发经费支出", "R&D经费", "YFJF", doc="万元"),
+    _f("power", "float", "用电量", "总用电量", "YDL", doc="万千瓦时"),
+    _f("declared_area", "float", "用地面积", "占地面积", "申报用地面积", "YDMJ", doc="亩"),
+    _f("supply_id", "str", "电子监管号", "DZJGH", doc="several ids separated by ; or 、"),
+    _f("floor_area", "float", "建筑面积", "总建筑面积", "JZMJ", doc="平方米: 容积率 of its land"),
+    _f("fixed_investment", "float", "固定资产投资", "固定资产投资额", "GDZCTZ", doc="万元"),
+    _f("industry", "str", "行业", "所属行业", "行业代码", "国民经济行业", "HYDM",
+       doc="GB/T 4754 code or name: utilities (44-46 …) are 不定等级"),
+    _f("started_on", "date", "投产日期", "投产时间", "成立日期", "TCRQ",
+       doc="start-ups within the scheme's years are 不定等级"),
+    _f("status", "str", "企业状态", "生产状态", "建设状态", "ZT",
+       doc="在建 (under construction) is 不定等级"),
+    _f("x", "float", "X坐标", "X", "横坐标", doc="with [crs] enterprises"),
+    _f("y", "float", "Y坐标", "Y", "纵坐标"),
+    _f("lon", "float", "经度", "longitude", "lng", doc="CGCS2000 / WGS 84 degrees"),
+    _f("lat", "float", "纬度", "latitude"),
+)  # fmt: skip
+
+#: stored unit of each enterprise quantity and the units a header may state, with their factor
+#: to the stored unit (税收(元) → 万元: × 0.0001)
+_MONEY = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
+ENTERPRISE_UNITS: dict[str, tuple[str, dict[str, float]]] = {
+    **{f: ("万元", _MONEY) for f in ("tax", "revenue", "value_added", "rnd", "fixed_investment")},
+    "energy": ("吨标煤", {"吨标煤": 1.0, "吨标准煤": 1.0, "tce": 1.0, "万吨标煤": 1e4,
+                         "千克标煤": 1e-3, "kgce": 1e-3}),
+    "emissions": ("吨", {"吨": 1.0, "t": 1.0, "千克": 1e-3, "kg": 1e-3, "公斤": 1e-3}),
+    "employees": ("人", {"人": 1.0}),
+    "power": ("万千瓦时", {"万千瓦时": 1.0, "万kwh": 1.0, "万度": 1.0, "千瓦时": 1e-4,
+                          "kwh": 1e-4, "度": 1e-4, "兆瓦时": 0.1, "mwh": 0.1, "亿千瓦时": 1e4}),
+    "declared_area": ("亩", {"亩": 1.0, "平方米": 0.0015, "m2": 0.0015, "m²": 0.0015,
+                             "㎡": 0.0015, "公顷": 15.0, "ha": 15.0}),
+    "floor_area": ("平方米", {"平方米": 1.0, "m2": 1.0, "m²": 1.0, "㎡": 1.0, "万平方米": 1e4}),
+}  # fmt: skip
+
 ROLES: dict[str, Role] = {
     r.name: r
     for r in [
@@ -172,8 +224,40 @@ ROLES: dict[str, Role] = {
                     '"万元" is converted to yuan',
                 ),
                 _f("gov_cause", "bool", "政府原因", "ZFYY", doc="delay caused by government"),
+                _f(
+                    "land_use",
+                    "str",
+                    "土地用途",
+                    "用途",
+                    "TDYT",
+                    doc="工业用地 / 住宅用地 …: the 亩均效益 evaluation takes industrial supplies",
+                ),
+                # 标准地 control indicators written into the supply contract (亩均效益 checks)
+                _f(
+                    "std_investment_intensity",
+                    "float",
+                    "固定资产投资强度",
+                    "投资强度",
+                    "TZQD",
+                    doc="万元/亩",
+                ),  # fmt: skip
+                _f("std_far", "float", "容积率", "RJL", doc="minimum floor-area ratio"),
+                _f("std_tax_per_mu", "float", "亩均税收", "MJSS", doc="万元/亩"),
+                _f(
+                    "std_energy_value_added",
+                    "float",
+                    "单位能耗增加值",
+                    "DWNHZJZ",
+                    doc="万元/吨标煤",
+                ),  # fmt: skip
             ),
             "land supply records (供地)",
+        ),
+        Role(
+            "enterprises",
+            "point",
+            ENTERPRISE_FIELDS,
+            "enterprises for the 亩均效益 evaluation: a table (xlsx/csv) or points; money in 万元",
         ),
         Role(
             "parks",
@@ -246,4 +330,18 @@ SETTLEMENT_KIND_VALUES = {
     "中心村": "village",
     "一般村": "village",
     "自然村": "village",
+}
+
+#: 规上 / 规下 (industrial enterprises above / below the designated size)
+SCALE_VALUES = {
+    "above": "above",
+    "规上": "above",
+    "规模以上": "above",
+    "规上企业": "above",
+    "是": "above",
+    "below": "below",
+    "规下": "below",
+    "规模以下": "below",
+    "规下企业": "below",
+    "否": "below",
 }

@@ -27,19 +27,25 @@ from geoplan.report._labels import (
     COHORT_COLS,
     CONNECTIVITY_KEYS,
     CONNECTIVITY_LABELS,
+    EFFICIENCY_CLASS_LABELS,
+    EFFICIENCY_KEYS,
+    EFFICIENCY_LABELS,
+    EFFICIENCY_PARK_COLS,
     HIERARCHY_KEYS,
     HIERARCHY_LABELS,
     IDLE_COLS,
+    LOW_COLS,
     PARK_COLS,
     REACH_COLS,
     SETTLEMENT_COLS,
     STATUS_LABELS,
+    STOCK_LEDGER_COLS,
     TOWNSHIP_COLS,
     ZONES_KEYS,
     ZONES_LABELS,
 )
 from geoplan.report._text import KIND_LABELS, SANSHENG_COLORS, SANSHENG_LABELS, t
-from geoplan.runs import run_audit, run_connectivity, run_hierarchy, run_zones
+from geoplan.runs import run_audit, run_connectivity, run_efficiency, run_hierarchy, run_zones
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +275,42 @@ def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
     return out
 
 
+# --------------------------------------------------------------------------- efficiency
+
+
+def _efficiency_headline(result: Any, lang: str) -> str | None:
+    """What could not be judged (待核实 firms, firms without land, no audit), in words."""
+    return ("；" if lang == "zh" else "; ").join(result.notes()) or None
+
+
+def _efficiency_blocks(result: Any, lang: str) -> list[Markup]:
+    out: list[Markup] = []
+    parks = _frame(result, "parks")
+    if parks is not None and {"name", "tax_per_mu"} <= set(parks.columns):
+        items = [(str(n), float(v) if pd.notna(v) else math.nan)
+                 for n, v in zip(parks["name"], parks["tax_per_mu"], strict=True)]  # fmt: skip
+        out.append(bar_chart(items, title=t(lang, "park_tax_ranking"), value_format=",.2f",
+                             color="#1a9850"))  # fmt: skip
+        out.append(table(parks, EFFICIENCY_PARK_COLS[lang], lang=lang))
+    firms = _frame(result, "firms")
+    if firms is not None and "class" in firms.columns:
+        counts = firms["class"].value_counts()
+        labels = EFFICIENCY_CLASS_LABELS[lang]
+        items2 = [(labels[k], float(counts.get(k, 0))) for k in labels]
+        out.append(bar_chart(items2, title=t(lang, "class_counts"), value_format=",.0f",
+                             color="#7f8c8d"))  # fmt: skip
+    stock = _frame(result, "stock")
+    if stock is not None:
+        out.append(Markup("<h3>{}</h3>").format(t(lang, "stock_ledger")))
+        out.append(table(stock, STOCK_LEDGER_COLS[lang], lang=lang))
+    low = _frame(result, "low_efficiency")
+    if low is not None:
+        low = low.sort_values("low_area_mu", ascending=False)
+        out.append(Markup("<h3>{} ({:,})</h3>").format(t(lang, "low_list"), len(low)))
+        out.append(table(low, LOW_COLS[lang], lang=lang))
+    return out
+
+
 ANALYSES: tuple[Analysis, ...] = (
     Analysis("audit", (("approvals",), ("supplies",)), run_audit,
              _audit_blocks, AUDIT_LABELS, AUDIT_KEYS, _audit_headline),
@@ -278,4 +320,6 @@ ANALYSES: tuple[Analysis, ...] = (
              run_connectivity, _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
     Analysis("hierarchy", (("settlements",), ("roads",)), run_hierarchy,
              _hierarchy_blocks, HIERARCHY_LABELS, HIERARCHY_KEYS),
+    Analysis("efficiency", (("enterprises",), ("supplies",)), run_efficiency,
+             _efficiency_blocks, EFFICIENCY_LABELS, EFFICIENCY_KEYS, _efficiency_headline),
 )  # fmt: skip

@@ -81,7 +81,7 @@ def build_report(
     >>> from geoplan.datasets import demo_path
     >>> page = build_report(demo_path(), out=tempfile.mkdtemp(), lang="en")
     >>> page.name, sorted(p.name for p in page.parent.iterdir() if p.is_dir())
-    ('index.html', ['audit', 'connectivity', 'hierarchy', 'zones'])
+    ('index.html', ['audit', 'connectivity', 'efficiency', 'hierarchy', 'zones'])
     >>> import re  # no script or stylesheet from a CDN
     >>> re.findall(r"<(?:script|link)[^>]+(?:src|href)=.?https?:", page.read_text())
     []

@@ -176,3 +176,59 @@ AUDIT_KEYS = (
     "idle_parcels", "idle_area_mu", "idle_fee_total_wan", "recoverable_parcels",
     "supplied_unused_parcels", "unknown_parcels", "unmatched_supply_area_mu",
 )  # fmt: skip
+
+EFFICIENCY_LABELS = {
+    "zh": {
+        "as_of": "评价基准日", "scheme": "评价方案", "firms": "参评企业", "firms_above": "规上企业",
+        "firms_below": "规下企业", "linked_by_supply_id": "按电子监管号关联",
+        "linked_by_point": "按坐标关联", "linked_by_declared": "按申报面积",
+        "unlinked_firms": "无用地数据企业", "class_A": "A类", "class_B": "B类", "class_C": "C类",
+        "class_D": "D类", "class_exempt": "不定等级", "class_unknown": "待核实",
+        "firm_land_mu": "企业用地（亩）", "tax_total_wan": "税收合计（万元）",
+        "tax_per_mu": "亩均税收（万元/亩）", "industrial_land_mu": "工业供地（亩）",
+        "vacant_industrial_plots": "无企业工业用地宗数", "vacant_industrial_mu": "无企业工业用地（亩）",
+        "low_efficiency_plots": "低效用地宗数", "low_efficiency_mu": "低效用地（亩）",
+        "unsupplied_mu": "批而未供（亩）", "idle_mu": "闲置土地（亩）", "stock_mu": "存量土地合计（亩）",
+        "new_quota_mu": "增存挂钩新增计划（亩）", "standard_plots": "标准地宗数",
+        "standard_met": "标准地达标", "standard_not_met": "标准地未达标",
+        "standard_not_due": "标准地未到考核期", "standard_unknown": "标准地待核实",
+    },
+    "en": {
+        "firms": "enterprises", "class_exempt": "exempt (managed as B)",
+        "class_unknown": "not judged (to verify)", "tax_per_mu": "tax per mu (10k yuan)",
+        "low_efficiency_mu": "inefficient land (mu)", "stock_mu": "stock land (mu)",
+        "new_quota_mu": "new quota (mu)", "unsupplied_mu": "unsupplied (mu)", "idle_mu": "idle (mu)",
+    },
+}  # fmt: skip
+EFFICIENCY_KEYS = ("firms", "class_A", "class_D", "class_unknown", "tax_per_mu",
+                   "low_efficiency_mu", "stock_mu", "new_quota_mu")  # fmt: skip
+EFFICIENCY_CLASS_LABELS = {
+    "zh": {"A": "A类（优先发展）", "B": "B类（鼓励提升）", "C": "C类（规范转型）", "D": "D类（调控帮扶）",
+           "exempt": "不定等级", "unknown": "待核实"},
+    "en": {"A": "A (priority)", "B": "B (encouraged)", "C": "C (to upgrade)", "D": "D (to restructure)",
+           "exempt": "exempt", "unknown": "to verify"},
+}  # fmt: skip
+EFFICIENCY_PARK_COLS = {
+    "zh": {"tax_rank": "排名", "name": "园区", "n_firms": "企业数", "n_A": "A类", "n_B": "B类",
+           "n_C": "C类", "n_D": "D类", "firm_land_mu": "企业用地（亩）", "tax": "税收（万元）",
+           "tax_per_mu": "亩均税收（万元/亩）", "vacant_land_mu": "无企业工业用地（亩）",
+           "low_efficiency_mu": "低效用地（亩）"},
+    "en": {"tax_rank": "rank", "name": "park", "n_firms": "firms", "n_A": "A", "n_B": "B",
+           "n_C": "C", "n_D": "D", "firm_land_mu": "firm land (mu)", "tax": "tax (10k yuan)",
+           "tax_per_mu": "tax per mu", "vacant_land_mu": "vacant industrial (mu)",
+           "low_efficiency_mu": "inefficient (mu)"},
+}  # fmt: skip
+STOCK_LEDGER_COLS = {
+    "zh": {"unit_kind_zh": "单元类型", "unit": "统计单元", "unsupplied_mu": "批而未供（亩）",
+           "idle_mu": "闲置（亩）", "low_efficiency_mu": "低效（亩）", "stock_mu": "合计（亩）",
+           "new_quota_mu": "增存挂钩新增计划（亩）"},
+    "en": {"unit_kind": "kind", "unit": "unit", "unsupplied_mu": "unsupplied (mu)",
+           "idle_mu": "idle (mu)", "low_efficiency_mu": "inefficient (mu)", "stock_mu": "total (mu)",
+           "new_quota_mu": "new quota (mu)"},
+}  # fmt: skip
+LOW_COLS = {
+    "zh": {"supply_id": "电子监管号", "township": "乡镇", "park": "园区", "firms": "企业",
+           "low_reasons": "低效原因", "low_area_mu": "低效面积（亩）"},
+    "en": {"supply_id": "supply id", "township": "township", "park": "park", "firms": "firms",
+           "low_reasons": "reasons", "low_area_mu": "inefficient area (mu)"},
+}  # fmt: skip

@@ -376,6 +376,41 @@ def test_committed_demo_is_current_and_opens(demo: ds.SyntheticCounty) -> None:
     assert len(sup) == len(demo.layers["supplies"])
     ap = c.layer("approvals")
     assert ap["approved_on"].notna().all() and ap["batch_id"].nunique() == 150
+    # the enterprise table (enterprises.xlsx), read with its units, equals the generator's
+    ent, gen = c.layer("enterprises"), demo.enterprises
+    assert gen is not None and len(ent) == len(gen)
+    assert ent["credit_code"].tolist() == gen["统一社会信用代码"].tolist()
+    for field, column in (("tax", "税收(万元)"), ("power", "用电量(万千瓦时)"),
+                          ("declared_area", "用地面积(亩)")):  # fmt: skip
+        np.testing.assert_allclose(
+            ent[field].to_numpy(dtype=float, na_value=np.nan),
+            pd.to_numeric(gen[column]).to_numpy(dtype=float),
+            equal_nan=True,
+        )
+    assert set(ent["scale"]) == {"above", "below"}
+
+
+def test_demo_enterprises_cover_every_case() -> None:
+    from geoplan.county import County
+    from geoplan.runs import run_efficiency
+
+    r = run_efficiency(County.open(demo_path()))
+    f = r.firms
+    assert set(f["link_method"]) == {"supply_id", "point", "declared", "none"}
+    assert {"A", "B", "C", "D", "exempt", "unknown"} <= set(f["class"])
+    assert {"公用事业", "在建项目"} <= set(f["exempt_reason"].dropna())
+    assert f["exempt_reason"].dropna().str.startswith("投产未满").any()
+    assert f["land_note"].notna().any()  # plots shared by two firms
+    # 规上 is 营业收入 ≥ 2000 万元, as the statistics define it
+    known = f["revenue"].notna()
+    assert ((f.loc[known, "revenue"] >= 2000) == (f.loc[known, "scale"] == "above")).all()
+    s = r.summary
+    assert s["vacant_industrial_plots"] > 0 and s["low_efficiency_mu"] > 0
+    # the stock ledger takes 批而未供 and 闲置 from the audit of the same county
+    assert s["unsupplied_mu"] > 0 and s["idle_mu"] > 0
+    assert s["stock_mu"] == pytest.approx(
+        s["unsupplied_mu"] + s["idle_mu"] + s["low_efficiency_mu"]
+    )
 
 
 def test_demo_path_generates_into_the_cache(

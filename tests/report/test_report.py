@@ -87,13 +87,14 @@ def test_report_skips_analyses_whose_layers_are_missing(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert _sections(text) == {
         "overview": "ok", "audit": "skipped", "zones": "skipped", "connectivity": "skipped",
-        "hierarchy": "skipped",
+        "hierarchy": "skipped", "efficiency": "skipped",
     }  # fmt: skip
     notes = _notes(text)
     assert "approvals" in notes["audit"] and "supplies" in notes["audit"]
     assert "land use / land cover (raster)" in notes["zones"]
     assert "parks" in notes["connectivity"] and "roads" in notes["connectivity"]
     assert "roads" in notes["hierarchy"] and "settlements" not in notes["hierarchy"]
+    assert "enterprises" in notes["efficiency"] and "supplies" in notes["efficiency"]
     summary = json.loads((tmp_path / "out" / "county.json").read_text(encoding="utf-8"))
     assert [lyr["features"] for lyr in summary["layers"]] == [1, 2, 8]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
@@ -172,7 +173,8 @@ def test_full_report_in_chromium(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert browser.external_refs(text) == []
     statuses = _sections(text)
-    assert list(statuses) == ["overview", "audit", "zones", "connectivity", "hierarchy"]
+    assert list(statuses) == ["overview", "audit", "zones", "connectivity", "hierarchy",
+                              "efficiency"]  # fmt: skip
     assert "error" not in statuses.values(), _notes(text)
     for key, status in statuses.items():
         if status == "ok" and key != "overview":
@@ -229,7 +231,8 @@ def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     assert page.stat().st_size <= 10 * 1024 * 1024
     # every JSON the report wrote is strict JSON (no NaN / Infinity tokens)
     written = sorted(p.relative_to(page.parent).as_posix() for p in page.parent.rglob("*.json"))
-    assert written == ["audit/summary.json", "county.json", "report.json"]
+    assert written == ["audit/summary.json", "county.json", "efficiency/summary.json",
+                       "report.json"]  # fmt: skip
     for name in written:
         json.loads((page.parent / name).read_text("utf-8"), parse_constant=_not_json)
     text = page.read_text(encoding="utf-8")
