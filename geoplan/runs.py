@@ -140,16 +140,21 @@ def run_hierarchy(county: County, **overrides: Any) -> HierarchyResult:
     return settlement_hierarchy(county.settlements, county.road_network(), **options)
 
 
-def run_efficiency(county: County, *, scheme: str | None = None) -> EfficiencyResult:
+def run_efficiency(
+    county: County, *, scheme: str | None = None, audit: AuditResult | None = None
+) -> EfficiencyResult:
     """The 亩均效益 evaluation of ``county``'s ``enterprises`` on its supplies, with
     ``[parameters.efficiency]`` (a ``scheme`` file there is relative to the county folder;
     ``scheme`` here — the command line's — to the working folder).
 
-    批而未供 and 闲置 for the stock ledger come from :func:`run_audit` of the same county when it
-    has approvals; land and firms are attributed to its townships and parks when it has them.
+    批而未供 and 闲置 for the stock ledger come from ``audit`` (the same county's
+    :func:`run_audit`, as the report passes it) or, when not given, from running it here when
+    the county has approvals; land and firms are attributed to its townships and parks when it
+    has them.
     """
     options = efficiency_options(county.params("efficiency"), base=county.path, scheme=scheme)
-    audit = run_audit(county) if county.has("approvals") else None
+    if audit is None and county.has("approvals"):
+        audit = run_audit(county)
     return land_efficiency(
         county.enterprises,
         county.supplies,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +54,8 @@ logger = logging.getLogger(__name__)
 class Analysis:
     key: str
     roles: tuple[tuple[str, ...], ...]  # every group needs one of its roles
-    run: Callable[[County], Any]
+    # runs the analysis on a county, given the results of the analyses run before it
+    run: Callable[[County, Mapping[str, Any]], Any]
     blocks: Callable[[Any, str], list[Markup]]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     figure_keys: tuple[str, ...] = ()  # summary keys shown as cards (default: all)
@@ -312,14 +313,15 @@ def _efficiency_blocks(result: Any, lang: str) -> list[Markup]:
 
 
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("audit", (("approvals",), ("supplies",)), run_audit,
+    Analysis("audit", (("approvals",), ("supplies",)), lambda c, _: run_audit(c),
              _audit_blocks, AUDIT_LABELS, AUDIT_KEYS, _audit_headline),
-    Analysis("zones", (("landuse", "landcover"), ("boundary",)), run_zones,
+    Analysis("zones", (("landuse", "landcover"), ("boundary",)), lambda c, _: run_zones(c),
              _zones_blocks, ZONES_LABELS, ZONES_KEYS),
-    Analysis("connectivity", (("parks",), ("roads",)),
-             run_connectivity, _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
-    Analysis("hierarchy", (("settlements",), ("roads",)), run_hierarchy,
+    Analysis("connectivity", (("parks",), ("roads",)), lambda c, _: run_connectivity(c),
+             _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
+    Analysis("hierarchy", (("settlements",), ("roads",)), lambda c, _: run_hierarchy(c),
              _hierarchy_blocks, HIERARCHY_LABELS, HIERARCHY_KEYS),
-    Analysis("efficiency", (("enterprises",), ("supplies",)), run_efficiency,
+    Analysis("efficiency", (("enterprises",), ("supplies",)),
+             lambda c, done: run_efficiency(c, audit=done.get("audit")),
              _efficiency_blocks, EFFICIENCY_LABELS, EFFICIENCY_KEYS, _efficiency_headline),
 )  # fmt: skip

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def build_report(
     sections: list[Section] = []
     results: dict[str, Any] = {}
     for analysis in ANALYSES:
-        section, result = _run(analysis, c, folder, lang)
+        section, result = _run(analysis, c, folder, lang, results)
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
@@ -134,7 +135,9 @@ def build_report(
     return target
 
 
-def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[Section, Any]:
+def _run(
+    analysis: Analysis, county: County, folder: Path, lang: str, done: Mapping[str, Any]
+) -> tuple[Section, Any]:
     """Run one analysis guarded: (its section, its result or None)."""
     section = Section(analysis.key, t(lang, analysis.key))
     missing = analysis.missing_roles(county)
@@ -146,7 +149,7 @@ def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[S
         return section, None
     t0 = time.perf_counter()
     try:
-        result = analysis.run(county)
+        result = analysis.run(county, done)
         files = result.to_files(folder / analysis.key)
     except Exception as exc:  # one failing analysis must not lose the others
         _failed(section, analysis.key, exc, lang)

@@ -105,7 +105,7 @@ def test_report_skips_analyses_whose_layers_are_missing(tmp_path: Path) -> None:
 
 
 def _break(monkeypatch: pytest.MonkeyPatch, key: str, exc: Exception) -> None:
-    def broken(ctx: object) -> object:
+    def broken(county: object, done: object) -> object:
         raise exc
 
     analyses = tuple(
