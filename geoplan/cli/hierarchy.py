@@ -51,7 +51,7 @@ def hierarchy(
     [parameters.connectivity]. With both --settlements and --roads and no COUNTY, no county
     package is needed.
     """
-    from geoplan.runs import run_hierarchy
+    from geoplan.runs import map_context, run_hierarchy
 
     started = time.perf_counter()
     c = resolve_county(
@@ -61,8 +61,7 @@ def hierarchy(
     )
     target = out_dir(out, c, "hierarchy")  # before any analysis: fail fast
     result = run_hierarchy(c, n_central=n_central)
-    townships = c.layer("townships") if c.has("townships") else None
-    files = result.to_files(target, townships=townships)
+    files = result.to_files(target, context=map_context(c))
     s = result.summary
     click.echo(
         f"{s['settlements']} settlements: county seat {s['county_seat']}, "

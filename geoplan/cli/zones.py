@@ -76,6 +76,7 @@ SCHEMES = ("auto", "sandiao", "ydyh2023", "worldcover", "clcd")  # geoplan.zones
     metavar="K",
     help="Also cluster into K contiguous regions (needs geoplan[regions]).",
 )
+@click.option("--html/--no-html", default=True, help="Also write zones.html (offline map).")
 @out_option
 def zones(
     county: str | None,
@@ -88,6 +89,7 @@ def zones(
     single_share: float | None,
     min_zone_ha: float | None,
     regions: int | None,
+    html: bool,
     out: str | None,
 ) -> None:
     """Functional zones (三生空间) of a county: composition per cell, dominant function, zones.
@@ -95,11 +97,12 @@ def zones(
     With COUNTY (or none: the demo county) the land use, boundary, townships and zoning come from
     the package; --landuse/--boundary/--units override them. Writes zones.gpkg (layers cells,
     zones, townships) and zones.csv (one row per cell: cell_id, area_m2, production, living,
-    ecological, dominant, mix_label, entropy, …) into --out (default maps/<county>/).
+    ecological, dominant, mix_label, entropy, …) and zones.html (an offline map over the county
+    and township outlines) into --out (default maps/<county>/).
     """
     from geoplan.errors import InputError
     from geoplan.io import is_raster_source
-    from geoplan.runs import run_zones
+    from geoplan.runs import map_context, run_zones
 
     if sum(x is not None for x in (cell, h3_res, units_src)) > 1:
         raise InputError("Give only one of --cell, --h3 and --units.")
@@ -126,7 +129,12 @@ def zones(
         min_zone_ha=min_zone_ha,
         regions=regions,
     )
-    files = result.to_files(folder)
+    context = map_context(cty)
+    files = result.to_files(folder, context=context)
+    if html:
+        from geoplan import maps
+
+        files["html"] = maps.save_html(result.explore(context=context), folder / "zones.html")
     s = result.summary
     click.echo(
         f"{s['cells']} cells: {s['cells_production']} production, {s['cells_living']} living, "

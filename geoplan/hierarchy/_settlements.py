@@ -47,6 +47,8 @@ from geoplan.network import MultiSourceResult, RoadNetwork, road_network
 if TYPE_CHECKING:
     import folium
 
+    from geoplan.maps import MapContext
+
 __all__ = [
     "HierarchyResult",
     "HierarchyWeights",
@@ -114,12 +116,13 @@ class HierarchyResult:
     weights: HierarchyWeights = field(default_factory=HierarchyWeights)
 
     def to_files(
-        self, directory: str | os.PathLike[str], *, townships: gpd.GeoDataFrame | None = None
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
     ) -> dict[str, Path]:
         """Write ``hierarchy.gpkg`` (layers settlements, catchment_links, reach) and
         ``hierarchy.html`` (the offline map) into ``directory``, each atomically.
 
-        ``townships`` (polygons) are drawn on the map as context when given.
+        The map draws ``context`` (county and township outlines,
+        :func:`geoplan.runs.map_context`) under the hierarchy.
         """
         from geoplan import maps
         from geoplan.io import write_gpkg
@@ -134,7 +137,7 @@ class HierarchyResult:
                 "reach": self.reach,
             },
         )
-        html = maps.save_html(self.explore(townships=townships), out / "hierarchy.html")
+        html = maps.save_html(self.explore(context=context), out / "hierarchy.html")
         return {"gpkg": gpkg, "html": html}
 
     def add_to_map(self, m: folium.Map, *, roads: bool = True) -> None:
@@ -145,18 +148,16 @@ class HierarchyResult:
 
         add_hierarchy(self, m, roads=roads)
 
-    def explore(self, *, townships: gpd.GeoDataFrame | None = None, **kwargs: Any) -> folium.Map:
-        """An offline folium map of the hierarchy (keywords go to :func:`geoplan.maps.new_map`:
-        ``tiles``, ``lang``, ``title``, ``height``)."""
+    def explore(self, *, context: MapContext | None = None, **kwargs: Any) -> folium.Map:
+        """An offline folium map of the hierarchy over ``context`` (county and township
+        outlines; keywords go to :func:`geoplan.maps.new_map`: ``tiles``, ``lang``, ``title``,
+        ``height``)."""
         from geoplan import maps
 
         kwargs.setdefault(
             "title", "Settlement hierarchy" if kwargs.get("lang") == "en" else "村镇体系"
         )
-        m = maps.new_map(self.settlements, **kwargs)
-        maps.add_context(m, townships=townships)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.settlements], context=context, **kwargs)
 
 
 def settlement_hierarchy(

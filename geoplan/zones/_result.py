@@ -15,6 +15,8 @@ from geoplan.landuse import Scheme
 if TYPE_CHECKING:
     import folium
 
+    from geoplan.maps import MapContext
+
 # colours of the three functions (and mixed / empty units)
 COLORS: dict[str, str] = {
     "production": "#e6a532",
@@ -135,8 +137,11 @@ class CompositionResult:
     raster: str | None = None
     scheme: Scheme | None = None
 
-    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``composition.gpkg`` (layer units) and ``composition.csv`` atomically."""
+    def to_files(
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
+    ) -> dict[str, Path]:
+        """Write ``composition.gpkg`` (layer units) and ``composition.csv`` atomically
+        (no map: ``context`` is accepted so every result is written alike)."""
         from geoplan.io import write_csv, write_gpkg
 
         d = Path(directory)
@@ -170,13 +175,12 @@ class CompositionResult:
         if colors:
             maps.add_legend(m, t["largest"], {labels.get(k, k): v for k, v in colors.items()})
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """A map of the composition (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """A map of the composition over ``context`` (county and township outlines; keywords
+        go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.units, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.units], context=context, **kw)
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,8 +215,12 @@ class ZonesResult:
         first = [c for c in CSV_FIRST if c in df]
         return df[first + [c for c in df.columns if c not in first]]
 
-    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``zones.gpkg`` (layers cells, zones, townships) and ``zones.csv`` atomically."""
+    def to_files(
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
+    ) -> dict[str, Path]:
+        """Write ``zones.gpkg`` (layers cells, zones, townships) and ``zones.csv`` atomically
+        (no map here: ``geoplan zones`` saves ``explore(context=…)`` as ``zones.html``;
+        ``context`` is accepted so every result is written alike)."""
         from geoplan.io import write_csv, write_gpkg
 
         d = Path(directory)
@@ -287,10 +295,9 @@ class ZonesResult:
             )
         maps.add_legend(m, t["legend"], {labels[k]: v for k, v in dom_colors.items()})
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """A map of the cells, zones and townships (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """A map of the cells, zones and townships over ``context`` (county and township
+        outlines; keywords go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.cells, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.cells], context=context, **kw)

@@ -9,8 +9,13 @@
  *
  * Every layer reports itself in a hidden <ul id="geoplan-stats"> (one <li> per layer with
  * data-layer, data-map (the map's element id), data-name, data-kind, data-features and
- * data-objects), so tests and benchmarks can count what was drawn whatever the renderer (canvas
- * draws no DOM paths).
+ * data-objects, data-labels), so tests and benchmarks can count what was drawn whatever the
+ * renderer (canvas draws no DOM paths).
+ *
+ * A layer may carry labels ("lab": points, escaped texts and the zoom from which each shows):
+ * township names drawn on the map once the township is wide enough on screen for its name.
+ * Every map gets a metric scale bar, a north arrow and no "Leaflet" attribution link
+ * (decorate), and is fitted to the printed page when the page is printed (fitForPrint).
  */
 (function () {
   "use strict";
@@ -19,6 +24,17 @@
     return;
   }
   G.layers = {}; // layer id -> L.FeatureGroup, for scripts and tests
+  G.maps = []; // every Leaflet map of the page, with the bounds it was fitted to
+
+  L.Map.addInitHook(function () {
+    var m = this;
+    G.maps.push(m);
+    var fit = m.fitBounds;
+    m.fitBounds = function (bounds, options) {
+      m._gpFit = [bounds, options];
+      return fit.call(m, bounds, options);
+    };
+  });
 
   // base64 of zigzag LEB128 varints (geoplan.maps._encode.pack_ints) -> array of numbers
   function ints(x) {
@@ -173,16 +189,127 @@
     }
     group.addLayer(fg);
     G.layers[spec.id] = fg;
+    var nlabels = spec.lab ? addLabels(fg, spec.lab) : 0;
     var li = document.createElement("li");
     li.setAttribute("data-layer", spec.id);
     li.setAttribute("data-map", spec.map);
     li.setAttribute("data-name", spec.name);
     li.setAttribute("data-kind", spec.k);
     li.setAttribute("data-features", String(n));
-    li.setAttribute("data-objects", String(fg.getLayers().length));
+    li.setAttribute("data-objects", String(fg.getLayers().length - (nlabels ? 1 : 0)));
+    li.setAttribute("data-labels", String(nlabels));
     statsList().appendChild(li);
     return fg;
   };
+
+  // labels: {d: packed (dx, dy) deltas of the label points, t: escaped texts, z: packed
+  // minimum zooms}; each label shows from its zoom on, as a text marker in the layer's group
+  function addLabels(fg, lab) {
+    var d = ints(lab.d);
+    var minz = ints(lab.z);
+    var x = 0;
+    var y = 0;
+    var items = [];
+    var shown = L.layerGroup();
+    for (var i = 0; i < lab.t.length; i++) {
+      x += d[2 * i];
+      y += d[2 * i + 1];
+      var icon = L.divIcon({
+        className: "gp-label",
+        html: '<span class="gp-label-text">' + lab.t[i] + "</span>",
+        iconSize: [0, 0],
+      });
+      items.push([L.marker([y / 1e6, x / 1e6], { icon: icon, interactive: false, keyboard: false }), minz[i]]);
+    }
+    function update() {
+      var map = fg._map;
+      if (!map) {
+        return;
+      }
+      var z = map.getZoom();
+      for (var j = 0; j < items.length; j++) {
+        var on = z >= items[j][1];
+        if (on && !shown.hasLayer(items[j][0])) {
+          shown.addLayer(items[j][0]);
+        } else if (!on && shown.hasLayer(items[j][0])) {
+          shown.removeLayer(items[j][0]);
+        }
+      }
+    }
+    fg.addLayer(shown);
+    var onMap = null;
+    function attach() {
+      if (onMap || !fg._map) {
+        return;
+      }
+      onMap = fg._map;
+      onMap.on("zoomend", update);
+      update();
+    }
+    fg.on("add", attach);
+    fg.on("remove", function () {
+      if (onMap) {
+        onMap.off("zoomend", update);
+      }
+      onMap = null;
+    });
+    attach();
+    return items.length;
+  }
+
+  // metric scale bar, north arrow, no "Leaflet" link in the attribution
+  G.decorate = function (map, opts) {
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix(false);
+    }
+    L.control.scale({ metric: true, imperial: false, maxWidth: 160, position: "bottomleft" }).addTo(map);
+    var north = L.control({ position: "topleft" });
+    north.onAdd = function () {
+      var div = L.DomUtil.create("div", "gp-north");
+      div.title = opts.north;
+      div.innerHTML =
+        '<svg viewBox="0 0 24 34" width="24" height="34" aria-hidden="true">' +
+        '<path d="M12 1 L21 27 L12 21 L3 27 Z" fill="#222"/>' +
+        '<path d="M12 1 L12 21 L3 27 Z" fill="#fff" stroke="#222" stroke-width="1"/></svg>' +
+        '<div class="gp-north-label"></div>';
+      div.lastChild.textContent = opts.north;
+      return div;
+    };
+    north.addTo(map);
+  };
+
+  // fit every built map to its box as it is now (printed page or screen), drawing canvases at once
+  G.fitForPrint = function () {
+    G.maps.forEach(function (m) {
+      if (!m._loaded) {
+        return;
+      }
+      m.invalidateSize({ animate: false, pan: false });
+      if (m._gpFit) {
+        m.fitBounds(m._gpFit[0], L.extend({}, m._gpFit[1], { animate: false }));
+      }
+      m.eachLayer(function (l) {
+        if (l instanceof L.Canvas && l._map) {
+          l._update();
+          if (l._redrawRequest) {
+            L.Util.cancelAnimFrame(l._redrawRequest);
+          }
+          l._redrawBounds = null;
+          l._redraw();
+        }
+      });
+    });
+  };
+  if (window.matchMedia) {
+    var mq = window.matchMedia("print");
+    if (mq.addEventListener) {
+      mq.addEventListener("change", G.fitForPrint);
+    } else if (mq.addListener) {
+      mq.addListener(G.fitForPrint);
+    }
+  }
+  window.addEventListener("beforeprint", G.fitForPrint);
+  window.addEventListener("afterprint", G.fitForPrint);
 
   G.addLegend = function (map, html, position) {
     var ctl = L.control({ position: position || "bottomright" });
