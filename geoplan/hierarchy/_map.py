@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import maps
+from geoplan.labels import translate
 
 if TYPE_CHECKING:
     import folium
@@ -66,7 +67,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "links_village": "村—镇联系",
         "links_town": "镇—县城/中心镇联系",
         "tiers": "村镇等级",
-        "village_status": "村庄到镇时间",
+        "village_status": "村庄到镇时间 ≤ {m:g} 分钟",
         "meets": "达标",
         "misses": "超时",
         "unreachable": "不可达",
@@ -96,7 +97,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "links_village": "Village–town links",
         "links_town": "Town–seat / central-town links",
         "tiers": "Settlement tiers",
-        "village_status": "Village to town",
+        "village_status": "Village to town ≤ {m:g} min",
         "meets": "within target",
         "misses": "over target",
         "unreachable": "unreachable",
@@ -164,7 +165,11 @@ def _add_links(m: folium.Map, links: gpd.GeoDataFrame, tx: dict[str, str]) -> No
 def _add_settlements(m: folium.Map, result: HierarchyResult, tx: dict[str, str]) -> None:
     s = result.settlements
     tier = s["tier"].astype(str)
-    shown = s.assign(tier_label=tier.map(lambda t: tx.get(t, t)))
+    lang = maps.lang_of(m)
+    shown = s.assign(
+        tier_label=tier.map(lambda t: tx.get(t, t)),
+        reason=s["reason"].map(lambda v: translate(v, lang)).astype("string"),
+    )
     popup = {
         "name": tx["name"],
         "tier_label": tx["tier"],
@@ -187,7 +192,7 @@ def _add_settlements(m: folium.Map, result: HierarchyResult, tx: dict[str, str])
         used = set(villages["reach_status"])
         maps.add_legend(
             m,
-            f"{tx['village_status']} ≤ {result.targets.town_to_village_min:g} min",
+            tx["village_status"].format(m=result.targets.town_to_village_min),
             {label: c for label, c in colors.items() if label in used},
             position="bottomleft",
         )

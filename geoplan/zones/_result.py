@@ -96,6 +96,13 @@ def _mix_colors(values: pd.Series) -> dict[str, str]:
     return out
 
 
+def _label(value: Any, lang: str) -> Any:
+    """A function or mix code (``production+living``) in words; missing values as they are."""
+    from geoplan.labels import code_label
+
+    return value if not isinstance(value, str) else code_label("sansheng", value, lang)
+
+
 def _blend(c1: str, c2: str) -> str:
     r = [(int(c1[i : i + 2], 16) * 2 + int(c2[i : i + 2], 16)) // 3 for i in (1, 3, 5)]
     return "#" + "".join(f"{v:02x}" for v in r)
@@ -156,24 +163,38 @@ class CompositionResult:
     def add_to_map(self, m: folium.Map) -> None:
         """Add the units coloured by their largest class, with the shares in popups."""
         from geoplan import maps
+        from geoplan.labels import code_label
 
         t, labels = _texts(m)
+        lang = maps.lang_of(m)
+        vocabulary = {"sansheng": "sansheng", "sansheng_sub": "sansheng_sub", "sanlei": "sanlei"}
+        vocab = vocabulary.get(self.by)
         units = self.units.copy()
         cols = [c for c in self.classes if c in units]
-        units["top_class"] = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
-        popup = {"unit_id": "unit", **{c: c for c in cols}}
-        colors = {k: v for k, v in COLORS.items() if k in set(units["top_class"])}
+        top = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
+        units["top_class"] = top
+        units["top_label"] = top.map(
+            lambda c: labels.get(c, c) if vocab is None else code_label(vocab, c, lang)
+        ).astype("string")
+        names = {c: (code_label(vocab, c, lang) if vocab else c) for c in cols}
+        popup = {"unit_id": t["cell"], **names}
+        colors = {
+            units.loc[top == k, "top_label"].iloc[0]: v
+            for k, v in COLORS.items()
+            if (top == k).any()
+        }
+        by = code_label("composition_by", self.by, lang)
         maps.add_polygons(
             m,
             units,
-            name=f"{t['composition']} ({self.by})",
-            color_by="top_class",
+            name=f"{t['composition']}（{by}）" if lang == "zh" else f"{t['composition']} ({by})",
+            color_by="top_label",
             colors=colors or None,
             popup=popup,
-            tooltip={"top_class": t["largest"]},
+            tooltip={"top_label": t["largest"]},
         )
         if colors:
-            maps.add_legend(m, t["largest"], {labels.get(k, k): v for k, v in colors.items()})
+            maps.add_legend(m, t["largest"], colors)
 
     def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
         """A map of the composition over ``context`` (county and township outlines; keywords
@@ -241,10 +262,15 @@ class ZonesResult:
         from geoplan import maps
 
         t, labels = _texts(m)
+        lang = maps.lang_of(m)
+        cells = self.cells.assign(
+            dominant_label=self.cells["dominant"].map(lambda v: _label(v, lang)),
+            mix_text=self.cells["mix_label"].map(lambda v: _label(v, lang)),
+        )
         cells_popup = {
             "cell_id" if "cell_id" in self.cells else "unit_id": t["cell"],
-            "dominant": t["dominant"],
-            "mix_label": t["mix"],
+            "dominant_label": t["dominant"],
+            "mix_text": t["mix"],
             "production": t["production"],
             "living": t["living"],
             "ecological": t["ecological"],
@@ -255,20 +281,21 @@ class ZonesResult:
         dom_colors = {k: v for k, v in COLORS.items() if k in present}
         maps.add_polygons(
             m,
-            self.cells,
+            cells,
             name=t["cells"],
             color_by="dominant",
             colors=dom_colors,
             popup=cells_popup,
-            tooltip={"mix_label": t["mix"]},
+            tooltip={"mix_text": t["mix"]},
             weight=0.3,
         )
+        zone_colors = {_label(k, lang): c for k, c in _mix_colors(self.zones["label"]).items()}
         maps.add_polygons(
             m,
-            self.zones,
+            self.zones.assign(label=self.zones["label"].map(lambda v: _label(v, lang))),
             name=t["zones"],
             color_by="label",
-            colors=_mix_colors(self.zones["label"]),
+            colors=zone_colors,
             popup={
                 "zone_id": t["zone"],
                 "label": t["label"],
@@ -280,7 +307,10 @@ class ZonesResult:
             weight=1.5,
         )
         if self.townships is not None:
-            pop = {c: c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))}
+            from geoplan.labels import field_labels
+
+            keys = [c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))]
+            pop = field_labels(keys, lang)
             if "name" in self.townships:
                 pop = {"name": t["township"], **pop}
             maps.add_polygons(
