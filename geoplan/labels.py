@@ -20,7 +20,7 @@ is written once and the report, the standalone maps and ``_repr_html_`` agree:
 Examples
 --------
 >>> code_label("supply_status", "idle_type1", "zh"), code_label("tier", "village", "en")
-('闲置（一类）', 'village')
+('闲置(一类)', 'village')
 >>> field_label("idle_fee_total_wan", "zh")
 '闲置费合计（万元）'
 >>> crs_title(4547, "zh")
@@ -57,8 +57,8 @@ LANGS = ("zh", "en")
 #: vocabulary -> code -> (zh, en)
 CODES: dict[str, dict[str, tuple[str, str]]] = {
     "supply_status": {
-        "idle_type1": ("闲置（一类）", "idle (not started)"),
-        "idle_type2": ("闲置（二类）", "idle (suspended)"),
+        "idle_type1": ("闲置(一类)", "idle (not started)"),
+        "idle_type2": ("闲置(二类)", "idle (suspended)"),
         "supplied_unused": ("供而未用", "supplied, unused"),
         "not_due": ("未到期", "not yet due"),
         "started": ("已动工", "started"),

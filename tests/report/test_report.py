@@ -98,7 +98,7 @@ def test_table_numbers_codes_and_widths() -> None:
     # row by row: year without a separator; 1,234,567.89 with separators and two decimals (the
     # column has fractions); whole numbers with separators; an index always with two decimals;
     # an empty cohort's rate as "—" (never 0.0%); the status code and the sentence in Chinese
-    assert cells[:8] == ["2019", "1,234,567.89", "1,500", "1.00", "—", "闲置（一类）",
+    assert cells[:8] == ["2019", "1,234,567.89", "1,500", "1.00", "—", "闲置(一类)",
                          "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥", "无法经道路到达县城"]  # fmt: skip
     assert cells[8:13] == ["2020", "—", "3", "0.46", "25.0%"]
     assert html.count('<td class="num">') == 10  # numbers right-aligned
