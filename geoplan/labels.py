@@ -543,14 +543,17 @@ def translate(text: Any, lang: str) -> Any:
     """
     if lang != "zh" or not isinstance(text, str) or not text:
         return text
-    parts = []
-    for part in text.split("; "):
-        for pattern, zh in _SENTENCES:
-            if pattern.match(part):
-                part = pattern.sub(zh, part)
-                break
-        parts.append(part)
-    return "；".join(parts)
+    whole = _sentence(text)
+    if whole is not None:
+        return whole
+    return "；".join(_sentence(part) or part for part in text.split("; "))
+
+
+def _sentence(text: str) -> str | None:
+    for pattern, zh in _SENTENCES:
+        if pattern.match(text):
+            return pattern.sub(zh, text)
+    return None
 
 
 # --------------------------------------------------------------------------- CRS

@@ -23,6 +23,11 @@ from geoplan.maps import MapParts, format_values, shared_assets_html
 from geoplan.report._text import file_label, t
 
 MAX_TABLE_ROWS = 200
+#: text columns whose longest value is at most this wide (em) never wrap
+NOWRAP_EM = 12.0
+#: tables with more columns print in a smaller font
+WIDE_COLUMNS = 9
+NUM_CLASS = ' class="num"'
 
 
 # --------------------------------------------------------------------------- tables
@@ -52,6 +57,7 @@ def table(
     body_cols: list[list[str]] = []
     numeric: list[bool] = []
     widths: list[float] = []
+    classes: list[str] = []
     for c in cols:
         text, is_num = _column_text(shown[c], c, lang=lang, percent=c in percent,
                                     vocabulary=(codes or {}).get(c),
@@ -59,25 +65,25 @@ def table(
         body_cols.append([escape(v) for v in text])
         numeric.append(is_num)
         widths.append(_column_em(str(columns[c]), text, is_num))
+        # numbers and short texts (names, codes, dates) never wrap; long texts (notes) do
+        short = max((_em(v) for v in text), default=0.0) <= NOWRAP_EM
+        classes.append("num" if is_num else "nowrap" if short else "")
+    attrs = [f' class="{k}"' if k else "" for k in classes]
     head = "".join(
-        f'<th class="num">{escape(str(columns[c]))}</th>'
-        if num
-        else f"<th>{escape(str(columns[c]))}</th>"
+        f"<th{NUM_CLASS if num else ''}>{escape(str(columns[c]))}</th>"
         for c, num in zip(cols, numeric, strict=True)
     )
     rows = []
     for i in range(len(shown)):
-        cells = "".join(
-            f'<td class="num">{col[i]}</td>' if num else f"<td>{col[i]}</td>"
-            for col, num in zip(body_cols, numeric, strict=True)
-        )
+        cells = "".join(f"<td{a}>{col[i]}</td>" for col, a in zip(body_cols, attrs, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     more = ""
     if len(df) > max_rows:
         more = f'<p class="more">{escape(t(lang, "more_rows", n=len(df) - max_rows))}</p>'
+    kind = "data wide" if len(cols) > WIDE_COLUMNS else "data"
     colgroup = "".join(f'<col style="width:{w:.1f}em">' for w in widths)
     return Markup(
-        f'<div class="table-wrap"><table class="data" style="width:{sum(widths):.1f}em">'
+        f'<div class="table-wrap"><table class="{kind}" style="width:{sum(widths):.1f}em">'
         f"<colgroup>{colgroup}</colgroup><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
     )
