@@ -39,6 +39,7 @@ from pyproj import CRS
 __all__ = [
     "CODES",
     "FIELDS",
+    "KEY_FIGURES",
     "LANGS",
     "code_label",
     "code_labels",
@@ -196,6 +197,18 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "bug": ("程序故障", "bug"),
     },
     "bool": {"True": ("是", "yes"), "False": ("否", "no")},
+    "role": {
+        "boundary": ("县界", "boundary"),
+        "townships": ("乡镇", "townships"),
+        "settlements": ("居民点", "settlements"),
+        "landuse": ("土地利用", "land use"),
+        "approvals": ("批准用地", "approvals"),
+        "supplies": ("供地", "supplies"),
+        "parks": ("产业园区", "parks"),
+        "roads": ("道路", "roads"),
+        "zoning": ("三区三线", "zoning"),
+        "landcover": ("土地覆盖栅格", "land cover (raster)"),
+    },
 }
 
 
@@ -443,6 +456,33 @@ FIELDS: dict[str, tuple[str, str]] = {
     "meets": ("达标", "meets"),
     "link": ("联系", "link"),
 }
+
+#: the key figures of each analysis (report cards, notebook tables), in order
+KEY_FIGURES: dict[str, tuple[str, ...]] = {
+    "audit": (
+        "approved_area_mu", "supplied_area_mu", "unsupplied_area_mu", "supply_rate",
+        "supply_rate_5y", "idle_parcels", "idle_area_mu", "idle_fee_total_wan",
+        "recoverable_parcels", "supplied_unused_parcels", "unknown_parcels",
+        "unmatched_supply_area_mu",
+    ),
+    "zones": (
+        "production_ha", "living_ha", "ecological_ha", "cells", "cells_production",
+        "cells_living", "cells_ecological", "cells_mixed", "zones", "eco_index", "mean_entropy",
+        "ugb_expansion_multiple",
+    ),
+    "composition": ("by", "source", "scheme", "units", "units_area_ha", "unknown_codes"),
+    "connectivity": (
+        "parks", "parks_reaching_trunk", "parks_within_30min", "share_within_30min",
+        "median_trunk_distance_m", "median_trunk_time_min", "median_motorway_time_min",
+        "max_motorway_time_min", "parks_detour_flagged", "parks_single_access_route",
+        "parks_with_reason",
+    ),
+    "hierarchy": (
+        "county_seat", "settlements", "n_central_town", "n_town", "n_village", "central_towns",
+        "max_time_to_seat_min", "seat_town_share_meeting", "seat_town_miss",
+        "town_village_share_meeting", "town_village_miss", "off_network",
+    ),
+}  # fmt: skip
 
 #: figures and columns that are indices: always two decimals
 INDEX_FIELDS = frozenset(

@@ -240,6 +240,16 @@ class AuditResult:
             return notes_en(self.summary, self.quality.get("unknown_by_reason", {}))
         return [n for n in str(self.summary.get("notes") or "").split(NOTE_SEP) if n]
 
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            f"存量土地核查（基准日期 {self.as_of.isoformat()}）", self.summary, "audit",
+            tables={"批次": self.batches, "批而未供图斑": self.unsupplied,
+                    "供地": self.supplies, "闲置土地": self.idle},
+        )  # fmt: skip
+
     def to_files(
         self, directory: str | Path, *, context: MapContext | None = None
     ) -> dict[str, Path]:

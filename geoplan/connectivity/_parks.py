@@ -97,6 +97,15 @@ class ConnectivityResult:
     summary: dict[str, Any]
     network: RoadNetwork = field(repr=False)
 
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "园区与交通干线连通性", self.summary, "connectivity",
+            tables={"园区": self.parks, "最短路径": self.routes, "等时圈": self.isochrones},
+        )  # fmt: skip
+
     def to_files(
         self, directory: str | Path, *, context: MapContext | None = None
     ) -> dict[str, Path]:

@@ -115,6 +115,16 @@ class HierarchyResult:
     targets: ReachTargets = field(default_factory=ReachTargets)
     weights: HierarchyWeights = field(default_factory=HierarchyWeights)
 
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "城镇村体系", self.summary, "hierarchy",
+            tables={"居民点": self.settlements, "联系线": self.catchment_links,
+                    "可达性检查": self.reach},
+        )  # fmt: skip
+
     def to_files(
         self, directory: str | os.PathLike[str], *, context: MapContext | None = None
     ) -> dict[str, Path]:

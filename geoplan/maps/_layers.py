@@ -17,6 +17,8 @@ from folium.template import Template
 
 from geoplan.maps._assets import install_assets
 from geoplan.maps._encode import (
+    COARSE_FEATURES,
+    COARSE_SCALE,
     SCALE,
     Kind,
     as_frame,
@@ -39,6 +41,11 @@ Bounds: TypeAlias = tuple[float, float, float, float]
 LANGS = ("zh", "en")
 ZOOM_TITLES = {"zh": ("放大", "缩小"), "en": ("Zoom in", "Zoom out")}
 NORTH = {"zh": "北", "en": "N"}
+#: data (geometry, popups, tooltips) a page's maps may hold before popup columns of large
+#: layers are left out: with the inlined Leaflet (~0.6 MB) a map stays under 5 MB
+MAP_DATA_BYTES = 4_200_000
+MIN_FIELD_BYTES = 150_000
+MORE_TEXT = {"zh": "另有 {n} 项见数据文件", "en": "{n} more fields in the data files"}
 LABEL_PX_PER_CHAR = {"zh": 13.0, "en": 7.5}
 _layer_ids = count()
 
@@ -249,8 +256,21 @@ def add_layer(
         palette = [color or PALETTE[layer_no % len(PALETTE)]]
         ci = None
         legend_items = {name: palette[0]}
-    spec: dict[str, Any] = encode_geometry(frame.geometry.values, kind)
+    scale = COARSE_SCALE if len(frame) > COARSE_FEATURES else SCALE
+    spec: dict[str, Any] = encode_geometry(frame.geometry.values, kind, scale=scale)
     layer_id = f"gp{next(_layer_ids)}"
+    # the page's data budget: what geometry leaves of it goes to popup and tooltip columns
+    used = int(st.get("bytes", 0)) + len(safe_json(spec))
+    budget = [max(MIN_FIELD_BYTES, MAP_DATA_BYTES - used)]
+    columns: dict[str, tuple[int, int]] = {}
+    table: list[dict[str, Any]] = []
+    tip, pop = (
+        encode_fields(frame, spec_fields, layer=name, option=option, lang=lang, columns=columns,
+                      table=table, budget=budget)  # fmt: skip
+        for option, spec_fields in (("tooltip", tooltip), ("popup", popup))
+    )
+    if pop is not None and pop.get("more"):
+        pop["more"] = safe_html(MORE_TEXT[lang].format(n=pop["more"]))
     spec.update(
         k=kind,
         id=layer_id,
@@ -259,9 +279,11 @@ def add_layer(
         cls=f"gp-layer {layer_id}",
         pal=palette,
         st=style,
-        pop=encode_fields(frame, popup, layer=name, option="popup", lang=lang),
-        tip=encode_fields(frame, tooltip, layer=name, option="tooltip", lang=lang),
+        cols=table,
+        pop=pop,
+        tip=tip,
     )
+    st["bytes"] = used + sum(size for _i, size in columns.values())
     if ci is not None and len(palette) > 1:
         spec["ci"] = pack_ints(ci)
     if label is not None and len(frame):

@@ -6,7 +6,7 @@ notebook); the ``*_LABELS`` dicts here only override a label for the report (non
 
 from __future__ import annotations
 
-from geoplan.labels import field_labels
+from geoplan.labels import KEY_FIGURES, field_labels
 
 #: label overrides per analysis, {lang: {summary key: label}}, on top of geoplan.labels
 AUDIT_LABELS: dict[str, dict[str, str]] = {}
@@ -64,27 +64,7 @@ SETTLEMENT_COLS = _columns(
     "reason",
 )  # fmt: skip
 
-AUDIT_KEYS = (
-    "approved_area_mu", "supplied_area_mu", "unsupplied_area_mu", "supply_rate", "supply_rate_5y",
-    "idle_parcels", "idle_area_mu", "idle_fee_total_wan", "recoverable_parcels",
-    "supplied_unused_parcels", "unknown_parcels", "unmatched_supply_area_mu",
-)  # fmt: skip
-
-ZONES_KEYS = (
-    "production_ha", "living_ha", "ecological_ha", "cells", "cells_production", "cells_living",
-    "cells_ecological", "cells_mixed", "zones", "eco_index", "mean_entropy",
-    "ugb_expansion_multiple",
-)  # fmt: skip
-
-CONNECTIVITY_KEYS = (
-    "parks", "parks_reaching_trunk", "parks_within_30min", "share_within_30min",
-    "median_trunk_distance_m", "median_trunk_time_min", "median_motorway_time_min",
-    "max_motorway_time_min", "parks_detour_flagged", "parks_single_access_route",
-    "parks_with_reason",
-)  # fmt: skip
-
-HIERARCHY_KEYS = (
-    "county_seat", "settlements", "n_central_town", "n_town", "n_village", "central_towns",
-    "max_time_to_seat_min", "seat_town_share_meeting", "seat_town_miss",
-    "town_village_share_meeting", "town_village_miss", "off_network",
-)  # fmt: skip
+AUDIT_KEYS = KEY_FIGURES["audit"]
+ZONES_KEYS = KEY_FIGURES["zones"]
+CONNECTIVITY_KEYS = KEY_FIGURES["connectivity"]
+HIERARCHY_KEYS = KEY_FIGURES["hierarchy"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoplan.labels import LANGS, code_label
+from geoplan.labels import LANGS, code_label, code_labels
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
@@ -180,32 +180,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "boundary": "县界",
-        "townships": "乡镇",
-        "settlements": "居民点",
-        "landuse": "土地利用",
-        "approvals": "批准用地",
-        "supplies": "供地",
-        "parks": "产业园区",
-        "roads": "道路",
-        "zoning": "三区三线",
-        "landcover": "土地覆盖栅格",
-    },
-    "en": {
-        "boundary": "boundary",
-        "townships": "townships",
-        "settlements": "settlements",
-        "landuse": "land use",
-        "approvals": "approvals",
-        "supplies": "supplies",
-        "parks": "parks",
-        "roads": "roads",
-        "zoning": "zoning",
-        "landcover": "land cover (raster)",
-    },
-}
+ROLE_LABELS: dict[str, dict[str, str]] = {lang: code_labels("role", lang) for lang in LANGS}
 
 KIND_LABELS: dict[str, dict[str, str]] = {
     lang: {

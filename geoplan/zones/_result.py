@@ -144,6 +144,14 @@ class CompositionResult:
     raster: str | None = None
     scheme: Scheme | None = None
 
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "用地构成", self.summary, "composition", tables={"统计单元": self.units}
+        )
+
     def to_files(
         self, directory: str | os.PathLike[str], *, context: MapContext | None = None
     ) -> dict[str, Path]:
@@ -235,6 +243,15 @@ class ZonesResult:
             df.insert(0, "cell_id", df["unit_id"])
         first = [c for c in CSV_FIRST if c in df]
         return df[first + [c for c in df.columns if c not in first]]
+
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "三生空间与功能分区", self.summary, "zones",
+            tables={"网格": self.cells, "功能分区": self.zones, "乡镇": self.townships},
+        )  # fmt: skip
 
     def to_files(
         self, directory: str | os.PathLike[str], *, context: MapContext | None = None

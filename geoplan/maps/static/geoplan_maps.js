@@ -1,7 +1,7 @@
 /* geoplan map runtime: decodes geoplan's compact layer encoding into Leaflet layers.
  *
- * A layer spec (written by geoplan/_maps_encode.py) holds coordinates quantised to 1e-6 degree
- * as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
+ * A layer spec (written by geoplan/maps/_encode.py) holds coordinates quantised to 1e-6 degree
+ * (1e-5 for large layers: "q" quanta a degree) as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
  * "p": rings per polygon part, "r": points per ring or line part), a palette ("pal") with one
  * colour index per feature ("ci"), optional radii ("rad") and popup/tooltip columns whose values
  * were HTML-escaped in Python. Integer arrays come packed as base64 zigzag varints (ints()).
@@ -60,10 +60,12 @@
   }
   G.ints = ints;
 
-  function unpack(fields) {
-    for (var j = 0; fields && j < fields.cols.length; j++) {
-      if (fields.cols[j].k !== undefined) {
-        fields.cols[j].k = ints(fields.cols[j].k);
+  // popup/tooltip columns live once in spec.cols (dictionary codes packed); a popup or
+  // tooltip names its labels and the indices of its columns
+  function unpack(cols) {
+    for (var j = 0; cols && j < cols.length; j++) {
+      if (cols[j].k !== undefined) {
+        cols[j].k = ints(cols[j].k);
       }
     }
   }
@@ -72,10 +74,13 @@
     return col.k ? col.u[col.k[i]] : col.v[i];
   }
 
-  function table(spec, i) {
+  function table(cols, fields, i) {
     var s = '<table class="gp-pop">';
-    for (var j = 0; j < spec.labels.length; j++) {
-      s += "<tr><th>" + spec.labels[j] + "</th><td>" + cell(spec.cols[j], i) + "</td></tr>";
+    for (var j = 0; j < fields.labels.length; j++) {
+      s += "<tr><th>" + fields.labels[j] + "</th><td>" + cell(cols[fields.idx[j]], i) + "</td></tr>";
+    }
+    if (fields.more) {
+      s += '<tr><td colspan="2" class="gp-more">' + fields.more + "</td></tr>";
     }
     return s + "</table>";
   }
@@ -97,8 +102,8 @@
     spec.p = ints(spec.p);
     spec.r = ints(spec.r);
     var ci = spec.ci === undefined ? null : ints(spec.ci);
-    unpack(spec.pop);
-    unpack(spec.tip);
+    unpack(spec.cols);
+    var q = spec.q || 1e6;
     var pos = 0;
     var x = 0;
     var y = 0;
@@ -106,7 +111,7 @@
       x += d[pos];
       y += d[pos + 1];
       pos += 2;
-      return [y / 1e6, x / 1e6];
+      return [y / q, x / q];
     }
     var n = spec.n;
     var pal = spec.pal;
@@ -174,7 +179,7 @@
     if (spec.pop) {
       fg.bindPopup(
         function (l) {
-          return table(spec.pop, l.gpi);
+          return table(spec.cols, spec.pop, l.gpi);
         },
         { maxWidth: 420 }
       );
@@ -182,7 +187,7 @@
     if (spec.tip) {
       fg.bindTooltip(
         function (l) {
-          return table(spec.tip, l.gpi);
+          return table(spec.cols, spec.tip, l.gpi);
         },
         { sticky: true }
       );
