@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import maps
-from geoplan.labels import translate
+from geoplan.labels import FIELDS, field_labels, translate
 
 if TYPE_CHECKING:
     import folium
@@ -170,16 +170,10 @@ def _add_settlements(m: folium.Map, result: HierarchyResult, tx: dict[str, str])
         tier_label=tier.map(lambda t: tx.get(t, t)),
         reason=s["reason"].map(lambda v: translate(v, lang)).astype("string"),
     )
-    popup = {
-        "name": tx["name"],
-        "tier_label": tx["tier"],
-        "population": tx["population"],
-        "parent": tx["parent"],
-        "time_to_parent_min": tx["time_to_parent_min"],
-        "time_to_seat_min": tx["time_to_seat_min"],
-        "score": tx["score"],
-        "reason": tx["reason"],
-    }
+    popup = field_labels(
+        ["name", "tier_label", "population", "parent", "time_to_parent_min", "time_to_seat_min",
+         "score", "reason"], lang, tier_label=FIELDS["tier"],
+    )  # fmt: skip
     tooltip = {"name": tx["name"]}
     villages = shown[(tier == "village").to_numpy()]
     if len(villages):

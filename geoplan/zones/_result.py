@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.labels import code_labels
 from geoplan.landuse import Scheme
 
 if TYPE_CHECKING:
@@ -25,20 +26,9 @@ COLORS: dict[str, str] = {
     "mixed": "#8c6bb1",
     "none": "#bdbdbd",
 }
-LABELS_ZH: dict[str, str] = {
-    "production": "生产空间",
-    "living": "生活空间",
-    "ecological": "生态空间",
-    "mixed": "混合",
-    "none": "无数据",
-}
-LABELS_EN: dict[str, str] = {
-    "production": "production",
-    "living": "living",
-    "ecological": "ecological",
-    "mixed": "mixed",
-    "none": "no data",
-}
+# the functions in words (one label table: geoplan.labels)
+LABELS_ZH: dict[str, str] = code_labels("sansheng", "zh")
+LABELS_EN: dict[str, str] = code_labels("sansheng", "en")
 # map texts: key -> (zh, en)
 _TEXT: dict[str, tuple[str, str]] = {
     "cells": ("三生空间主导功能（网格）", "dominant function (cells)"),
