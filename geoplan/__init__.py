@@ -27,6 +27,8 @@ _LAZY: dict[str, str] = {
     "run_connectivity": "geoplan.runs",
     "run_hierarchy": "geoplan.runs",
     "run_efficiency": "geoplan.runs",
+    "map_context": "geoplan.runs",
+    "MapContext": "geoplan.maps",
     # land-inventory audit
     "audit_land": "geoplan.audit",
     "AuditRules": "geoplan.audit",

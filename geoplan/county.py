@@ -139,6 +139,59 @@ class CountySummary:
             "rasters": self.rasters,
         }
 
+    def _repr_html_(self) -> str:
+        """The layers as a table (Chinese headers) when shown in a notebook."""
+        return self.to_html("zh")
+
+    def to_html(self, lang: str = "zh") -> str:
+        """The layers as a small HTML table: role, features, geometry, areas (亩, ha), length,
+        counts by kind or class; the caption names the county, its as-of date and its CRS.
+
+        Examples
+        --------
+        >>> from geoplan.datasets import demo_path
+        >>> html = County.open(demo_path()).summary().to_html()
+        >>> 'lang="zh"' in html and "<th" in html and "要素数" in html and "县界" in html
+        True
+        """
+        from geoplan._repr import table_html
+        from geoplan.labels import code_label, crs_title
+
+        zh = lang == "zh"
+        header = (
+            ("图层", "要素数", "几何类型", "面积（亩）", "面积（公顷）", "长度（公里）", "分类计数")
+            if zh
+            else ("layer", "features", "geometry", "area (mu)", "area (ha)", "length (km)", "by class")
+        )  # fmt: skip
+
+        def num(v: float | None) -> str:
+            return "—" if v is None else f"{v:,.2f}"
+
+        vocab = {"settlements": "tier", "roads": "highway", "zoning": "zone_type"}
+        rows = [
+            (
+                code_label("role", lyr.role, lang),
+                f"{lyr.features:,}",
+                "/".join(code_label("geometry", g, lang) for g in lyr.geometry.split("/")),
+                num(lyr.area_mu),
+                num(lyr.area_ha),
+                num(lyr.length_km),
+                ("、" if zh else ", ").join(
+                    f"{code_label(vocab[lyr.role], k, lang) if lyr.role in vocab else k} {v:,}"
+                    for k, v in lyr.breakdown.items()
+                ),
+            )
+            for lyr in self.layers
+        ]
+        epsg = self.crs.rsplit("(EPSG:", 1)[-1].rstrip(")") if "(EPSG:" in self.crs else None
+        crs = crs_title(f"EPSG:{epsg}", lang) if epsg else self.crs
+        as_of = "基准日期" if zh else "as of"
+        code = "" if not self.adcode else f"（{self.adcode}）" if zh else f" ({self.adcode})"
+        caption = f"{self.name}{code} · {as_of} {self.as_of.isoformat()} · {crs}"
+        return table_html(
+            caption, header, rows, lang=lang, numeric=(False, True, False, True, True, True, False)
+        )
+
     def to_text(self) -> str:
         """A plain-text table for the terminal."""
         lines = [

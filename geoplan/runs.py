@@ -30,6 +30,7 @@ from geoplan.crs import to_metric
 from geoplan.efficiency import EfficiencyResult, efficiency_options, land_efficiency
 from geoplan.errors import InputError
 from geoplan.hierarchy import HierarchyResult, hierarchy_options, settlement_hierarchy
+from geoplan.maps import MapContext
 from geoplan.network import NETWORK_KEYS, RoadNetwork
 from geoplan.zones import (
     ZonesOptions,
@@ -41,13 +42,38 @@ from geoplan.zones import (
     zones_options,
 )
 
-__all__ = ["run_audit", "run_connectivity", "run_efficiency", "run_hierarchy", "run_zones"]
+__all__ = [
+    "map_context",
+    "run_audit",
+    "run_connectivity",
+    "run_efficiency",
+    "run_hierarchy",
+    "run_zones",
+]
 
 logger = logging.getLogger(__name__)
 
 
 def _optional(county: County, role: str) -> gpd.GeoDataFrame | None:
     return county.layer(role) if county.has(role) else None
+
+
+def map_context(county: County) -> MapContext:
+    """What every map of ``county``'s analyses draws under it for orientation: its boundary
+    and township outlines (each when the county has the layer). The command line, the report
+    and a notebook give it to a result's ``explore(context=…)`` / ``to_files(…, context=…)``.
+
+    Examples
+    --------
+    >>> from geoplan.county import County
+    >>> from geoplan.datasets import demo_path
+    >>> ctx = map_context(County.open(demo_path()))
+    >>> len(ctx.boundary), len(ctx.townships)
+    (1, 16)
+    """
+    return MapContext(
+        boundary=_optional(county, "boundary"), townships=_optional(county, "townships")
+    )
 
 
 def run_audit(county: County, *, match: str | None = None) -> AuditResult:

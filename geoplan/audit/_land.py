@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     import folium
 
     from geoplan.io import RunRecord
+    from geoplan.maps import MapContext
 
 __all__ = ["AuditResult", "AuditRules", "audit_land"]
 
@@ -241,14 +242,28 @@ class AuditResult:
             return notes_en(self.summary, self.quality.get("unknown_by_reason", {}))
         return [n for n in str(self.summary.get("notes") or "").split(NOTE_SEP) if n]
 
-    def to_files(self, directory: str | Path) -> dict[str, Path]:
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            f"存量土地核查（基准日期 {self.as_of.isoformat()}）", self.summary, "audit",
+            tables={"批次": self.batches, "批而未供图斑": self.unsupplied,
+                    "供地": self.supplies, "闲置土地": self.idle},
+        )  # fmt: skip
+
+    def to_files(
+        self, directory: str | Path, *, context: MapContext | None = None
+    ) -> dict[str, Path]:
         """Write audit.gpkg, audit.xlsx, summary.json and audit.html into ``directory``.
 
-        Each file is written atomically. Returns ``{kind: path}``.
+        Each file is written atomically; the map draws ``context`` (the county and township
+        outlines, :func:`geoplan.runs.map_context`) under the findings. Returns
+        ``{kind: path}``.
         """
         from geoplan.audit._write import write_all
 
-        return write_all(self, Path(directory))
+        return write_all(self, Path(directory), context=context)
 
     def to_postgis(
         self,
@@ -290,13 +305,12 @@ class AuditResult:
 
         add_audit_layers(self, m)
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """An offline folium map of the findings (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """An offline folium map of the findings over ``context`` (county and township
+        outlines; keywords go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.batches, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.batches], context=context, **kw)
 
 
 def audit_land(

@@ -25,18 +25,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geoplan.labels import code_labels
 from geoplan.units import M2_PER_MU
 
 STATUSES = ("idle_type1", "idle_type2", "supplied_unused", "not_due", "started", "unknown")
 IDLE = ("idle_type1", "idle_type2")
-STATUS_ZH = {
-    "idle_type1": "闲置(一类)",
-    "idle_type2": "闲置(二类)",
-    "supplied_unused": "供而未用",
-    "not_due": "未到期",
-    "started": "已动工",
-    "unknown": "待核实",
-}
+#: statuses in Chinese (the ledger's 状态; one label table for every reader: geoplan.labels)
+STATUS_ZH = code_labels("supply_status", "zh")
 #: why a supply could not be judged (status ``unknown``), in the order they are tried
 UNKNOWN_REASONS = {
     "no_agreed_start_field": "缺少约定动工日期字段",

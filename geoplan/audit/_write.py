@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     from geoplan.audit._land import AuditResult
+    from geoplan.maps import MapContext
 
 __all__ = ["SHEETS", "postgis_tables", "write_all", "write_xlsx"]
 
@@ -207,8 +208,11 @@ _BOLD = Font(bold=True)
 _MAX_LIST = 200
 
 
-def write_all(result: AuditResult, directory: Path) -> dict[str, Path]:
-    """Write the audit's four files into ``directory`` (created if needed)."""
+def write_all(
+    result: AuditResult, directory: Path, *, context: MapContext | None = None
+) -> dict[str, Path]:
+    """Write the audit's four files into ``directory`` (created if needed); the map draws
+    ``context`` (county and township outlines) under the findings."""
     directory.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     layers = {name: _gpkg_frame(getattr(result, name)) for name in GPKG_LAYERS}
@@ -218,7 +222,8 @@ def write_all(result: AuditResult, directory: Path) -> dict[str, Path]:
     from geoplan import maps
 
     out["html"] = maps.save_html(
-        result.explore(title="土地摸排 · 批而未供与闲置土地"), directory / "audit.html"
+        result.explore(title="土地摸排 · 批而未供与闲置土地", context=context),
+        directory / "audit.html",
     )
     logger.info("audit written to %s", directory)
     return out

@@ -120,7 +120,7 @@ def audit(
     ledger and in summary.json. Exit status: 0 done; 2 bad input; 3 with --strict when some
     supply could not be judged; 1 unexpected failure.
     """
-    from geoplan.runs import run_audit
+    from geoplan.runs import map_context, run_audit
 
     maps = parse_assignments(field_maps, option="--field")
     crs_by_role = parse_role_values(layer_crs, option="--crs")
@@ -145,7 +145,7 @@ def audit(
     db = database_target(to_url, mode, adcode, c)
     started = dt.datetime.now(dt.UTC)
     result = run_audit(c, match=match)
-    files = result.to_files(target)
+    files = result.to_files(target, context=map_context(c))
     click.echo(summary_text(result, c.name))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
     if db is not None:

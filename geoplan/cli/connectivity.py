@@ -107,7 +107,7 @@ def connectivity(
     and --parks and no COUNTY, no county package is needed (layers in different CRSs are
     projected to the parks' metric CRS).
     """
-    from geoplan.runs import run_connectivity
+    from geoplan.runs import map_context, run_connectivity
 
     started = time.perf_counter()
     c = resolve_county(
@@ -124,11 +124,14 @@ def connectivity(
         snap_tolerance=snap_tolerance,
         isochrone_minutes=_minutes(minutes),
     )
-    files = result.to_files(target)
+    context = map_context(c)
+    files = result.to_files(target, context=context)
     if html:
         from geoplan import maps
 
-        files["html"] = maps.save_html(result.explore(), target / "connectivity.html")
+        files["html"] = maps.save_html(
+            result.explore(context=context), target / "connectivity.html"
+        )
     s = result.summary
     click.echo(
         f"{s['parks']} parks: {s['parks_reaching_trunk']} reach a trunk road (median "

@@ -93,7 +93,7 @@ def efficiency(
     (default maps/<county>/efficiency/). Exit status: 0 done; 2 bad input (negative tax, an
     unknown unit, scheme weights not summing to 100 …); 1 unexpected failure.
     """
-    from geoplan.runs import run_efficiency
+    from geoplan.runs import map_context, run_efficiency
 
     maps = parse_assignments(field_maps, option="--field")
     crs_by_role = parse_role_values(layer_crs, option="--crs")
@@ -118,7 +118,7 @@ def efficiency(
         load_scheme(scheme)  # a bad scheme file stops here, before any layer is read
     target = out_dir(out, c, "efficiency")
     result = run_efficiency(c, scheme=scheme)
-    files = result.to_files(target)
+    files = result.to_files(target, context=map_context(c))
     click.echo(summary_text(result, c.name))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
 

@@ -64,7 +64,7 @@ def hierarchy(
     [parameters.connectivity]. With both --settlements and --roads and no COUNTY, no county
     package is needed.
     """
-    from geoplan.runs import run_hierarchy
+    from geoplan.runs import map_context, run_hierarchy
 
     started = time.perf_counter()
     c = resolve_county(
@@ -76,8 +76,7 @@ def hierarchy(
     db = database_target(to_url, mode, adcode, c)
     started_at = dt.datetime.now(dt.UTC)
     result = run_hierarchy(c, n_central=n_central)
-    townships = c.layer("townships") if c.has("townships") else None
-    files = result.to_files(target, townships=townships)
+    files = result.to_files(target, context=map_context(c))
     s = result.summary
     click.echo(
         f"{s['settlements']} settlements: county seat {s['county_seat']}, "

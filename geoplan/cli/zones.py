@@ -85,6 +85,7 @@ SCHEMES = ("auto", "sandiao", "ydyh2023", "worldcover", "clcd")  # geoplan.zones
     metavar="K",
     help="Also cluster into K contiguous regions (needs geoplan[regions]).",
 )
+@click.option("--html/--no-html", default=True, help="Also write zones.html (offline map).")
 @out_option
 @database_options
 def zones(
@@ -98,6 +99,7 @@ def zones(
     single_share: float | None,
     min_zone_ha: float | None,
     regions: int | None,
+    html: bool,
     out: str | None,
     to_url: str | None,
     mode: str | None,
@@ -108,12 +110,13 @@ def zones(
     With COUNTY (or none: the demo county) the land use, boundary, townships and zoning come from
     the package; --landuse/--boundary/--units override them. Writes zones.gpkg (layers cells,
     zones, townships) and zones.csv (one row per cell: cell_id, area_m2, production, living,
-    ecological, dominant, mix_label, entropy, …) into --out (default maps/<county>/). With
-    --to postgresql://…#schema also into PostGIS (tables zones_*, a geoplan_runs row).
+    ecological, dominant, mix_label, entropy, …) and zones.html (an offline map over the county
+    and township outlines) into --out (default maps/<county>/). With --to postgresql://…#schema
+    also into PostGIS (tables zones_*, a geoplan_runs row).
     """
     from geoplan.errors import InputError
     from geoplan.io import is_raster_source
-    from geoplan.runs import run_zones
+    from geoplan.runs import map_context, run_zones
 
     if sum(x is not None for x in (cell, h3_res, units_src)) > 1:
         raise InputError("Give only one of --cell, --h3 and --units.")
@@ -142,7 +145,12 @@ def zones(
         min_zone_ha=min_zone_ha,
         regions=regions,
     )
-    files = result.to_files(folder)
+    context = map_context(cty)
+    files = result.to_files(folder, context=context)
+    if html:
+        from geoplan import maps
+
+        files["html"] = maps.save_html(result.explore(context=context), folder / "zones.html")
     s = result.summary
     click.echo(
         f"{s['cells']} cells: {s['cells_production']} production, {s['cells_living']} living, "

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import maps
+from geoplan.labels import FIELDS, code_label, code_labels, field_labels, translate
 
 if TYPE_CHECKING:
     import folium
@@ -25,30 +26,17 @@ _ISO_COLORS = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7"]
 
 _TEXT = {
     "zh": {
-        "within_30": "30分钟内到高速出入口", "over_30": "超过30分钟", "no_motorway": "无法到达高速",
-        "no_trunk": "无法到达干线", "parks": "产业园区", "status": "园区交通可达性",
-        "routes": "至干线最短路径", "routes_mw": "至高速出入口最短路径", "trunk": "干线公路",
-        "entrances": "高速出入口", "iso": "等时圈（{m:g} 分钟）", "iso_legend": "园区等时圈",
-        "motorway": "高速公路", "trunk_road": "国道", "primary": "省道", "other": "其他干线（编号）",
-        "name": "园区", "park_id": "编号", "trunk_distance_m": "至干线距离（米）",
-        "trunk_time_min": "至干线时间（分）", "nearest_trunk_ref": "最近干线",
-        "motorway_time_min": "至高速时间（分）", "detour_index": "绕行系数",
-        "access_routes": "独立通道数", "reason": "说明", "distance_m": "距离（米）",
-        "time_min": "时间（分）", "to_ref": "干线编号", "minutes_label": "{m:g} 分钟",
+        "parks": "产业园区", "status": "园区交通可达性", "routes": "至干线最短路径",
+        "routes_mw": "至高速出入口最短路径", "trunk": "干线公路", "entrances": "高速出入口",
+        "iso": "等时圈（{m:g} 分钟）", "iso_legend": "园区等时圈（行车时间）",
+        "other": "其他干线（编号）", "minutes_label": "{m:g} 分钟以内",
     },
     "en": {
-        "within_30": "motorway entrance within 30 min", "over_30": "over 30 min",
-        "no_motorway": "no motorway reachable", "no_trunk": "no trunk road reachable",
         "parks": "industrial parks", "status": "park access", "routes": "route to trunk road",
         "routes_mw": "route to motorway entrance", "trunk": "trunk roads",
         "entrances": "motorway entrances", "iso": "isochrone ({m:g} min)",
-        "iso_legend": "park isochrones", "motorway": "motorway", "trunk_road": "national road",
-        "primary": "provincial road", "other": "other trunk (by ref)", "name": "park",
-        "park_id": "id", "trunk_distance_m": "to trunk (m)", "trunk_time_min": "to trunk (min)",
-        "nearest_trunk_ref": "nearest trunk", "motorway_time_min": "to motorway (min)",
-        "detour_index": "detour index", "access_routes": "access routes", "reason": "note",
-        "distance_m": "distance (m)", "time_min": "time (min)", "to_ref": "trunk ref",
-        "minutes_label": "{m:g} min",
+        "iso_legend": "park isochrones (driving time)", "other": "other trunk (by ref)",
+        "minutes_label": "within {m:g} min",
     },
 }  # fmt: skip
 
@@ -64,7 +52,7 @@ def park_status(parks: pd.DataFrame) -> pd.Series:
 def add_connectivity(m: folium.Map, result: ConnectivityResult) -> None:
     """Isochrones, trunk roads, motorway entrances, routes and parks, with legends."""
     lang = maps.lang_of(m)
-    tx = _TEXT.get(lang, _TEXT["en"])
+    tx = _TEXT[lang]
     iso = result.isochrones
     if len(iso):
         budgets = sorted(iso["minutes"].unique(), reverse=True)
@@ -76,7 +64,7 @@ def add_connectivity(m: folium.Map, result: ConnectivityResult) -> None:
                 maps.add_polygons(
                     m, layer, name=tx["iso"].format(m=minutes), color=colour, weight=0.5,
                     fill_opacity=0.18, show=i == 0,
-                    tooltip={"park_id": tx["park_id"]},
+                    tooltip=field_labels(["park_id"], lang),
                 )  # fmt: skip
             legend[tx["minutes_label"].format(m=minutes)] = colour
         maps.add_legend(m, tx["iso_legend"], legend, position="bottomleft")
@@ -93,10 +81,10 @@ def add_connectivity(m: folium.Map, result: ConnectivityResult) -> None:
         )  # fmt: skip
         maps.add_lines(
             m, frame, name=tx["trunk"], color_by="road", colors=_ROAD_COLORS, weight=3,
-            tooltip={"ref": tx["to_ref"]},
+            tooltip=field_labels(["ref"], lang, ref=FIELDS["to_ref"]),
         )  # fmt: skip
-        names = {"motorway": tx["motorway"], "trunk": tx["trunk_road"],
-                 "primary": tx["primary"], "other": tx["other"]}  # fmt: skip
+        names = {**{k: code_label("highway", k, lang) for k in ("motorway", "trunk", "primary")},
+                 "other": tx["other"]}  # fmt: skip
         present = set(cls.tolist())
         maps.add_legend(
             m, tx["trunk"], {names[k]: c for k, c in _ROAD_COLORS.items() if k in present}
@@ -117,20 +105,23 @@ def add_connectivity(m: folium.Map, result: ConnectivityResult) -> None:
         if len(layer):
             maps.add_lines(
                 m, layer, name=tx[key], color=colour, weight=3,
-                popup={"park_id": tx["park_id"], "to_ref": tx["to_ref"],
-                       "distance_m": tx["distance_m"], "time_min": tx["time_min"]},
+                popup=field_labels(["park_id", "to_ref", "distance_m", "time_min"], lang),
             )  # fmt: skip
     parks = result.parks.copy()
-    parks["status"] = park_status(parks)
+    status = code_labels("park_status", lang)
+    parks["status"] = park_status(parks).map(status).astype("string")
+    parks["reason"] = parks["reason"].map(lambda v: translate(v, lang)).astype("string")
     cols = ["park_id", "name", "trunk_distance_m", "trunk_time_min", "nearest_trunk_ref",
             "motorway_time_min", "detour_index", "access_routes", "reason"]  # fmt: skip
+    colors = {status[k]: c for k, c in STATUS_COLORS.items()}
     parks = parks[~parks.geometry.isna() & ~parks.geometry.is_empty]
     if len(parks):
         polys = parks[parks.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(polys):
             maps.add_polygons(
-                m, polys, name=tx["parks"], color_by="status", colors=STATUS_COLORS,
-                fill_opacity=0.6, weight=1.5, popup={c: tx[c] for c in cols},
-                tooltip={"name": tx["name"]},
+                m, polys, name=tx["parks"], color_by="status", colors=colors,
+                fill_opacity=0.6, weight=1.5,
+                popup=field_labels(cols, lang, name=("园区", "park")),
+                tooltip=field_labels(["name"], lang, name=("园区", "park")),
             )  # fmt: skip
-    maps.add_legend(m, tx["status"], {tx[k]: c for k, c in STATUS_COLORS.items()})
+    maps.add_legend(m, tx["status"], colors)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import folium
 
     from geoplan.io import RunRecord
+    from geoplan.maps import MapContext
 
 __all__ = [
     "MAX_SNAP_LIMIT_M",
@@ -113,9 +114,23 @@ class ConnectivityResult:
     summary: dict[str, Any]
     network: RoadNetwork = field(repr=False)
 
-    def to_files(self, directory: str | Path) -> dict[str, Path]:
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "园区与交通干线连通性", self.summary, "connectivity",
+            tables={"园区": self.parks, "最短路径": self.routes, "等时圈": self.isochrones},
+        )  # fmt: skip
+
+    def to_files(
+        self, directory: str | Path, *, context: MapContext | None = None
+    ) -> dict[str, Path]:
         """Write ``connectivity.gpkg`` (layers parks, routes, isochrones) and
-        ``connectivity.csv`` (the parks table) atomically; return their paths."""
+        ``connectivity.csv`` (the parks table) atomically; return their paths.
+
+        No map is written here (``geoplan connectivity`` saves ``explore(context=…)`` as
+        ``connectivity.html``); ``context`` is accepted so every result is written alike."""
         from geoplan.io import write_csv, write_gpkg
 
         out = Path(directory)
@@ -178,13 +193,12 @@ class ConnectivityResult:
 
         add_connectivity(m, self)
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """An offline folium map of the result (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """An offline folium map of the result over ``context`` (county and township outlines;
+        keywords go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.parks, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.parks], context=context, **kw)
 
 
 def _resolve(parks: gpd.GeoDataFrame, roads: RoadsInput) -> tuple[gpd.GeoDataFrame, RoadNetwork]:

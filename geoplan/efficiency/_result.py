@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import folium
 
     from geoplan.audit import AuditResult
+    from geoplan.maps import MapContext
 
 __all__ = ["EfficiencyResult", "land_efficiency"]
 
@@ -104,12 +105,15 @@ class EfficiencyResult:
         """What could not be judged or was left out, as sentences (Chinese)."""
         return list(self.summary.get("notes", []))
 
-    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
+    def to_files(
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
+    ) -> dict[str, Path]:
         """Write efficiency.gpkg, efficiency.xlsx (the ledger, Chinese headers), summary.json and
-        efficiency.html into ``directory``; each atomically. Returns ``{kind: path}``."""
+        efficiency.html into ``directory``; each atomically, the map over ``context`` (county
+        and township outlines). Returns ``{kind: path}``."""
         from geoplan.efficiency._write import write_all
 
-        return write_all(self, Path(directory))
+        return write_all(self, Path(directory), context=context)
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add the land by class, 低效用地, industrial land with no firm and the firms to ``m``."""
@@ -117,14 +121,14 @@ class EfficiencyResult:
 
         add_efficiency_layers(self, m)
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """An offline folium map (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """An offline folium map over ``context`` (county and township outlines; keywords go
+        to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
         frames = [f for f in (self.land, self.firms) if len(f) and f.geometry.notna().any()]
-        m = maps.new_map(*[f[f.geometry.notna()] for f in frames[:1]], **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        extent = [f[f.geometry.notna()] for f in frames[:1]]
+        return maps.compose(self, extent=extent, context=context, **kw)
 
 
 def _check_inputs(enterprises: gpd.GeoDataFrame, supplies: gpd.GeoDataFrame) -> None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     from geoplan.efficiency._result import EfficiencyResult
+    from geoplan.maps import MapContext
 
 __all__ = ["COLUMNS", "SHEETS", "write_all", "write_xlsx"]
 
@@ -118,8 +119,11 @@ _FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 
 
-def write_all(result: EfficiencyResult, directory: Path) -> dict[str, Path]:
-    """Write the evaluation's four files into ``directory`` (created if needed)."""
+def write_all(
+    result: EfficiencyResult, directory: Path, *, context: MapContext | None = None
+) -> dict[str, Path]:
+    """Write the evaluation's four files into ``directory`` (created if needed); the map draws
+    ``context`` (county and township outlines) under the land."""
     directory.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     layers = {name: _gpkg_frame(getattr(result, name)) for name in GPKG_LAYERS}
@@ -129,7 +133,8 @@ def write_all(result: EfficiencyResult, directory: Path) -> dict[str, Path]:
     from geoplan import maps
 
     out["html"] = maps.save_html(
-        result.explore(title="亩均效益评价 · 低效用地"), directory / "efficiency.html"
+        result.explore(context=context, title="亩均效益评价 · 低效用地"),
+        directory / "efficiency.html",
     )
     logger.info("efficiency evaluation written to %s", directory)
     return out

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import maps
+from geoplan.labels import FIELDS, field_labels, translate
 
 if TYPE_CHECKING:
     import folium
@@ -66,7 +67,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "links_village": "村—镇联系",
         "links_town": "镇—县城/中心镇联系",
         "tiers": "村镇等级",
-        "village_status": "村庄到镇时间",
+        "village_status": "村庄到镇时间 ≤ {m:g} 分钟",
         "meets": "达标",
         "misses": "超时",
         "unreachable": "不可达",
@@ -96,7 +97,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "links_village": "Village–town links",
         "links_town": "Town–seat / central-town links",
         "tiers": "Settlement tiers",
-        "village_status": "Village to town",
+        "village_status": "Village to town ≤ {m:g} min",
         "meets": "within target",
         "misses": "over target",
         "unreachable": "unreachable",
@@ -164,17 +165,15 @@ def _add_links(m: folium.Map, links: gpd.GeoDataFrame, tx: dict[str, str]) -> No
 def _add_settlements(m: folium.Map, result: HierarchyResult, tx: dict[str, str]) -> None:
     s = result.settlements
     tier = s["tier"].astype(str)
-    shown = s.assign(tier_label=tier.map(lambda t: tx.get(t, t)))
-    popup = {
-        "name": tx["name"],
-        "tier_label": tx["tier"],
-        "population": tx["population"],
-        "parent": tx["parent"],
-        "time_to_parent_min": tx["time_to_parent_min"],
-        "time_to_seat_min": tx["time_to_seat_min"],
-        "score": tx["score"],
-        "reason": tx["reason"],
-    }
+    lang = maps.lang_of(m)
+    shown = s.assign(
+        tier_label=tier.map(lambda t: tx.get(t, t)),
+        reason=s["reason"].map(lambda v: translate(v, lang)).astype("string"),
+    )
+    popup = field_labels(
+        ["name", "tier_label", "population", "parent", "time_to_parent_min", "time_to_seat_min",
+         "score", "reason"], lang, tier_label=FIELDS["tier"],
+    )  # fmt: skip
     tooltip = {"name": tx["name"]}
     villages = shown[(tier == "village").to_numpy()]
     if len(villages):
@@ -187,7 +186,7 @@ def _add_settlements(m: folium.Map, result: HierarchyResult, tx: dict[str, str])
         used = set(villages["reach_status"])
         maps.add_legend(
             m,
-            f"{tx['village_status']} ≤ {result.targets.town_to_village_min:g} min",
+            tx["village_status"].format(m=result.targets.town_to_village_min),
             {label: c for label, c in colors.items() if label in used},
             position="bottomleft",
         )

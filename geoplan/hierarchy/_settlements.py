@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import folium
 
     from geoplan.io import RunRecord
+    from geoplan.maps import MapContext
 
 __all__ = [
     "HierarchyResult",
@@ -131,13 +132,24 @@ class HierarchyResult:
     targets: ReachTargets = field(default_factory=ReachTargets)
     weights: HierarchyWeights = field(default_factory=HierarchyWeights)
 
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "城镇村体系", self.summary, "hierarchy",
+            tables={"居民点": self.settlements, "联系线": self.catchment_links,
+                    "可达性检查": self.reach},
+        )  # fmt: skip
+
     def to_files(
-        self, directory: str | os.PathLike[str], *, townships: gpd.GeoDataFrame | None = None
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
     ) -> dict[str, Path]:
         """Write ``hierarchy.gpkg`` (layers settlements, catchment_links, reach) and
         ``hierarchy.html`` (the offline map) into ``directory``, each atomically.
 
-        ``townships`` (polygons) are drawn on the map as context when given.
+        The map draws ``context`` (county and township outlines,
+        :func:`geoplan.runs.map_context`) under the hierarchy.
         """
         from geoplan import maps
         from geoplan.io import write_gpkg
@@ -152,7 +164,7 @@ class HierarchyResult:
                 "reach": self.reach,
             },
         )
-        html = maps.save_html(self.explore(townships=townships), out / "hierarchy.html")
+        html = maps.save_html(self.explore(context=context), out / "hierarchy.html")
         return {"gpkg": gpkg, "html": html}
 
     def to_postgis(
@@ -208,18 +220,16 @@ class HierarchyResult:
 
         add_hierarchy(self, m, roads=roads)
 
-    def explore(self, *, townships: gpd.GeoDataFrame | None = None, **kwargs: Any) -> folium.Map:
-        """An offline folium map of the hierarchy (keywords go to :func:`geoplan.maps.new_map`:
-        ``tiles``, ``lang``, ``title``, ``height``)."""
+    def explore(self, *, context: MapContext | None = None, **kwargs: Any) -> folium.Map:
+        """An offline folium map of the hierarchy over ``context`` (county and township
+        outlines; keywords go to :func:`geoplan.maps.new_map`: ``tiles``, ``lang``, ``title``,
+        ``height``)."""
         from geoplan import maps
 
         kwargs.setdefault(
             "title", "Settlement hierarchy" if kwargs.get("lang") == "en" else "村镇体系"
         )
-        m = maps.new_map(self.settlements, **kwargs)
-        maps.add_context(m, townships=townships)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.settlements], context=context, **kwargs)
 
 
 def settlement_hierarchy(

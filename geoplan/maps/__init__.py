@@ -5,12 +5,14 @@ from __future__ import annotations
 from geoplan.maps._embed import MapParts, map_parts, shared_assets_html
 from geoplan.maps._encode import format_values
 from geoplan.maps._map import (
+    MapContext,
     add_context,
     add_legend,
     add_lines,
     add_points,
     add_polygons,
     check_tiles,
+    compose,
     finish,
     lang_of,
     new_map,
@@ -19,6 +21,7 @@ from geoplan.maps._map import (
 )
 
 __all__ = [
+    "MapContext",
     "MapParts",
     "add_context",
     "add_legend",
@@ -26,6 +29,7 @@ __all__ = [
     "add_points",
     "add_polygons",
     "check_tiles",
+    "compose",
     "finish",
     "format_values",
     "lang_of",

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 Kind = Literal["polygon", "line", "point"]
 
 SCALE = 1_000_000  # quantisation: 1e-6 degree
+COARSE_SCALE = 100_000  # 1e-5 degree (about 1 m) for layers of more than COARSE_FEATURES
+COARSE_FEATURES = 20_000
 SIMPLIFY_MIN_VERTICES = 20_000  # layers with fewer vertices are drawn as they are
 MAX_LAYER_VERTICES = 250_000  # larger layers get a coarser tolerance (see simplify_auto)
 WGS84 = CRS.from_epsg(4326)
@@ -330,17 +332,27 @@ def _check_lonlat(frame: gpd.GeoDataFrame, name: str, crs: CRS) -> None:
         )
 
 
-def encode_geometry(geoms: np.ndarray, kind: Kind) -> dict[str, Any]:
-    """Quantised delta coordinates and nesting counts, packed (see geoplan_maps.js)."""
+def encode_geometry(geoms: np.ndarray, kind: Kind, *, scale: int = SCALE) -> dict[str, Any]:
+    """Quantised delta coordinates and nesting counts, packed (see geoplan_maps.js).
+
+    ``scale`` is the number of quanta a degree (default 1e6; ``q`` in the spec when another).
+    """
+    out = _encode_geometry(geoms, kind, scale)
+    if scale != SCALE:
+        out["q"] = scale
+    return out
+
+
+def _encode_geometry(geoms: np.ndarray, kind: Kind, scale: int) -> dict[str, Any]:
     n = len(geoms)
     if n == 0:
         return {"n": 0, "d": "", "g": "", "p": "", "r": ""}
     if kind == "point":
         coords = shapely.get_coordinates(geoms)
-        q = np.rint(coords * SCALE).astype(np.int64)
+        q = np.rint(coords * scale).astype(np.int64)
         return {"n": n, "d": _deltas(q)}
     gtype, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
-    q = np.rint(coords * SCALE).astype(np.int64)
+    q = np.rint(coords * scale).astype(np.int64)
     if kind == "line":
         if gtype == shapely.GeometryType.LINESTRING:
             (line_off,) = offsets
@@ -445,13 +457,50 @@ def require_columns(gdf: pd.DataFrame, columns: Sequence[str], *, layer: str, op
 
 
 def encode_fields(
-    gdf: gpd.GeoDataFrame, fields: Mapping[str, str] | None, *, layer: str, option: str, lang: str
+    gdf: gpd.GeoDataFrame,
+    fields: Mapping[str, str] | None,
+    *,
+    layer: str,
+    option: str,
+    lang: str,
+    columns: dict[str, tuple[int, int]] | None = None,
+    table: list[dict[str, Any]] | None = None,
+    budget: list[int] | None = None,
 ) -> dict[str, Any] | None:
-    """Escaped labels and columns for a popup or tooltip, or None."""
+    """Escaped labels of a popup or tooltip and the indices of its columns in the layer's
+    shared column ``table`` (a column shown in both is encoded once), or None.
+
+    ``columns`` maps a column already in ``table`` to (its index, its size in bytes);
+    ``budget`` is ``[bytes left]``: a column that would exceed it is left out (``more``
+    counts them) — a large layer keeps its map under the page budget, the files hold all.
+    """
     if not fields:
         return None
     require_columns(gdf, list(fields), layer=layer, option=option)
-    return {
-        "labels": [safe_html(label) for label in fields.values()],
-        "cols": [encode_column(gdf[c], lang=lang) for c in fields],
-    }
+    columns = {} if columns is None else columns
+    table = [] if table is None else table
+    labels: list[str] = []
+    idx: list[int] = []
+    left_out: list[str] = []
+    for col, label in fields.items():
+        if col not in columns:
+            enc = encode_column(gdf[col], lang=lang)
+            size = len(safe_json(enc))
+            if budget is not None and size > budget[0] and (idx or option != "tooltip"):
+                left_out.append(col)
+                continue
+            if budget is not None:
+                budget[0] -= size
+            columns[col] = (len(table), size)
+            table.append(enc)
+        labels.append(safe_html(label))
+        idx.append(columns[col][0])
+    if left_out:
+        logger.info(
+            "map layer %r: %s column(s) %s left out to keep the page small (%d features; the "
+            "data files hold them)", layer, option, left_out, len(gdf),
+        )  # fmt: skip
+    out: dict[str, Any] = {"labels": labels, "idx": idx}
+    if left_out:
+        out["more"] = len(left_out)
+    return out

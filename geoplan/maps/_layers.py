@@ -10,19 +10,26 @@ from typing import Any, TypeAlias
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
 from geoplan.maps._assets import install_assets
 from geoplan.maps._encode import (
+    COARSE_FEATURES,
+    COARSE_SCALE,
+    SCALE,
     Kind,
     as_frame,
     encode_fields,
     encode_geometry,
+    format_values,
     pack_ints,
     prepare,
     require_columns,
     safe_html,
+    safe_html_all,
     safe_json,
     wgs84_bounds,
 )
@@ -33,6 +40,13 @@ Bounds: TypeAlias = tuple[float, float, float, float]
 
 LANGS = ("zh", "en")
 ZOOM_TITLES = {"zh": ("放大", "缩小"), "en": ("Zoom in", "Zoom out")}
+NORTH = {"zh": "北", "en": "N"}
+#: data (geometry, popups, tooltips) a page's maps may hold before popup columns of large
+#: layers are left out: with the inlined Leaflet (~0.6 MB) a map stays under 5 MB
+MAP_DATA_BYTES = 4_200_000
+MIN_FIELD_BYTES = 150_000
+MORE_TEXT = {"zh": "另有 {n} 项见数据文件", "en": "{n} more fields in the data files"}
+LABEL_PX_PER_CHAR = {"zh": 13.0, "en": 7.5}
 _layer_ids = count()
 
 
@@ -90,6 +104,28 @@ class ZoomControl(MacroElement):
         self._name = "GeoplanZoom"
         zin, zout = ZOOM_TITLES[lang]
         self.options_json = safe_json({"zoomInTitle": zin, "zoomOutTitle": zout})
+
+
+class MapDecor(MacroElement):
+    """A metric scale bar, a north arrow and no "Leaflet" link in the attribution
+    (``geoplan.decorate`` in the runtime)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "geoplan.decorate({{ this._parent.get_name() }}, {{ this.options_json }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self._name = "GeoplanDecor"
+        self.options_json = safe_json({"north": NORTH[lang]})
+
+    def render(self, **kwargs: Any) -> Any:
+        figure = self.get_root()
+        if isinstance(figure, Figure):
+            install_assets(figure, runtime_only=True)
+        return super().render(**kwargs)
 
 
 TILE_SCHEMES = ("http", "https", "file")
@@ -200,6 +236,7 @@ def add_layer(
     radius_by: str | None = None,
     simplify: float | None = None,
     legend: str | None = None,
+    label: str | None = None,
 ) -> folium.FeatureGroup:
     if not isinstance(m, folium.Map):
         raise InputError(
@@ -209,8 +246,8 @@ def add_layer(
     lang = st["lang"]
     prep = prepare(gdf, kind=kind, name=name, simplify=simplify)
     frame = prep.frame
-    wanted = [c for c in (color_by, radius_by) if c is not None]
-    require_columns(frame, wanted, layer=name, option="color_by/radius_by")
+    wanted = [c for c in (color_by, radius_by, label) if c is not None]
+    require_columns(frame, wanted, layer=name, option="color_by/radius_by/label")
     layer_no = st["layers"]
     st["layers"] = layer_no + 1
     if color_by is not None:
@@ -219,8 +256,21 @@ def add_layer(
         palette = [color or PALETTE[layer_no % len(PALETTE)]]
         ci = None
         legend_items = {name: palette[0]}
-    spec: dict[str, Any] = encode_geometry(frame.geometry.values, kind)
+    scale = COARSE_SCALE if len(frame) > COARSE_FEATURES else SCALE
+    spec: dict[str, Any] = encode_geometry(frame.geometry.values, kind, scale=scale)
     layer_id = f"gp{next(_layer_ids)}"
+    # the page's data budget: what geometry leaves of it goes to popup and tooltip columns
+    used = int(st.get("bytes", 0)) + len(safe_json(spec))
+    budget = [max(MIN_FIELD_BYTES, MAP_DATA_BYTES - used)]
+    columns: dict[str, tuple[int, int]] = {}
+    table: list[dict[str, Any]] = []
+    tip, pop = (
+        encode_fields(frame, spec_fields, layer=name, option=option, lang=lang, columns=columns,
+                      table=table, budget=budget)  # fmt: skip
+        for option, spec_fields in (("tooltip", tooltip), ("popup", popup))
+    )
+    if pop is not None and pop.get("more"):
+        pop["more"] = safe_html(MORE_TEXT[lang].format(n=pop["more"]))
     spec.update(
         k=kind,
         id=layer_id,
@@ -229,11 +279,15 @@ def add_layer(
         cls=f"gp-layer {layer_id}",
         pal=palette,
         st=style,
-        pop=encode_fields(frame, popup, layer=name, option="popup", lang=lang),
-        tip=encode_fields(frame, tooltip, layer=name, option="tooltip", lang=lang),
+        cols=table,
+        pop=pop,
+        tip=tip,
     )
+    st["bytes"] = used + sum(size for _i, size in columns.values())
     if ci is not None and len(palette) > 1:
         spec["ci"] = pack_ints(ci)
+    if label is not None and len(frame):
+        spec["lab"] = label_spec(frame, label, lang=lang)
     if kind == "point":
         if radius_by is not None:
             spec["rad"] = radii(frame[radius_by], float(radius or 5))
@@ -248,6 +302,29 @@ def add_layer(
     if legend is not None:
         m.add_child(legend_element(legend, legend_items, "bottomright"))
     return fg
+
+
+def label_spec(frame: gpd.GeoDataFrame, column: str, *, lang: str) -> dict[str, Any]:
+    """Labels of a WGS 84 layer: a point inside each feature, its escaped text and the zoom
+    from which it shows — the first zoom at which the feature is wider than 1.3 × its label and
+    taller than 20 pixels (so small townships get their names only when zoomed in)."""
+    text = format_values(frame[column], lang=lang)
+    keep = (text != "").to_numpy()
+    geoms = np.asarray(frame.geometry.values)[keep]
+    names = [str(v) for v in text[keep]]
+    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    b = shapely.bounds(geoms)
+    width = np.maximum(b[:, 2] - b[:, 0], 1e-9)
+    lat = np.radians(np.clip((b[:, 1] + b[:, 3]) / 2, -85, 85))
+    height = np.maximum(b[:, 3] - b[:, 1], 1e-9) / np.cos(lat)
+    label_px = np.array([len(n) for n in names], dtype=float) * LABEL_PX_PER_CHAR[lang] + 8.0
+    # pixels per degree at zoom z: 256 * 2**z / 360
+    z_wide = np.log2(1.3 * label_px * 360.0 / (256.0 * width))
+    z_tall = np.log2(20.0 * 360.0 / (256.0 * height))
+    minz = np.clip(np.ceil(np.maximum(z_wide, z_tall)), 0, 22).astype(np.int64)
+    q = np.rint(pts * SCALE).astype(np.int64)
+    deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    return {"d": pack_ints(deltas), "t": safe_html_all(names), "z": pack_ints(minz)}
 
 
 def legend_element(title: str, items: Mapping[str, str], position: str) -> Legend:

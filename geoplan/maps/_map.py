@@ -24,9 +24,10 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
 import folium
@@ -37,6 +38,7 @@ from geoplan.maps._assets import OfflineMap
 from geoplan.maps._encode import inert_html, safe_html
 from geoplan.maps._layers import (
     Bounds,
+    MapDecor,
     ZoomControl,
     add_layer,
     bounds_of,
@@ -49,12 +51,14 @@ from geoplan.maps._layers import (
 from geoplan.errors import InputError
 
 __all__ = [
+    "MapContext",
     "add_context",
     "add_legend",
     "add_lines",
     "add_points",
     "add_polygons",
     "check_tiles",
+    "compose",
     "finish",
     "lang_of",
     "new_map",
@@ -156,7 +160,7 @@ def new_map(
             tiles=None,
             prefer_canvas=prefer_canvas,
             zoom_control=False,
-            control_scale=True,
+            control_scale=False,
             **size,
         )
     except ValueError as exc:  # folium's size parser: a height it cannot read
@@ -166,6 +170,7 @@ def new_map(
         ) from None
     Figure(title=safe_html(title) if title else None).add_child(m)
     m.add_child(ZoomControl(lang))
+    m.add_child(MapDecor(lang))
     if tiles is not None and tiles != "":
         tiles = check_tiles(tiles)
         host = urlsplit(tiles).netloc or "file"
@@ -195,6 +200,7 @@ def add_polygons(
     weight: float = 1.0,
     simplify: float | None = None,
     legend: str | None = None,
+    label: str | None = None,
 ) -> folium.FeatureGroup:
     """Draw a polygon layer, optionally coloured by a column, with escaped popups/tooltips.
 
@@ -227,6 +233,9 @@ def add_polygons(
         the layer would still hold more than 250,000 vertices); ``0`` keeps every vertex.
     legend
         If given, also add a legend with this title for the layer's colours.
+    label
+        A column whose text is written on the map inside each polygon (e.g. township names),
+        each from the zoom at which its polygon is wide enough on screen for it.
 
     Returns
     -------
@@ -258,6 +267,7 @@ def add_polygons(
     return add_layer(
         m, gdf, kind="polygon", name=name, color=color, color_by=color_by, colors=colors,
         popup=popup, tooltip=tooltip, show=show, style=style, simplify=simplify, legend=legend,
+        label=label,
     )  # fmt: skip
 
 
@@ -372,8 +382,8 @@ def add_legend(
 
 
 _CONTEXT_NAMES = {
-    "zh": {"boundary": "县界", "townships": "乡镇界", "name": "名称"},
-    "en": {"boundary": "County boundary", "townships": "Townships", "name": "Name"},
+    "zh": {"boundary": "县界", "townships": "乡镇界", "name": "乡镇"},
+    "en": {"boundary": "County boundary", "townships": "Townships", "name": "Township"},
 }
 
 
@@ -386,7 +396,8 @@ def add_context(
     """Draw the county boundary and township outlines for orientation (beneath what follows).
 
     Every geoplan map that shows an analysis draws these first, in the same style: the
-    boundary as a dark outline, townships as thin grey outlines with their names as tooltips.
+    boundary as a dark outline, townships as thin grey outlines with their names written on
+    the map (each from the zoom at which it fits) and as tooltips.
 
     Examples
     --------
@@ -400,12 +411,66 @@ def add_context(
     """
     names = _CONTEXT_NAMES[lang_of(m)]
     if townships is not None and len(townships):
-        tip = {"name": names["name"]} if "name" in townships.columns else None
+        has_name = "name" in townships.columns
+        tip = {"name": names["name"]} if has_name else None
         add_polygons(m, townships, name=names["townships"], color="#666666", fill_opacity=0.03,
-                     weight=1.5, tooltip=tip)  # fmt: skip
+                     weight=1.5, tooltip=tip, label="name" if has_name else None)  # fmt: skip
     if boundary is not None and len(boundary):
         add_polygons(m, boundary, name=names["boundary"], color="#333333", fill_opacity=0.0,
                      weight=2.5)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class MapContext:
+    """What a map of an analysis draws under it for orientation: the county's boundary and
+    its township outlines (with their names). Give it to a result's ``explore(context=…)`` or
+    ``to_files(…, context=…)``; :func:`geoplan.runs.map_context` makes it from a county.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> towns = gpd.GeoDataFrame({"name": ["城关镇"]}, geometry=[shapely.box(0, 0, 900, 900)],
+    ...                          crs=4547)
+    >>> ctx = MapContext(boundary=towns, townships=towns)
+    >>> m = compose(None, extent=[], context=ctx)
+    >>> "乡镇界" in to_html(m) and "城关镇" in to_html(m)
+    True
+    """
+
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries | None = None
+    townships: gpd.GeoDataFrame | None = None
+
+    def draw(self, m: folium.Map) -> None:
+        """Draw the outlines on ``m`` (:func:`add_context`)."""
+        add_context(m, boundary=self.boundary, townships=self.townships)
+
+
+class _Drawable(Protocol):
+    def add_to_map(self, m: folium.Map) -> None: ...
+
+
+def compose(
+    result: _Drawable | None,
+    *,
+    extent: Sequence[LayerOrBounds],
+    context: MapContext | None = None,
+    **options: Any,
+) -> folium.Map:
+    """A finished map of a result: framed on the county (the context's boundary) or else on
+    ``extent``, the context's outlines first, then the result's own layers (``add_to_map``).
+
+    Every result's ``explore`` is this; ``options`` go to :func:`new_map` (``lang``,
+    ``tiles``, ``title``, ``height`` …).
+    """
+    frame: list[LayerOrBounds] = []
+    if context is not None and context.boundary is not None and len(context.boundary):
+        frame.append(context.boundary)
+    m = new_map(*(frame or extent), **options)
+    if context is not None:
+        context.draw(m)
+    if result is not None:
+        result.add_to_map(m)
+    return finish(m)
 
 
 def finish(m: folium.Map) -> folium.Map:

@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from geoplan.county import County
+from geoplan.labels import code_label, field_label, format_figure
 from geoplan.report._html import bar_chart, stacked_shares, table
 from geoplan.report._labels import (
     AUDIT_KEYS,
@@ -31,6 +32,7 @@ from geoplan.report._labels import (
     EFFICIENCY_KEYS,
     EFFICIENCY_LABELS,
     EFFICIENCY_PARK_COLS,
+    HIDDEN_FIGURES,
     HIERARCHY_KEYS,
     HIERARCHY_LABELS,
     IDLE_COLS,
@@ -38,7 +40,6 @@ from geoplan.report._labels import (
     PARK_COLS,
     REACH_COLS,
     SETTLEMENT_COLS,
-    STATUS_LABELS,
     STOCK_LEDGER_COLS,
     TOWNSHIP_COLS,
     ZONES_KEYS,
@@ -77,25 +78,6 @@ def _frame(result: Any, name: str) -> pd.DataFrame | None:
     return value
 
 
-def format_figure(key: str, value: Any, lang: str) -> str | None:
-    """A summary value as display text; None for values that are not scalars."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "—"
-        if "rate" in key or "share" in key or key.startswith("pct"):
-            return f"{100 * value:.1f}%"
-        return f"{value:,.2f}"
-    if isinstance(value, str):
-        return value if value.strip() else "—"
-    return None
-
-
 def summary_figures(
     summary: dict[str, Any], analysis: Analysis, lang: str
 ) -> tuple[list[tuple[str, str]], Markup | None]:
@@ -103,17 +85,15 @@ def summary_figures(
     names = analysis.labels.get(lang, {})
     every = []
     for key, value in summary.items():
-        text = format_figure(key, value, lang)
+        text = None if key in HIDDEN_FIGURES else format_figure(key, value, lang)
         if text is not None:
-            every.append((key, names.get(key, key.replace("_", " ")), text))
+            every.append((key, names.get(key) or field_label(key, lang), text))
     if not analysis.figure_keys:
         return [(label, text) for _k, label, text in every], None
     chosen = {k: (label, text) for k, label, text in every}
     cards = [chosen[k] for k in analysis.figure_keys if k in chosen]
     rows = "".join(
-        Markup('<tr><td>{}</td><td><code>{}</code></td><td class="num">{}</td></tr>').format(
-            label, key, text
-        )
+        Markup('<tr title="{}"><td>{}</td><td class="num">{}</td></tr>').format(key, label, text)
         for key, label, text in every
     )
     details = Markup(
@@ -153,8 +133,7 @@ def _audit_blocks(result: Any, lang: str) -> list[Markup]:
     supplies = _frame(result, "supplies")
     if supplies is not None and "status" in supplies.columns:
         counts = supplies["status"].value_counts()
-        labels = STATUS_LABELS[lang]
-        items2 = [(labels.get(str(k), str(k)), float(v)) for k, v in counts.items()]
+        items2 = [(code_label("supply_status", k, lang), float(v)) for k, v in counts.items()]
         out.append(bar_chart(items2, title=t(lang, "supply_status"), value_format=",.0f",
                              color="#7f8c8d"))  # fmt: skip
     batches = _frame(result, "batches")
@@ -162,14 +141,12 @@ def _audit_blocks(result: Any, lang: str) -> list[Markup]:
         if "unsupplied_area_mu" in batches.columns:
             batches = batches.sort_values("unsupplied_area_mu", ascending=False)
         out.append(Markup("<h3>{}</h3>").format(t(lang, "batches")))
-        out.append(table(batches, BATCH_COLS[lang], lang=lang, percent=("supply_rate",)))
+        out.append(table(batches, BATCH_COLS[lang], lang=lang, percent=("supply_rate",),
+                         codes={"match_method": "match_method"}))  # fmt: skip
     idle = _frame(result, "idle")
     if idle is not None:
-        idle = idle.copy()
-        if "status" in idle.columns:
-            idle["status"] = idle["status"].map(lambda v: STATUS_LABELS[lang].get(str(v), v))
         out.append(Markup("<h3>{} ({:,})</h3>").format(t(lang, "idle_list"), len(idle)))
-        out.append(table(idle, IDLE_COLS[lang], lang=lang))
+        out.append(table(idle, IDLE_COLS[lang], lang=lang, codes={"status": "supply_status"}))
     return out
 
 
@@ -208,11 +185,7 @@ def _zones_blocks(result: Any, lang: str) -> list[Markup]:
             )
         )
     if towns is not None:
-        cols = dict(TOWNSHIP_COLS[lang])
-        for c in towns.columns:  # zoning-check columns, when zoning was given
-            if c not in cols and any(k in c for k in ("ugb", "farmland", "redline")):
-                cols[c] = c
-        out.append(table(towns, cols, lang=lang, percent=("construction_share",)))
+        out.append(table(towns, TOWNSHIP_COLS[lang], lang=lang, percent=("construction_share",)))
     return out
 
 
@@ -235,7 +208,7 @@ def _connectivity_blocks(result: Any, lang: str) -> list[Markup]:
                 items,
                 title=t(lang, "motorway_time"),
                 floor=30.0,
-                floor_label="30 min",
+                floor_label=t(lang, "minutes", m=30),
                 color="#8e44ad",
                 below_color=None,
             )  # fmt: skip
@@ -262,9 +235,8 @@ def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
             shown["_rank"] = shown["tier"].map(rank)
             keys = ["_rank"] + (["population"] if "population" in shown.columns else [])
             shown = shown.sort_values(keys, ascending=[True] + [False] * (len(keys) - 1))
-            shown["tier"] = shown["tier"].map(lambda v: KIND_LABELS[lang].get(v, v))
         out.append(Markup("<h3>{}</h3>").format(t(lang, "lyr_settlements")))
-        out.append(table(shown, SETTLEMENT_COLS[lang], lang=lang))
+        out.append(table(shown, SETTLEMENT_COLS[lang], lang=lang, codes={"tier": "tier"}))
     reach = _frame(result, "reach")
     if reach is not None and "meets" in reach.columns:
         misses = reach[~reach["meets"].fillna(False).astype(bool)]
@@ -272,7 +244,7 @@ def _hierarchy_blocks(result: Any, lang: str) -> list[Markup]:
             misses = misses.sort_values("shortfall_min", ascending=False, na_position="first")
         out.append(Markup("<h3>{} ({:,})</h3>").format(t(lang, "reach_misses"), len(misses)))
         if len(misses):
-            out.append(table(misses, REACH_COLS[lang], lang=lang))
+            out.append(table(misses, REACH_COLS[lang], lang=lang, codes={"check": "reach_check"}))
     return out
 
 

@@ -25,6 +25,7 @@ from geoplan._version import __version__
 from geoplan.county import County
 from geoplan.errors import GeoplanError, InputError
 from geoplan.io import atomic_path, ensure_writable_dir, write_json
+from geoplan.labels import crs_title
 from geoplan.report._analyses import ANALYSES, Analysis, summary_figures
 from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
@@ -105,8 +106,9 @@ def build_report(
     # 2. the analyses, each guarded
     sections: list[Section] = []
     results: dict[str, Any] = {}
+    context = _context(c)
     for analysis in ANALYSES:
-        section, result = _run(analysis, c, folder, lang, results)
+        section, result = _run(analysis, c, folder, lang, results, context)
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
@@ -118,7 +120,10 @@ def build_report(
         section = next(s for s in sections if s.key == key)
         t0 = time.perf_counter()
         try:
-            section.map = maps.map_parts(_section_map(result, c, lang, tiles))
+            section.map = maps.map_parts(
+                maps.compose(result, extent=[], context=context, tiles=tiles, lang=lang,
+                             height=MAP_HEIGHT)
+            )  # fmt: skip
         except Exception as exc:  # one failing map must not lose the report
             _failed(section, f"{key} map", exc, lang)
         section.seconds += time.perf_counter() - t0
@@ -136,7 +141,12 @@ def build_report(
 
 
 def _run(
-    analysis: Analysis, county: County, folder: Path, lang: str, done: Mapping[str, Any]
+    analysis: Analysis,
+    county: County,
+    folder: Path,
+    lang: str,
+    done: Mapping[str, Any],
+    context: maps.MapContext,
 ) -> tuple[Section, Any]:
     """Run one analysis guarded: (its section, its result or None)."""
     section = Section(analysis.key, t(lang, analysis.key))
@@ -150,7 +160,7 @@ def _run(
     t0 = time.perf_counter()
     try:
         result = analysis.run(county, done)
-        files = result.to_files(folder / analysis.key)
+        files = result.to_files(folder / analysis.key, context=context)
     except Exception as exc:  # one failing analysis must not lose the others
         _failed(section, analysis.key, exc, lang)
         section.seconds = time.perf_counter() - t0
@@ -189,7 +199,7 @@ def _overview(
         write_json(folder / "county.json", summary.to_dict())
         section.files = ["county.json"]
     section.seconds = time.perf_counter() - t0
-    return section, None if summary is None else summary.crs
+    return section, None if summary is None else crs_title(county.crs, lang)
 
 
 def _write_page(
@@ -197,6 +207,8 @@ def _write_page(
 ) -> Path:
     """Write index.html and report.json; the path of index.html."""
     meta = [
+        (t(lang, "county"), county.name),
+        *([(t(lang, "adcode"), county.adcode)] if county.adcode else []),
         (t(lang, "as_of"), county.as_of.isoformat()),
         (t(lang, "generated"), dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
     ]
@@ -246,13 +258,11 @@ def _failed(section: Section, what: str, exc: Exception, lang: str) -> None:
         section.status, section.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
 
 
-def _section_map(result: Any, county: County, lang: str, tiles: str | None) -> Any:
-    """The section's map: the county and township outlines, then the result's own layers."""
+def _context(county: County) -> maps.MapContext:
+    """The county and township outlines every section map draws first (a layer that cannot
+    be read is left out here; the overview says why)."""
     problems: dict[str, str] = {}
-    boundary = layer_or_none(county, "boundary", problems)
-    townships = layer_or_none(county, "townships", problems)
-    frame = [boundary] if boundary is not None else []
-    m = maps.new_map(*frame, tiles=tiles, lang=lang, height=MAP_HEIGHT)
-    maps.add_context(m, boundary=boundary, townships=townships)
-    result.add_to_map(m)
-    return maps.finish(m)
+    return maps.MapContext(
+        boundary=layer_or_none(county, "boundary", problems),
+        townships=layer_or_none(county, "townships", problems),
+    )

@@ -14,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from geoplan.labels import code_label, is_index, translate
 from geoplan.maps import MapParts, format_values, shared_assets_html
-from geoplan.report._text import t
+from geoplan.report._text import file_label, t
 
 MAX_TABLE_ROWS = 200
+#: text columns whose longest value is at most this wide (em) never wrap
+NOWRAP_EM = 12.0
+#: tables with more columns print in a smaller font
+WIDE_COLUMNS = 9
+NUM_CLASS = ' class="num"'
 
 
 # --------------------------------------------------------------------------- tables
@@ -33,43 +40,92 @@ def table(
     lang: str,
     max_rows: int = MAX_TABLE_ROWS,
     percent: Sequence[str] = (),
+    codes: Mapping[str, str] | None = None,
+    sentences: Sequence[str] = ("reason", "notes"),
 ) -> Markup:
     """An HTML table of ``columns`` ({column: label}) with escaped, formatted values.
 
-    Columns that are absent are left out; ``percent`` columns (0-1 rates) show as percentages.
+    Columns that are absent are left out. ``percent`` columns (0-1 rates) show as percentages,
+    ``codes`` columns ({column: vocabulary of :data:`geoplan.labels.CODES`}) show their labels,
+    ``sentences`` columns the analyses' English sentences in ``lang``. Numbers are right-aligned
+    with thousands separators (indices with two decimals, years without separators), missing
+    numbers as "—". The table has a fixed layout whose column widths follow their content, so
+    names never wrap one character a line; a wide table scrolls inside its box.
     """
     cols = [c for c in columns if c in df.columns]
     shown = df.iloc[:max_rows]
-    head = "".join(f"<th>{escape(str(columns[c]))}</th>" for c in cols)
-    body_cols = []
-    numeric = []
+    body_cols: list[list[str]] = []
+    numeric: list[bool] = []
+    widths: list[float] = []
+    classes: list[str] = []
     for c in cols:
-        s = shown[c]
-        if c in percent:
-            vals = pd.to_numeric(s, errors="coerce")
-            text = pd.Series(
-                ["" if pd.isna(v) else f"{100 * float(v):.1f}%" for v in vals], index=s.index
-            )
-        else:
-            text = format_values(s, lang=lang)
-        body_cols.append([escape(str(v)) for v in text])
-        numeric.append(
-            pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-        )
+        text, is_num = _column_text(shown[c], c, lang=lang, percent=c in percent,
+                                    vocabulary=(codes or {}).get(c),
+                                    sentence=c in sentences)  # fmt: skip
+        body_cols.append([escape(v) for v in text])
+        numeric.append(is_num)
+        widths.append(_column_em(str(columns[c]), text, is_num))
+        # numbers and short texts (names, codes, dates) never wrap; long texts (notes) do
+        short = max((_em(v) for v in text), default=0.0) <= NOWRAP_EM
+        classes.append("num" if is_num else "nowrap" if short else "")
+    attrs = [f' class="{k}"' if k else "" for k in classes]
+    head = "".join(
+        f"<th{NUM_CLASS if num else ''}>{escape(str(columns[c]))}</th>"
+        for c, num in zip(cols, numeric, strict=True)
+    )
     rows = []
     for i in range(len(shown)):
-        cells = "".join(
-            f'<td class="num">{col[i]}</td>' if num else f"<td>{col[i]}</td>"
-            for col, num in zip(body_cols, numeric, strict=True)
-        )
+        cells = "".join(f"<td{a}>{col[i]}</td>" for col, a in zip(body_cols, attrs, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     more = ""
     if len(df) > max_rows:
         more = f'<p class="more">{escape(t(lang, "more_rows", n=len(df) - max_rows))}</p>'
+    kind = "data wide" if len(cols) > WIDE_COLUMNS else "data"
+    colgroup = "".join(f'<col style="width:{w:.1f}em">' for w in widths)
     return Markup(
-        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table class="{kind}" style="width:{sum(widths):.1f}em">'
+        f"<colgroup>{colgroup}</colgroup><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
     )
+
+
+def _column_text(
+    s: pd.Series, name: str, *, lang: str, percent: bool, vocabulary: str | None, sentence: bool
+) -> tuple[list[str], bool]:
+    """Display text of one column and whether it is numeric."""
+    if vocabulary is not None:
+        return [("" if pd.isna(v) else code_label(vocabulary, v, lang)) for v in s], False
+    if sentence and not pd.api.types.is_numeric_dtype(s.dtype):
+        return [("" if pd.isna(v) else str(translate(str(v), lang))) for v in s], False
+    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
+        return [str(v) for v in format_values(s, lang=lang)], False
+    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    finite = vals[np.isfinite(vals)]
+    if percent:
+        fmt = "{:.1%}"
+    elif name == "year":
+        fmt = "{:.0f}"
+    elif is_index(name):
+        fmt = "{:.2f}"
+    elif len(finite) and bool(np.all(finite == np.round(finite))):
+        fmt = "{:,.0f}"
+    else:
+        fmt = "{:,.2f}"
+    return ["—" if not np.isfinite(v) else fmt.format(v) for v in vals], True
+
+
+def _em(text: str) -> float:
+    """Approximate width of ``text`` in em (CJK and full-width characters 1, others 0.56)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.56 for ch in text)
+
+
+def _column_em(header: str, values: Sequence[str], numeric: bool) -> float:
+    """Width of a column: its longest value (text capped at 16 em, where it wraps), and at
+    least half its header (headers wrap onto two lines), plus padding."""
+    longest = max((_em(v) for v in values), default=0.0)
+    if not numeric:
+        longest = min(longest, 16.0)
+    return round(max(longest, _em(header) / 2.0, 2.5) + 1.2, 1)
 
 
 def figures(items: Sequence[tuple[str, str]]) -> Markup:
@@ -249,6 +305,8 @@ def render_page(
             css=Markup(css),
             figures_html=figures,
             t=lambda key, **kw: t(lang, key, **kw),
+            status_label=lambda status: code_label("section_status", status, lang),
+            file_label=lambda path: file_label(lang, path),
             Markup=Markup,
         )
     )

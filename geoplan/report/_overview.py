@@ -13,6 +13,7 @@ from geoplan import maps
 from geoplan.county import County, CountySummary
 from geoplan.errors import GeoplanError
 from geoplan.io import SETTLEMENT_KIND_VALUES, ZONE_TYPE_VALUES
+from geoplan.labels import code_label, crs_title, translate
 from geoplan.report._html import Section, table
 from geoplan.report._text import (
     HIGHWAY_COLORS,
@@ -46,22 +47,39 @@ def layer_or_none(county: County, role: str, problems: dict[str, str]) -> gpd.Ge
         return None
 
 
+_BREAKDOWN = {"settlements": "tier", "roads": "highway", "zoning": "zone_type"}
+
+
+def _breakdown(role: str, counts: dict[str, int], lang: str) -> str:
+    """ "村 304、一般镇（乡） 15、县城 1": a layer's counts by kind, class or type, labelled."""
+    vocabulary = _BREAKDOWN.get(role)
+    sep = "、" if lang == "zh" else ", "
+    parts = []
+    for code, n in counts.items():
+        canon = SETTLEMENT_KIND_VALUES.get(code, code) if role == "settlements" else code
+        canon = ZONE_TYPE_VALUES.get(canon, canon) if role == "zoning" else canon
+        label = code_label(vocabulary, canon, lang) if vocabulary else code
+        parts.append(f"{label} {n:,}")
+    return sep.join(parts)
+
+
 def summary_table(summary: CountySummary, lang: str) -> Any:
     labels = ROLE_LABELS[lang]
     rows = []
     for lyr in summary.layers:
-        notes = list(lyr.notes)
+        notes = [str(translate(n, lang)) for n in lyr.notes]
         if lyr.breakdown:
-            notes.insert(0, ", ".join(f"{k} {v:,}" for k, v in lyr.breakdown.items()))
+            notes.insert(0, _breakdown(lyr.role, lyr.breakdown, lang))
+        kinds = [code_label("geometry", g, lang) for g in lyr.geometry.split("/")]
         rows.append(
             {
                 "role": labels.get(lyr.role, lyr.role),
                 "features": lyr.features,
-                "geometry": lyr.geometry,
+                "geometry": "/".join(dict.fromkeys(kinds)),
                 "area_mu": lyr.area_mu,
                 "area_ha": lyr.area_ha,
                 "length_km": lyr.length_km,
-                "notes": "; ".join(notes),
+                "notes": ("；" if lang == "zh" else "; ").join(notes),
             }
         )
     for role, info in summary.rasters.items():
@@ -69,13 +87,19 @@ def summary_table(summary: CountySummary, lang: str) -> Any:
             {
                 "role": labels.get(role, role),
                 "features": int(info["width"]) * int(info["height"]),
-                "geometry": f"raster {info['width']}x{info['height']}, {info['res_m']:g} m",
-                "notes": str(info.get("crs", "")),
+                "geometry": t(
+                    lang,
+                    "raster",
+                    w=int(info["width"]),
+                    h=int(info["height"]),
+                    res=float(info["res_m"]),
+                ),  # fmt: skip
+                "notes": crs_title(info["crs"], lang) if info.get("crs") else "",
             }
         )
     df = pd.DataFrame(rows)
     cols = ["role", "features", "geometry", "area_mu", "area_ha", "length_km", "notes"]
-    return table(df, {c: t(lang, c) for c in cols}, lang=lang)
+    return table(df, {c: t(lang, c) for c in cols}, lang=lang, sentences=())
 
 
 def _kinds(settlements: gpd.GeoDataFrame, lang: str) -> pd.Series:
@@ -117,7 +141,8 @@ def add_raw_layers(
     towns = layer_or_none(county, "townships", problems)
     if towns is not None:
         maps.add_polygons(m, towns, name=t(lang, "lyr_townships"), color="#555555",
-                          fill_opacity=0.03, weight=1, tooltip={"name": t(lang, "name")})  # fmt: skip
+                          fill_opacity=0.03, weight=1, tooltip={"name": t(lang, "name")},
+                          label="name" if "name" in towns.columns else None)  # fmt: skip
         drawn += 1
     drawn += _landuse(m, county, lang, problems, notes)
     zoning = layer_or_none(county, "zoning", problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from geoplan.labels import LANGS, code_label, code_labels
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "{name} 县域规划分析报告",
@@ -87,6 +89,13 @@ TEXT: dict[str, dict[str, str]] = {
         "whole_county": "全县",
         "batches": "批次",
         "idle_list": "闲置土地",
+        "minutes": "{m} 分钟",
+        "raster": "栅格 {w:,} × {h:,} 像元，分辨率 {res:g} 米",
+        "county": "县（市、区）",
+        "adcode": "行政区划代码",
+        "print": "打印 / 导出 PDF",
+        "print_hint": "打印前会先绘制全部地图；建议 A4 纵向、保留背景图形。",
+        "file_desc": "{what}（{kind}）",
     },
     "en": {
         "title": "{name}: county planning report",
@@ -171,43 +180,24 @@ TEXT: dict[str, dict[str, str]] = {
         "whole_county": "whole county",
         "batches": "Batches",
         "idle_list": "Idle land",
+        "minutes": "{m} min",
+        "raster": "raster {w:,} × {h:,} cells, {res:g} m",
+        "county": "County",
+        "adcode": "Division code",
+        "print": "Print / save as PDF",
+        "print_hint": "All maps are drawn before printing; A4 portrait with background graphics.",
+        "file_desc": "{what} ({kind})",
     },
 }
 
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "boundary": "县界",
-        "townships": "乡镇",
-        "settlements": "居民点",
-        "landuse": "土地利用",
-        "approvals": "批准用地",
-        "supplies": "供地",
-        "parks": "产业园区",
-        "roads": "道路",
-        "zoning": "三区三线",
-        "landcover": "土地覆盖栅格",
-        "enterprises": "企业（亩均效益）",
-    },
-    "en": {
-        "boundary": "boundary",
-        "townships": "townships",
-        "settlements": "settlements",
-        "landuse": "land use",
-        "approvals": "approvals",
-        "supplies": "supplies",
-        "parks": "parks",
-        "roads": "roads",
-        "zoning": "zoning",
-        "landcover": "land cover (raster)",
-        "enterprises": "enterprises",
-    },
-}
+ROLE_LABELS: dict[str, dict[str, str]] = {lang: code_labels("role", lang) for lang in LANGS}
 
 KIND_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"county_seat": "县城", "central_town": "中心镇", "town": "镇（乡）", "village": "村"},
-    "en": {"county_seat": "county seat", "central_town": "central town", "town": "town",
-           "village": "village"},
-}  # fmt: skip
+    lang: {
+        k: code_label("tier", k, lang) for k in ("county_seat", "central_town", "town", "village")
+    }
+    for lang in LANGS
+}
 KIND_COLORS = {
     "county_seat": "#c0392b",
     "central_town": "#e67e22",
@@ -215,13 +205,10 @@ KIND_COLORS = {
     "village": "#7f8c8d",
 }
 
+_ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "other")
 HIGHWAY_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"motorway": "高速公路", "trunk": "国道", "primary": "省道", "secondary": "县道",
-           "tertiary": "乡道", "unclassified": "村道", "other": "其他道路"},
-    "en": {"motorway": "motorway", "trunk": "national road", "primary": "provincial road",
-           "secondary": "county road", "tertiary": "township road",
-           "unclassified": "village road", "other": "other roads"},
-}  # fmt: skip
+    lang: {k: code_label("highway", k, lang) for k in _ROAD_CLASSES} for lang in LANGS
+}
 HIGHWAY_COLORS = {
     "motorway": "#8e44ad",
     "trunk": "#c0392b",
@@ -233,10 +220,11 @@ HIGHWAY_COLORS = {
 }
 
 SANSHENG_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"production": "生产", "living": "生活", "ecological": "生态", "mixed": "混合"},
-    "en": {"production": "production", "living": "living", "ecological": "ecological",
-           "mixed": "mixed"},
-}  # fmt: skip
+    lang: {
+        k: code_label("sansheng", k, lang) for k in ("production", "living", "ecological", "mixed")
+    }
+    for lang in LANGS
+}
 SANSHENG_COLORS = {
     "production": "#e5b73b",
     "living": "#d9534f",
@@ -245,11 +233,51 @@ SANSHENG_COLORS = {
 }
 
 ZONING_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"ugb": "城镇开发边界", "basic_farmland": "永久基本农田", "eco_redline": "生态保护红线"},
-    "en": {"ugb": "urban growth boundary", "basic_farmland": "basic farmland",
-           "eco_redline": "ecological red line"},
-}  # fmt: skip
+    lang: {k: code_label("zone_type", k, lang) for k in ("ugb", "basic_farmland", "eco_redline")}
+    for lang in LANGS
+}
 ZONING_COLORS = {"ugb": "#d35400", "basic_farmland": "#f1c40f", "eco_redline": "#27ae60"}
+
+
+#: what each data file of the report holds, by file name: (zh, en)
+FILE_LABELS: dict[str, tuple[str, str]] = {
+    "county.json": ("图层概况", "layer summary"),
+    "audit.gpkg": ("核查图层", "audit layers"),
+    "audit.xlsx": ("存量土地核查台账", "audit ledger"),
+    "summary.json": ("核查主要指标", "audit figures"),
+    "audit.html": ("核查地图", "audit map"),
+    "zones.gpkg": ("三生空间图层", "zones layers"),
+    "zones.csv": ("网格三生构成表", "cell composition table"),
+    "zones.html": ("三生空间地图", "zones map"),
+    "connectivity.gpkg": ("园区连通性图层", "connectivity layers"),
+    "connectivity.csv": ("园区连通性表", "park connectivity table"),
+    "connectivity.html": ("园区连通性地图", "connectivity map"),
+    "hierarchy.gpkg": ("城镇村体系图层", "hierarchy layers"),
+    "hierarchy.html": ("城镇村体系地图", "hierarchy map"),
+    "efficiency.gpkg": ("亩均效益图层", "efficiency layers"),
+    "efficiency.xlsx": ("亩均效益评价台账", "efficiency ledger"),
+    "efficiency.html": ("亩均效益地图", "efficiency map"),
+    "efficiency/summary.json": ("亩均效益主要指标", "efficiency figures"),
+}
+#: file kinds by suffix: (zh, en)
+FILE_KINDS: dict[str, tuple[str, str]] = {
+    ".gpkg": ("地理数据库", "GeoPackage"),
+    ".xlsx": ("电子表格", "Excel"),
+    ".csv": ("逗号分隔表格", "CSV"),
+    ".json": ("数据文件", "JSON"),
+    ".html": ("网页地图", "web map"),
+}
+
+
+def file_label(lang: str, path: str) -> str:
+    """What a data file holds, in words (its path stays in the link)."""
+    from pathlib import PurePosixPath
+
+    p = PurePosixPath(path)
+    i = 0 if lang == "zh" else 1
+    what = FILE_LABELS.get(str(p), FILE_LABELS.get(p.name, (p.stem, p.stem)))[i]
+    kind = FILE_KINDS.get(p.suffix, ("文件", "file"))[i]
+    return t(lang, "file_desc", what=what, kind=kind)
 
 
 def t(lang: str, key: str, **kw: object) -> str:

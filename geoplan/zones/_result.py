@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import pandas as pd
 
+from geoplan.labels import code_labels
 from geoplan.landuse import Scheme
 
 if TYPE_CHECKING:
     import folium
 
     from geoplan.io import RunRecord
+    from geoplan.maps import MapContext
 
 # colours of the three functions (and mixed / empty units)
 COLORS: dict[str, str] = {
@@ -27,20 +29,9 @@ COLORS: dict[str, str] = {
     "mixed": "#8c6bb1",
     "none": "#bdbdbd",
 }
-LABELS_ZH: dict[str, str] = {
-    "production": "生产空间",
-    "living": "生活空间",
-    "ecological": "生态空间",
-    "mixed": "混合",
-    "none": "无数据",
-}
-LABELS_EN: dict[str, str] = {
-    "production": "production",
-    "living": "living",
-    "ecological": "ecological",
-    "mixed": "mixed",
-    "none": "no data",
-}
+# the functions in words (one label table: geoplan.labels)
+LABELS_ZH: dict[str, str] = code_labels("sansheng", "zh")
+LABELS_EN: dict[str, str] = code_labels("sansheng", "en")
 # map texts: key -> (zh, en)
 _TEXT: dict[str, tuple[str, str]] = {
     "cells": ("三生空间主导功能（网格）", "dominant function (cells)"),
@@ -98,6 +89,13 @@ def _mix_colors(values: pd.Series) -> dict[str, str]:
     return out
 
 
+def _label(value: Any, lang: str) -> Any:
+    """A function or mix code (``production+living``) in words; missing values as they are."""
+    from geoplan.labels import code_label
+
+    return value if not isinstance(value, str) else code_label("sansheng", value, lang)
+
+
 def _blend(c1: str, c2: str) -> str:
     r = [(int(c1[i : i + 2], 16) * 2 + int(c2[i : i + 2], 16)) // 3 for i in (1, 3, 5)]
     return "#" + "".join(f"{v:02x}" for v in r)
@@ -139,8 +137,19 @@ class CompositionResult:
     raster: str | None = None
     scheme: Scheme | None = None
 
-    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``composition.gpkg`` (layer units) and ``composition.csv`` atomically."""
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "用地构成", self.summary, "composition", tables={"统计单元": self.units}
+        )
+
+    def to_files(
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
+    ) -> dict[str, Path]:
+        """Write ``composition.gpkg`` (layer units) and ``composition.csv`` atomically
+        (no map: ``context`` is accepted so every result is written alike)."""
         from geoplan.io import write_csv, write_gpkg
 
         d = Path(directory)
@@ -155,32 +164,45 @@ class CompositionResult:
     def add_to_map(self, m: folium.Map) -> None:
         """Add the units coloured by their largest class, with the shares in popups."""
         from geoplan import maps
+        from geoplan.labels import code_label
 
         t, labels = _texts(m)
+        lang = maps.lang_of(m)
+        vocabulary = {"sansheng": "sansheng", "sansheng_sub": "sansheng_sub", "sanlei": "sanlei"}
+        vocab = vocabulary.get(self.by)
         units = self.units.copy()
         cols = [c for c in self.classes if c in units]
-        units["top_class"] = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
-        popup = {"unit_id": "unit", **{c: c for c in cols}}
-        colors = {k: v for k, v in COLORS.items() if k in set(units["top_class"])}
+        top = units[cols].idxmax(axis=1).where(units[cols].sum(axis=1) > 0, "none")
+        units["top_class"] = top
+        units["top_label"] = top.map(
+            lambda c: labels.get(c, c) if vocab is None else code_label(vocab, c, lang)
+        ).astype("string")
+        names = {c: (code_label(vocab, c, lang) if vocab else c) for c in cols}
+        popup = {"unit_id": t["cell"], **names}
+        colors = {
+            units.loc[top == k, "top_label"].iloc[0]: v
+            for k, v in COLORS.items()
+            if (top == k).any()
+        }
+        by = code_label("composition_by", self.by, lang)
         maps.add_polygons(
             m,
             units,
-            name=f"{t['composition']} ({self.by})",
-            color_by="top_class",
+            name=f"{t['composition']}（{by}）" if lang == "zh" else f"{t['composition']} ({by})",
+            color_by="top_label",
             colors=colors or None,
             popup=popup,
-            tooltip={"top_class": t["largest"]},
+            tooltip={"top_label": t["largest"]},
         )
         if colors:
-            maps.add_legend(m, t["largest"], {labels.get(k, k): v for k, v in colors.items()})
+            maps.add_legend(m, t["largest"], colors)
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """A map of the composition (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """A map of the composition over ``context`` (county and township outlines; keywords
+        go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.units, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.units], context=context, **kw)
 
 
 #: Chinese labels of the zones tables' columns (database comments)
@@ -240,8 +262,21 @@ class ZonesResult:
         first = [c for c in CSV_FIRST if c in df]
         return df[first + [c for c in df.columns if c not in first]]
 
-    def to_files(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
-        """Write ``zones.gpkg`` (layers cells, zones, townships) and ``zones.csv`` atomically."""
+    def _repr_html_(self) -> str:
+        """The key figures as a table (Chinese headers) when shown in a notebook."""
+        from geoplan._repr import figures_html
+
+        return figures_html(
+            "三生空间与功能分区", self.summary, "zones",
+            tables={"网格": self.cells, "功能分区": self.zones, "乡镇": self.townships},
+        )  # fmt: skip
+
+    def to_files(
+        self, directory: str | os.PathLike[str], *, context: MapContext | None = None
+    ) -> dict[str, Path]:
+        """Write ``zones.gpkg`` (layers cells, zones, townships) and ``zones.csv`` atomically
+        (no map here: ``geoplan zones`` saves ``explore(context=…)`` as ``zones.html``;
+        ``context`` is accepted so every result is written alike)."""
         from geoplan.io import write_csv, write_gpkg
 
         d = Path(directory)
@@ -304,10 +339,15 @@ class ZonesResult:
         from geoplan import maps
 
         t, labels = _texts(m)
+        lang = maps.lang_of(m)
+        cells = self.cells.assign(
+            dominant_label=self.cells["dominant"].map(lambda v: _label(v, lang)),
+            mix_text=self.cells["mix_label"].map(lambda v: _label(v, lang)),
+        )
         cells_popup = {
             "cell_id" if "cell_id" in self.cells else "unit_id": t["cell"],
-            "dominant": t["dominant"],
-            "mix_label": t["mix"],
+            "dominant_label": t["dominant"],
+            "mix_text": t["mix"],
             "production": t["production"],
             "living": t["living"],
             "ecological": t["ecological"],
@@ -318,20 +358,21 @@ class ZonesResult:
         dom_colors = {k: v for k, v in COLORS.items() if k in present}
         maps.add_polygons(
             m,
-            self.cells,
+            cells,
             name=t["cells"],
             color_by="dominant",
             colors=dom_colors,
             popup=cells_popup,
-            tooltip={"mix_label": t["mix"]},
+            tooltip={"mix_text": t["mix"]},
             weight=0.3,
         )
+        zone_colors = {_label(k, lang): c for k, c in _mix_colors(self.zones["label"]).items()}
         maps.add_polygons(
             m,
-            self.zones,
+            self.zones.assign(label=self.zones["label"].map(lambda v: _label(v, lang))),
             name=t["zones"],
             color_by="label",
-            colors=_mix_colors(self.zones["label"]),
+            colors=zone_colors,
             popup={
                 "zone_id": t["zone"],
                 "label": t["label"],
@@ -343,7 +384,10 @@ class ZonesResult:
             weight=1.5,
         )
         if self.townships is not None:
-            pop = {c: c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))}
+            from geoplan.labels import field_labels
+
+            keys = [c for c in self.townships.columns if c.endswith(("_mu", "share", "entropy"))]
+            pop = field_labels(keys, lang)
             if "name" in self.townships:
                 pop = {"name": t["township"], **pop}
             maps.add_polygons(
@@ -358,10 +402,9 @@ class ZonesResult:
             )
         maps.add_legend(m, t["legend"], {labels[k]: v for k, v in dom_colors.items()})
 
-    def explore(self, **kw: Any) -> folium.Map:
-        """A map of the cells, zones and townships (keywords go to :func:`geoplan.maps.new_map`)."""
+    def explore(self, *, context: MapContext | None = None, **kw: Any) -> folium.Map:
+        """A map of the cells, zones and townships over ``context`` (county and township
+        outlines; keywords go to :func:`geoplan.maps.new_map`)."""
         from geoplan import maps
 
-        m = maps.new_map(self.cells, **kw)
-        self.add_to_map(m)
-        return maps.finish(m)
+        return maps.compose(self, extent=[self.cells], context=context, **kw)

@@ -18,8 +18,16 @@ import shapely
 
 from geoplan import maps
 from geoplan.errors import CRSError, GeometryTypeError, InputError, MissingFieldError
-from geoplan.maps._encode import SCALE, encode_geometry, pack_ints, prepare, safe_json
+from geoplan.maps._encode import (
+    COARSE_SCALE,
+    SCALE,
+    encode_geometry,
+    pack_ints,
+    prepare,
+    safe_json,
+)
 from geoplan.maps._style import MISSING_COLOR, classify, radii
+from geoplan.zones import ZonesResult
 from tests.support import browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
@@ -428,3 +436,56 @@ def test_popups_show_attribute_values_as_text(tmp_path: Path) -> None:
     tip = re.search(r'<div class="leaflet-tooltip[^"]*"[^>]*>(.*?)</div>', run.dom, re.S)
     assert tip is not None and "&lt;script&gt;alert(1)&lt;/script&gt;" in tip.group(1)
     assert 'data-pwned="1"' not in run.dom
+
+
+# --------------------------------------------------------------------------- large layers
+
+
+def _grid_zones(n_side: int, size: float = 250.0) -> ZonesResult:
+    """A ZonesResult of n_side² square cells with random shares (a large county at a fine grid)."""
+    xs, ys = np.meshgrid(np.arange(n_side), np.arange(n_side))
+    x, y = X0 + xs.ravel() * size, Y0 + ys.ravel() * size
+    geoms = shapely.box(x, y, x + size, y + size)
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet([1, 1, 1], len(geoms))
+    dom = np.array(["production", "living", "ecological"])[p.argmax(axis=1)]
+    cells = gpd.GeoDataFrame(
+        {"cell_id": np.arange(len(geoms)), "production": p[:, 0], "living": p[:, 1],
+         "ecological": p[:, 2], "dominant": dom, "mix_label": dom,
+         "entropy": rng.random(len(geoms)), "eco_index": rng.random(len(geoms))},
+        geometry=geoms, crs=4547,
+    )  # fmt: skip
+    zones = gpd.GeoDataFrame(
+        {"zone_id": [1], "label": ["production"], "area_ha": [100.0], "n_units": [16]},
+        geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)], crs=4547,
+    )  # fmt: skip
+    return ZonesResult(cells=cells, zones=zones)
+
+
+def test_coarse_quantisation_of_large_layers_round_trips() -> None:
+    # a layer of more than COARSE_FEATURES features is written in 1e-5 degree quanta ("q")
+    geoms = np.asarray(gpd.GeoSeries([shapely.box(114.0, 34.0, 114.001234, 34.004567)]).values)
+    spec = encode_geometry(geoms, "polygon", scale=COARSE_SCALE)
+    assert spec["q"] == 100_000
+    xy = np.asarray(_ints(spec["d"])).reshape(-1, 2).cumsum(axis=0) / spec["q"]
+    # each corner to the nearest 1e-5 degree (about 1 m): 114.001234 -> 114.00123,
+    # 34.004567 -> 34.00457; the closing point is dropped
+    assert sorted(map(tuple, xy.tolist())) == [
+        (114.0, 34.0), (114.0, 34.00457), (114.00123, 34.0), (114.00123, 34.00457)
+    ]  # fmt: skip
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.slow
+def test_explore_of_a_large_layer_stays_under_5_mb(tmp_path: Path) -> None:
+    # 102,400 cells of 250 m with eight popup columns: before the page budget the map was
+    # 7.0 MB (every popup column of every cell, 1e-6 degree coordinates)
+    result = _grid_zones(320)
+    page = maps.save_html(result.explore(), tmp_path / "zones.html")
+    assert page.stat().st_size < 5 * 1024 * 1024
+    run = browser.load(page, budget_ms=30000, timeout=300)
+    assert run.console == [] and run.requests == []
+    cells = [s for s in browser.layer_stats(run.dom).values() if s["data-name"].startswith("三生")]
+    assert len(cells) == 1
+    assert cells[0]["data-features"] == cells[0]["data-objects"] == str(320 * 320)

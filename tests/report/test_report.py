@@ -72,10 +72,42 @@ def test_table_escapes_formats_and_truncates() -> None:
     html = str(table(df, {"name": "名称", "rate": "<i>率</i>", "missing": "x"}, lang="zh",
                      percent=("rate",), max_rows=2))  # fmt: skip
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
-    assert "<th>&lt;i&gt;率&lt;/i&gt;</th>" in html
+    assert '<th class="num">&lt;i&gt;率&lt;/i&gt;</th>' in html
     assert ">50.0%<" in html and ">12.5%<" in html
     assert html.count("<tr>") == 3  # header + 2 rows
     assert "另有 1 行未显示" in html
+
+
+def test_table_numbers_codes_and_widths() -> None:
+    df = pd.DataFrame(
+        {
+            "year": [2019, 2020],
+            "approved_area_mu": [1234567.891, None],
+            "days_late": [1500, 3],
+            "entropy": [1.0, 0.456],
+            "supply_rate": [float("nan"), 0.25],
+            "status": ["idle_type1", "unknown"],
+            "name": ["甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥", "乙"],
+            "reason": ["county seat not reachable by road", None],
+        }
+    )
+    cols = {c: c for c in df.columns}
+    html = str(table(df, cols, lang="zh", percent=("supply_rate",),
+                     codes={"status": "supply_status"}))  # fmt: skip
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    # row by row: year without a separator; 1,234,567.89 with separators and two decimals (the
+    # column has fractions); whole numbers with separators; an index always with two decimals;
+    # an empty cohort's rate as "—" (never 0.0%); the status code and the sentence in Chinese
+    assert cells[:8] == ["2019", "1,234,567.89", "1,500", "1.00", "—", "闲置(一类)",
+                         "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥", "无法经道路到达县城"]  # fmt: skip
+    assert cells[8:13] == ["2020", "—", "3", "0.46", "25.0%"]
+    assert html.count('<td class="num">') == 10  # numbers right-aligned
+    # fixed layout, one <col> per column; the name column as wide as its longest name up to
+    # 16 em (24 CJK characters: capped, wraps at 16 em, never one character a line), the year
+    # column at its minimum (2.5 em + 1.2 em padding)
+    widths = [float(w) for w in re.findall(r'<col style="width:([\d.]+)em">', html)]
+    assert len(widths) == 8 and widths[6] == 16.0 + 1.2 and widths[0] == 2.5 + 1.2
+    assert f'style="width:{sum(widths):.1f}em"' in html
 
 
 # --------------------------------------------------------------------------- report

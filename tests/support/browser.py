@@ -167,6 +167,30 @@ def screenshot(
     return target
 
 
+def print_pdf(
+    path: str | os.PathLike[str],
+    pdf: str | os.PathLike[str],
+    *,
+    budget_ms: int = 10000,
+    timeout: float = 180,
+    fragment: str | None = None,
+) -> Path:
+    """Print a page to PDF as "Print → Save as PDF" does (print media, the page's @page size,
+    no header or footer), after a virtual time budget for its scripts."""
+    target = Path(pdf).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        [
+            f"--virtual-time-budget={budget_ms}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target}",
+            _uri(path, fragment),
+        ],
+        timeout,
+    )
+    return target
+
+
 _TIMER = (
     "<script>window.addEventListener('load',function(){setTimeout(function(){"
     "var t=performance.timing;document.documentElement.setAttribute('data-load-ms',"
@@ -228,3 +252,33 @@ _EXTERNAL = re.compile(
 def external_refs(html: str) -> list[str]:
     """``<script src>``/``<link href>``/``<img src>``/``<iframe src>`` tags pointing at http(s)."""
     return [html[m.start() : html.find(">", m.start()) + 1] for m in _EXTERNAL.finditer(html)]
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: every text node outside <script>, <style> and <title>."""
+
+    _HIDDEN = ("script", "style", "title", "template")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(dom: str) -> str:
+    """The page's text nodes outside scripts and styles (a DOM from :func:`load`), one a line."""
+    p = _Text()
+    p.feed(dom)
+    return "\n".join(p.parts)

@@ -1,7 +1,7 @@
 /* geoplan map runtime: decodes geoplan's compact layer encoding into Leaflet layers.
  *
- * A layer spec (written by geoplan/_maps_encode.py) holds coordinates quantised to 1e-6 degree
- * as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
+ * A layer spec (written by geoplan/maps/_encode.py) holds coordinates quantised to 1e-6 degree
+ * (1e-5 for large layers: "q" quanta a degree) as one flat array of (dx, dy) deltas ("d"), the nesting as counts ("g": parts per feature,
  * "p": rings per polygon part, "r": points per ring or line part), a palette ("pal") with one
  * colour index per feature ("ci"), optional radii ("rad") and popup/tooltip columns whose values
  * were HTML-escaped in Python. Integer arrays come packed as base64 zigzag varints (ints()).
@@ -9,8 +9,13 @@
  *
  * Every layer reports itself in a hidden <ul id="geoplan-stats"> (one <li> per layer with
  * data-layer, data-map (the map's element id), data-name, data-kind, data-features and
- * data-objects), so tests and benchmarks can count what was drawn whatever the renderer (canvas
- * draws no DOM paths).
+ * data-objects, data-labels), so tests and benchmarks can count what was drawn whatever the
+ * renderer (canvas draws no DOM paths).
+ *
+ * A layer may carry labels ("lab": points, escaped texts and the zoom from which each shows):
+ * township names drawn on the map once the township is wide enough on screen for its name.
+ * Every map gets a metric scale bar, a north arrow and no "Leaflet" attribution link
+ * (decorate), and is fitted to the printed page when the page is printed (fitForPrint).
  */
 (function () {
   "use strict";
@@ -19,6 +24,17 @@
     return;
   }
   G.layers = {}; // layer id -> L.FeatureGroup, for scripts and tests
+  G.maps = []; // every Leaflet map of the page, with the bounds it was fitted to
+
+  L.Map.addInitHook(function () {
+    var m = this;
+    G.maps.push(m);
+    var fit = m.fitBounds;
+    m.fitBounds = function (bounds, options) {
+      m._gpFit = [bounds, options];
+      return fit.call(m, bounds, options);
+    };
+  });
 
   // base64 of zigzag LEB128 varints (geoplan.maps._encode.pack_ints) -> array of numbers
   function ints(x) {
@@ -44,10 +60,12 @@
   }
   G.ints = ints;
 
-  function unpack(fields) {
-    for (var j = 0; fields && j < fields.cols.length; j++) {
-      if (fields.cols[j].k !== undefined) {
-        fields.cols[j].k = ints(fields.cols[j].k);
+  // popup/tooltip columns live once in spec.cols (dictionary codes packed); a popup or
+  // tooltip names its labels and the indices of its columns
+  function unpack(cols) {
+    for (var j = 0; cols && j < cols.length; j++) {
+      if (cols[j].k !== undefined) {
+        cols[j].k = ints(cols[j].k);
       }
     }
   }
@@ -56,10 +74,13 @@
     return col.k ? col.u[col.k[i]] : col.v[i];
   }
 
-  function table(spec, i) {
+  function table(cols, fields, i) {
     var s = '<table class="gp-pop">';
-    for (var j = 0; j < spec.labels.length; j++) {
-      s += "<tr><th>" + spec.labels[j] + "</th><td>" + cell(spec.cols[j], i) + "</td></tr>";
+    for (var j = 0; j < fields.labels.length; j++) {
+      s += "<tr><th>" + fields.labels[j] + "</th><td>" + cell(cols[fields.idx[j]], i) + "</td></tr>";
+    }
+    if (fields.more) {
+      s += '<tr><td colspan="2" class="gp-more">' + fields.more + "</td></tr>";
     }
     return s + "</table>";
   }
@@ -81,8 +102,8 @@
     spec.p = ints(spec.p);
     spec.r = ints(spec.r);
     var ci = spec.ci === undefined ? null : ints(spec.ci);
-    unpack(spec.pop);
-    unpack(spec.tip);
+    unpack(spec.cols);
+    var q = spec.q || 1e6;
     var pos = 0;
     var x = 0;
     var y = 0;
@@ -90,7 +111,7 @@
       x += d[pos];
       y += d[pos + 1];
       pos += 2;
-      return [y / 1e6, x / 1e6];
+      return [y / q, x / q];
     }
     var n = spec.n;
     var pal = spec.pal;
@@ -158,7 +179,7 @@
     if (spec.pop) {
       fg.bindPopup(
         function (l) {
-          return table(spec.pop, l.gpi);
+          return table(spec.cols, spec.pop, l.gpi);
         },
         { maxWidth: 420 }
       );
@@ -166,23 +187,134 @@
     if (spec.tip) {
       fg.bindTooltip(
         function (l) {
-          return table(spec.tip, l.gpi);
+          return table(spec.cols, spec.tip, l.gpi);
         },
         { sticky: true }
       );
     }
     group.addLayer(fg);
     G.layers[spec.id] = fg;
+    var nlabels = spec.lab ? addLabels(fg, spec.lab) : 0;
     var li = document.createElement("li");
     li.setAttribute("data-layer", spec.id);
     li.setAttribute("data-map", spec.map);
     li.setAttribute("data-name", spec.name);
     li.setAttribute("data-kind", spec.k);
     li.setAttribute("data-features", String(n));
-    li.setAttribute("data-objects", String(fg.getLayers().length));
+    li.setAttribute("data-objects", String(fg.getLayers().length - (nlabels ? 1 : 0)));
+    li.setAttribute("data-labels", String(nlabels));
     statsList().appendChild(li);
     return fg;
   };
+
+  // labels: {d: packed (dx, dy) deltas of the label points, t: escaped texts, z: packed
+  // minimum zooms}; each label shows from its zoom on, as a text marker in the layer's group
+  function addLabels(fg, lab) {
+    var d = ints(lab.d);
+    var minz = ints(lab.z);
+    var x = 0;
+    var y = 0;
+    var items = [];
+    var shown = L.layerGroup();
+    for (var i = 0; i < lab.t.length; i++) {
+      x += d[2 * i];
+      y += d[2 * i + 1];
+      var icon = L.divIcon({
+        className: "gp-label",
+        html: '<span class="gp-label-text">' + lab.t[i] + "</span>",
+        iconSize: [0, 0],
+      });
+      items.push([L.marker([y / 1e6, x / 1e6], { icon: icon, interactive: false, keyboard: false }), minz[i]]);
+    }
+    function update() {
+      var map = fg._map;
+      if (!map) {
+        return;
+      }
+      var z = map.getZoom();
+      for (var j = 0; j < items.length; j++) {
+        var on = z >= items[j][1];
+        if (on && !shown.hasLayer(items[j][0])) {
+          shown.addLayer(items[j][0]);
+        } else if (!on && shown.hasLayer(items[j][0])) {
+          shown.removeLayer(items[j][0]);
+        }
+      }
+    }
+    fg.addLayer(shown);
+    var onMap = null;
+    function attach() {
+      if (onMap || !fg._map) {
+        return;
+      }
+      onMap = fg._map;
+      onMap.on("zoomend", update);
+      update();
+    }
+    fg.on("add", attach);
+    fg.on("remove", function () {
+      if (onMap) {
+        onMap.off("zoomend", update);
+      }
+      onMap = null;
+    });
+    attach();
+    return items.length;
+  }
+
+  // metric scale bar, north arrow, no "Leaflet" link in the attribution
+  G.decorate = function (map, opts) {
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix(false);
+    }
+    L.control.scale({ metric: true, imperial: false, maxWidth: 160, position: "bottomleft" }).addTo(map);
+    var north = L.control({ position: "topleft" });
+    north.onAdd = function () {
+      var div = L.DomUtil.create("div", "gp-north");
+      div.title = opts.north;
+      div.innerHTML =
+        '<svg viewBox="0 0 24 34" width="24" height="34" aria-hidden="true">' +
+        '<path d="M12 1 L21 27 L12 21 L3 27 Z" fill="#222"/>' +
+        '<path d="M12 1 L12 21 L3 27 Z" fill="#fff" stroke="#222" stroke-width="1"/></svg>' +
+        '<div class="gp-north-label"></div>';
+      div.lastChild.textContent = opts.north;
+      return div;
+    };
+    north.addTo(map);
+  };
+
+  // fit every built map to its box as it is now (printed page or screen), drawing canvases at once
+  G.fitForPrint = function () {
+    G.maps.forEach(function (m) {
+      if (!m._loaded) {
+        return;
+      }
+      m.invalidateSize({ animate: false, pan: false });
+      if (m._gpFit) {
+        m.fitBounds(m._gpFit[0], L.extend({}, m._gpFit[1], { animate: false }));
+      }
+      m.eachLayer(function (l) {
+        if (l instanceof L.Canvas && l._map) {
+          l._update();
+          if (l._redrawRequest) {
+            L.Util.cancelAnimFrame(l._redrawRequest);
+          }
+          l._redrawBounds = null;
+          l._redraw();
+        }
+      });
+    });
+  };
+  if (window.matchMedia) {
+    var mq = window.matchMedia("print");
+    if (mq.addEventListener) {
+      mq.addEventListener("change", G.fitForPrint);
+    } else if (mq.addListener) {
+      mq.addListener(G.fitForPrint);
+    }
+  }
+  window.addEventListener("beforeprint", G.fitForPrint);
+  window.addEventListener("afterprint", G.fitForPrint);
 
   G.addLegend = function (map, html, position) {
     var ctl = L.control({ position: position || "bottomright" });
