@@ -40,7 +40,7 @@ from geoplan.zones import (
     zones_options,
 )
 
-__all__ = ["run_audit", "run_connectivity", "run_hierarchy", "run_zones"]
+__all__ = ["ANALYSIS_ROLES", "RUNS", "run_audit", "run_connectivity", "run_hierarchy", "run_zones"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,3 +137,19 @@ def run_hierarchy(county: County, **overrides: Any) -> HierarchyResult:
     overrides are its keys (``n_central`` …)."""
     options = hierarchy_options(county.params("hierarchy"), **overrides)
     return settlement_hierarchy(county.settlements, county.road_network(), **options)
+
+
+#: each analysis's ``run_*`` by key (the report and the province run them through this table)
+RUNS: dict[str, Any] = {
+    "audit": run_audit,
+    "zones": run_zones,
+    "connectivity": run_connectivity,
+    "hierarchy": run_hierarchy,
+}
+#: the layers each analysis needs: every group needs one of its roles
+ANALYSIS_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "audit": (("approvals",), ("supplies",)),
+    "zones": (("landuse", "landcover"), ("boundary",)),
+    "connectivity": (("parks",), ("roads",)),
+    "hierarchy": (("settlements",), ("roads",)),
+}
