@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "zones": "geoplan.cli.zones:zones",
     "connectivity": "geoplan.cli.connectivity:connectivity",
     "hierarchy": "geoplan.cli.hierarchy:hierarchy",
+    "province": "geoplan.cli.province:province",
 }
 
 

@@ -10,6 +10,7 @@ with dask-geopandas. Needs the ``scale`` extra (``pip install 'geoplan[scale]'``
 
 from __future__ import annotations
 
+from geoplan.province._cluster import connect
 from geoplan.province._compose import compose_landuse, partition_landuse
 from geoplan.province._manifest import ProvincePackage, open_province
 from geoplan.province._outputs import province_totals
@@ -23,6 +24,7 @@ __all__ = [
     "SplitReport",
     "assign_features",
     "compose_landuse",
+    "connect",
     "open_province",
     "partition_landuse",
     "province_totals",

@@ -27,7 +27,7 @@ from geoplan.io import atomic_path, dumps_json, write_gpkg, write_json
 if TYPE_CHECKING:  # pragma: no cover
     from geoplan.province._run import ProvinceResult
 
-__all__ = ["COLUMNS", "county_table", "province_totals", "write_outputs"]
+__all__ = ["COLUMNS", "classify", "county_table", "province_totals", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -277,20 +277,62 @@ def _table_html(table: pd.DataFrame, totals: dict[str, Any]) -> Markup:
     ).format(head, Markup("").join(body), foot)
 
 
+RAMP = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")  # low → high (ColorBrewer Reds)
+NO_DATA = ("无数据", "#bdbdbd")
+
+
+def classify(values: pd.Series, kind: str, *, reverse: bool = False) -> tuple[list[str], dict]:
+    """Up to five quantile classes of ``values``: a label per value and ``{label: colour}`` in
+    order, darker for worse (higher; lower with ``reverse``).
+
+    Examples
+    --------
+    >>> labels, colours = classify(pd.Series([1.0, 2.0, None]), "area")
+    >>> labels, list(colours.values())
+    (['1.00 – 1.50', '1.50 – 2.00', '无数据'], ['#fee5d9', '#a50f15', '#bdbdbd'])
+    """
+    v = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    ok = np.isfinite(v)
+    labels = [NO_DATA[0]] * len(v)
+    colours: dict[str, str] = {}
+    if ok.any():
+        edges = np.unique(np.quantile(v[ok], np.linspace(0, 1, 6)))
+        if len(edges) == 1:
+            edges = np.array([edges[0], edges[0]])
+        n = len(edges) - 1
+        ramp = [RAMP[round(i * (len(RAMP) - 1) / max(n - 1, 1))] for i in range(n)]
+        if reverse:
+            ramp = ramp[::-1]
+        names = [f"{_fmt(edges[i], kind)} – {_fmt(edges[i + 1], kind)}" for i in range(n)]
+        colours = dict(zip(names, ramp, strict=True))
+        idx = np.clip(np.searchsorted(edges[1:-1], v[ok], side="right"), 0, n - 1)
+        for pos, k in zip(np.flatnonzero(ok), idx, strict=True):
+            labels[pos] = names[k]
+    if not ok.all():
+        colours[NO_DATA[0]] = NO_DATA[1]
+    return labels, colours
+
+
 def _map_parts(table: gpd.GeoDataFrame) -> Any:
+    """The choropleth: one layer per indicator (the first on), each in five quantile classes;
+    tooltips and popups give the county's value."""
     from geoplan import maps
 
     drawn = table[table.geometry.notna() & ~table.geometry.is_empty]
     if drawn.empty:
         return None
+    kinds = {c: k for c, _, k in COLUMNS}
     m = maps.new_map(drawn, height="520px")
     for i, (col, label) in enumerate(MAP_INDICATORS):
-        layer = drawn.copy()
-        layer[col] = np.round(pd.to_numeric(layer[col], errors="coerce").astype(float), 4)
+        layer = drawn[["name", "adcode", col, "geometry"]].copy()
+        classes, colours = classify(layer[col], kinds[col], reverse=col.startswith("supply_rate"))
+        layer["class"] = classes
+        layer[col] = [_fmt(v, kinds[col]) for v in layer[col]]
+        fields = {"name": "县（市、区）", "adcode": "行政区划代码", col: label}
         maps.add_polygons(
-            m, layer, name=label, color_by=col, show=i == 0, legend=label if i == 0 else None,
-            tooltip={"name": "县（市、区）", col: label}, popup={"name": "县（市、区）", col: label},
-            fill_opacity=0.6,
+            m, layer, name=label, color_by="class", colors=colours, show=i == 0,
+            legend=f"{label}（按五分位分级；切换图层查看其他指标）" if i == 0 else None,
+            tooltip=fields, popup=fields, fill_opacity=0.7,
         )  # fmt: skip
     return maps.map_parts(maps.finish(m))
 
@@ -329,7 +371,7 @@ def _write_html(path: Path, result: ProvinceResult, totals: dict[str, Any]) -> P
         "<style>{css}</style>{assets}{headers}</head><body><header><h1>{title}</h1>"
         '<div class="meta">{meta}</div></header><main><div class="cards">{cards}</div>'
         '{map}<h2>各县排名（按批而未供面积）</h2>{table}</main><footer>geoplan {version} · '
-        "province.xlsx / province.gpkg 含全部数据</footer>{script}</body></html>"
+        "province.xlsx / province.gpkg 含全部数据</footer><script>{script}</script></body></html>"
     ).format(
         title=f"{result.name} 存量土地与县域概况",
         css=Markup(CSS),
