@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test,bench,regions]"
+	$(BIN)/python -m pip install -q -e ".[test,bench,regions,scale]"
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -44,11 +44,13 @@ def translated(county: SyntheticCounty, dx: float, dy: float, *, name: str,
     layers["boundary"] = b.assign(name=[name], adcode=[adcode])
     to_xy = Transformer.from_crs(4326, county.crs, always_xy=True)
     to_ll = Transformer.from_crs(county.crs, 4326, always_xy=True)
-    x, y = to_xy.transform(county.roads_nodes["lon"].to_numpy(), county.roads_nodes["lat"].to_numpy())
+    x, y = to_xy.transform(
+        county.roads_nodes["lon"].to_numpy(), county.roads_nodes["lat"].to_numpy()
+    )
     lon, lat = to_ll.transform(x + dx, y + dy)
     nodes = county.roads_nodes.assign(lon=lon.round(7), lat=lat.round(7))
     lc = county.landcover
-    landcover = LandCover(lc.array, Affine.translation(dx, dy) * lc.transform, lc.crs, lc.nodata,
+    landcover = LandCover(lc.array, Affine.translation(dx, dy) @ lc.transform, lc.crs, lc.nodata,
                           lc.scheme)  # fmt: skip
     return SyntheticCounty(
         name=name, name_en=f"{name} (synthetic)", adcode=adcode, as_of=county.as_of,

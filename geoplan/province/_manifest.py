@@ -260,9 +260,7 @@ def _county_folders(folder: Path, manifest_path: Path) -> tuple[Path, ...]:
         raise DataFileNotFoundError(
             f"{manifest_path}: [province] counties = {str(folder)!r} is not a folder."
         )
-    found = tuple(
-        sorted(d for d in folder.resolve().iterdir() if (d / "county.toml").is_file())
-    )
+    found = tuple(sorted(d for d in folder.resolve().iterdir() if (d / "county.toml").is_file()))
     if not found:
         raise DataFileNotFoundError(
             f"{folder} holds no county package (a sub-folder with a county.toml) and its "

@@ -174,11 +174,15 @@ def write_outputs(result: ProvinceResult, *, seconds: float) -> tuple[dict[str, 
     files = {
         "gpkg": _write_gpkg(out / "province.gpkg", result),
         "xlsx": _write_xlsx(out / "province.xlsx", result, totals),
-        "json": write_json(out / "province.json", {
-            "summary": summary, "geoplan": __version__,
-            "split": None if result.split is None else result.split.to_dict(),
-            "tasks": _task_frame(tasks).to_dict(orient="records"),
-        }),  # fmt: skip
+        "json": write_json(
+            out / "province.json",
+            {
+                "summary": summary,
+                "geoplan": __version__,
+                "split": None if result.split is None else result.split.to_dict(),
+                "tasks": _task_frame(tasks).to_dict(orient="records"),
+            },
+        ),  # fmt: skip
         "html": _write_html(out / "index.html", result, totals),
     }
     return files, summary
@@ -216,6 +220,10 @@ def _write_xlsx(path: Path, result: ProvinceResult, totals: dict[str, Any]) -> P
         if result.split is not None:
             result.split.layers.to_excel(writer, sheet_name="按县拆分", index=False)
         for sheet in writer.sheets.values():
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # text from the data starting with "=": text
+                        cell.data_type = "s"
             sheet.freeze_panes = "B2"
             for column in sheet.columns:
                 sheet.column_dimensions[column[0].column_letter].width = 16
@@ -247,8 +255,13 @@ def _table_html(table: pd.DataFrame, totals: dict[str, Any]) -> Markup:
     ranked = table.sort_values("unsupplied_mu", ascending=False, na_position="last")
     head = Markup("").join(
         Markup("<th>{}</th>").format(h)
-        for h in ("排名", HEADERS["name"], HEADERS["adcode"], *(HEADERS[c] for c in TABLE_COLUMNS),
-                  HEADERS["status"])  # fmt: skip
+        for h in (
+            "排名",
+            HEADERS["name"],
+            HEADERS["adcode"],
+            *(HEADERS[c] for c in TABLE_COLUMNS),
+            HEADERS["status"],
+        )  # fmt: skip
     )
     body = []
     for rank, row in enumerate(ranked.itertuples(index=False), start=1):
@@ -272,8 +285,7 @@ def _table_html(table: pd.DataFrame, totals: dict[str, Any]) -> Markup:
     )
     foot = Markup("<tr><th></th><th>合计</th><th></th>{}<th></th></tr>").format(total_cells)
     return Markup(
-        '<table class="ranked"><thead><tr>{}</tr></thead><tbody>{}</tbody><tfoot>{}</tfoot>'
-        "</table>"
+        '<table class="ranked"><thead><tr>{}</tr></thead><tbody>{}</tbody><tfoot>{}</tfoot></table>'
     ).format(head, Markup("").join(body), foot)
 
 
@@ -370,7 +382,7 @@ def _write_html(path: Path, result: ProvinceResult, totals: dict[str, Any]) -> P
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
         "<style>{css}</style>{assets}{headers}</head><body><header><h1>{title}</h1>"
         '<div class="meta">{meta}</div></header><main><div class="cards">{cards}</div>'
-        '{map}<h2>各县排名（按批而未供面积）</h2>{table}</main><footer>geoplan {version} · '
+        "{map}<h2>各县排名（按批而未供面积）</h2>{table}</main><footer>geoplan {version} · "
         "province.xlsx / province.gpkg 含全部数据</footer><script>{script}</script></body></html>"
     ).format(
         title=f"{result.name} 存量土地与县域概况",

@@ -5,8 +5,8 @@ its length (lines), the county it lies in (points). Features inside one county a
 an STRtree ``within`` query; only those that cross a boundary (or lie partly outside every
 county) are intersected with their candidate counties, vectorised over all pairs. Nothing is
 cut, so the split conserves area: per layer, total in = total assigned + total outside every
-county, and :class:`SplitReport` says so, with how much of the crossing features' area now
-counts in a neighbouring county (``moved``).
+county, and :class:`SplitReport` says so, with how much of the crossing features' area lies
+outside the county they went to (``moved``).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class SplitReport:
                 f"{r.total_assigned:,.1f} assigned + {r.total_outside:,.1f} outside every county "
                 f"({'conserved' if r.conserved else 'NOT conserved'}); {r.crossing:,} crossing "
                 f"a boundary went to the county holding most of them ({r.moved:,.1f} {unit} "
-                "now counted in a neighbour)"
+                "of them lie outside the county they went to)"
             )
         return "\n".join(lines)
 
@@ -234,7 +234,7 @@ def _counties(src: str, defaults: dict[str, Any]) -> gpd.GeoDataFrame:
         raise InputError(
             f"{src}: the counties layer needs an adcode (行政区划代码) on every county, letters "
             f"and digits only (it names each county's folder); got {bad[:5]}. Fill the adcode "
-            "column or map another column with [fields.boundary] adcode = \"COLUMN\"."
+            'column or map another column with [fields.boundary] adcode = "COLUMN".'
         )
     dup = sorted(set(adcodes[adcodes.duplicated()].astype(str)))
     if dup:

@@ -102,9 +102,7 @@ def run_analysis(
         else:
             result = RUNS[key](county)
             result.to_files(folder)
-            record.update(
-                status="ok", figures=FIGURES[key](result), summary=dict(result.summary)
-            )
+            record.update(status="ok", figures=FIGURES[key](result), summary=dict(result.summary))
     except GeoplanError as exc:
         logger.error("%s %s: %s", record["county"], key, exc)
         record.update(status="error", message=str(exc))
