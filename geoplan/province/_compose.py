@@ -68,7 +68,9 @@ def partition_landuse(
         ddf = dgpd.read_parquet(str(path))
     else:
         ddf = dgpd.read_file(str(path), npartitions=npartitions)
-    shuffled = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
+    # the task-based shuffle: distributed's p2p shuffle hands geometries back as WKB bytes that
+    # dask-geopandas 0.5 cannot rebuild ("Input must be valid geometry objects")
+    shuffled = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions, shuffle_method="tasks")
     kwargs = {"compute_kwargs": {"scheduler": client}} if client is not None else {}
     shuffled.to_parquet(str(out), write_index=False, **kwargs)
     logger.info("land use %s: %d spatial partitions written to %s", path, npartitions, out)
@@ -164,7 +166,8 @@ def _partition_areas(
     comp = landuse_composition(parcels, units, by=by, scheme=scheme)  # type: ignore[arg-type]
     u = comp.units
     area = u["area_m2"].to_numpy()
-    cols = [c for c in u.columns if c in comp.classes or c == "unclassified"]
+    fixed = {*units.columns, "area_m2", "landuse_m2", "nodata"}
+    cols = [c for c in u.columns if c not in fixed]  # the share columns (sub-classes too)
     frame = pd.DataFrame({c: u[c].to_numpy() * area for c in cols}, index=u[UNIT].to_numpy())
     frame["landuse_m2"] = u["landuse_m2"].to_numpy()
     return frame

@@ -136,7 +136,9 @@ def open_province(source: str | os.PathLike[str]) -> ProvincePackage:
         raise DataFileNotFoundError(f"{manifest_path} does not exist.")
     meta = manifest.get("province", {})
     as_of = _as_of(meta.get("as_of"), manifest_path)
-    defaults = {k: manifest[k] for k in ("parameters", "fields", "crs", "units") if k in manifest}
+    defaults: dict[str, Any] = {
+        k: manifest[k] for k in ("parameters", "fields", "crs", "units") if k in manifest
+    }
     if as_of is not None:
         defaults["county"] = {"as_of": as_of.isoformat()}
     layers = {role: str(src) for role, src in manifest.get("layers", {}).items()}

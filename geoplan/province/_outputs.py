@@ -143,7 +143,9 @@ def province_totals(table: pd.DataFrame) -> dict[str, Any]:
 
     out["supply_rate"] = ratio("supplied_mu", "approved_mu")
     out["supply_rate_5y"] = ratio("supplied_5y_mu", "approved_5y_mu")
-    floors = pd.to_numeric(table.get("supply_rate_floor"), errors="coerce").dropna()
+    floors = pd.Series(dtype="float64")
+    if "supply_rate_floor" in table.columns:
+        floors = pd.to_numeric(table["supply_rate_floor"], errors="coerce").dropna()
     floor = float(floors.median()) if len(floors) else None
     out["supply_rate_floor"] = floor
     rate = out["supply_rate_5y"]
@@ -264,8 +266,8 @@ def _table_html(table: pd.DataFrame, totals: dict[str, Any]) -> Markup:
         )  # fmt: skip
     )
     body = []
-    for rank, row in enumerate(ranked.itertuples(index=False), start=1):
-        rec = row._asdict()
+    for rank, rec in enumerate(ranked.drop(columns="geometry", errors="ignore").to_dict(
+        orient="records"), start=1):  # fmt: skip
         name = escape(rec["name"])
         if rec["report"]:
             name = Markup('<a href="{}">{}</a>').format(rec["report"], rec["name"])

@@ -16,8 +16,8 @@ import datetime as dt
 import logging
 import os
 import time
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from geoplan import maps
@@ -110,9 +110,10 @@ def build_report(
     started = time.perf_counter()
     # 2. the analyses, each guarded
     sections: list[Section] = []
-    results: dict[str, Any] = {}
+    given = dict(results or {})
+    results = {}
     for analysis in ANALYSES:
-        section, result = _run(analysis, c, folder, lang, (results or {}).get(analysis.key))
+        section, result = _run(analysis, c, folder, lang, given.get(analysis.key))
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
