@@ -10,10 +10,13 @@ county's output folder itself (atomically) and returns a small JSON-safe record.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
 import tomllib
 import traceback
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ __all__ = [
     "first",
     "inputs_mtime",
     "is_fresh",
+    "open_county",
     "read_record",
     "run_analysis",
     "second",
@@ -44,6 +48,32 @@ ANALYSES = ("audit", "zones", "connectivity", "hierarchy")
 #: the record each task leaves in ``<out>/<county>/<analysis>/`` (written last)
 TASK_FILE = "task.json"
 OUTLINE_FILE = "outline.json"
+#: counties a worker keeps open (their layers and road network read once for all its tasks)
+CACHE_SIZE = 2
+_COUNTIES: OrderedDict[tuple[str, str, float], County] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def open_county(package: str, defaults: dict[str, Any]) -> County:
+    """The county at ``package``, from this worker's small cache when its inputs have not
+    changed since it was opened: a worker that runs several analyses of one county (or its
+    report) reads its layers and builds its road network once, as a single process would."""
+    key = (
+        str(Path(package).resolve()),
+        json.dumps(defaults, sort_keys=True, default=str),
+        inputs_mtime(Path(package)),
+    )
+    with _CACHE_LOCK:
+        county = _COUNTIES.get(key)
+        if county is not None:
+            _COUNTIES.move_to_end(key)
+            return county
+    county = County.open(package, defaults=defaults)
+    with _CACHE_LOCK:
+        _COUNTIES[key] = county
+        while len(_COUNTIES) > CACHE_SIZE:
+            _COUNTIES.popitem(last=False)
+    return county
 
 
 def first(pair: tuple[Any, Any]) -> Any:
@@ -89,7 +119,7 @@ def run_analysis(
     folder = Path(out) / record["county"] / key
     result: Any = None
     try:
-        county = County.open(package, defaults=defaults)
+        county = open_county(package, defaults)
         record.update(name=county.name, adcode=county.adcode)
         county.check_parameters()
         missing = [
@@ -130,7 +160,7 @@ def county_report(
     t0 = time.perf_counter()
     record = _record(package, "report")
     try:
-        county = County.open(package, defaults=defaults)
+        county = open_county(package, defaults)
         record.update(name=county.name, adcode=county.adcode)
         given = {k: v for k, v in results.items() if v is not None}
         page = build_report(county, out=Path(out) / record["county"], results=given)
@@ -150,7 +180,7 @@ def county_outline(package: str, out: str, defaults: dict[str, Any]) -> dict[str
     written to ``<out>/<county>/outline.json`` for reruns that skip the county."""
     record: dict[str, Any] = {"county": Path(package).name, "name": Path(package).name}
     try:
-        county = County.open(package, defaults=defaults)
+        county = open_county(package, defaults)
         record.update(name=county.name, adcode=county.adcode, as_of=county.as_of.isoformat())
         if county.has("boundary"):
             b = county.boundary
