@@ -310,7 +310,8 @@ def classify(values: pd.Series, kind: str, *, reverse: bool = False) -> tuple[li
     labels = [NO_DATA[0]] * len(v)
     colours: dict[str, str] = {}
     if ok.any():
-        edges = np.unique(np.quantile(v[ok], np.linspace(0, 1, 6)))
+        k = min(len(RAMP), len(np.unique(v[ok])))  # no more classes than distinct values
+        edges = np.unique(np.quantile(v[ok], np.linspace(0, 1, k + 1)))
         if len(edges) == 1:
             edges = np.array([edges[0], edges[0]])
         n = len(edges) - 1
