@@ -1,7 +1,7 @@
 """A synthetic province: several synthetic counties placed side by side, with a province.toml.
 
 Every synthetic county has the same real outline (兰考县), so each is moved to a position of its
-own on a grid (east and north of the original, spaced by the outline's extent plus a gap):
+own on a grid (west and north of the original, spaced by the outline's extent plus a gap):
 the counties never overlap, each keeps its own seed's townships, roads, parcels and records.
 """
 
@@ -106,12 +106,15 @@ def synthetic_province(
     if root.exists() and any(root.iterdir()):
         raise InputError(f"{root} exists and is not empty; choose a new folder.")
     root.mkdir(parents=True, exist_ok=True)
-    cols = math.ceil(math.sqrt(counties))
+    # at most three columns, westward, then rows northward: the counties stay in the original's
+    # 3° Gauss–Krüger zone (moving east would leave it at the next column), so no county's
+    # layers are reprojected on opening (reprojecting 三调 parcels opens tiny overlaps)
+    cols = min(3, math.ceil(math.sqrt(counties)))
     made = []
     for k in range(counties):
         c = synthetic_county(seed=seed + k, scale=scale, name=f"示范{k + 1}县", as_of=as_of)
         xmin, ymin, xmax, ymax = c.layers["boundary"].total_bounds
-        dx = (k % cols) * (xmax - xmin + GAP_M)
+        dx = -(k % cols) * (xmax - xmin + GAP_M)
         dy = (k // cols) * (ymax - ymin + GAP_M)
         made.append(translated(c, dx, dy, name=c.name, adcode=province_adcode(k)))
     toml = f'[province]\nname = "{name}"\nas_of = "{as_of.isoformat()}"\n'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,6 +254,7 @@ def _execute(
 
     records: list[dict[str, Any]] = []
     outlines: list[dict[str, Any]] = []
+    run = uuid.uuid4().hex[:8]  # task keys of this run: an earlier run's results never answer
     leaves: dict[Any, tuple[str, str, str]] = {}  # future -> (kind, county, analysis)
     for package, fresh in plan:
         if fresh:
@@ -260,20 +262,22 @@ def _execute(
             outlines.append(read_record(Path(out) / package.name / OUTLINE_FILE) or {})
             continue
         pkg, slug = str(package), package.name
-        outline = client.submit(county_outline, pkg, out, defaults, key=f"outline-{slug}",
+        outline = client.submit(county_outline, pkg, out, defaults, key=f"outline-{slug}-{run}",
                                 pure=False)  # fmt: skip
         leaves[outline] = ("outline", slug, "outline")
         pairs = {
-            k: client.submit(run_analysis, pkg, k, out, defaults, key=f"{k}-{slug}", pure=False)
+            k: client.submit(
+                run_analysis, pkg, k, out, defaults, outline, key=f"{k}-{slug}-{run}", pure=False
+            )  # fmt: skip
             for k in keys
         }
         for k, pair in pairs.items():
-            leaves[client.submit(first, pair, key=f"{k}-record-{slug}")] = ("task", slug, k)
+            leaves[client.submit(first, pair, key=f"{k}-record-{slug}-{run}")] = ("task", slug, k)
         if reports:
-            results = {k: client.submit(second, pair, key=f"{k}-result-{slug}")
+            results = {k: client.submit(second, pair, key=f"{k}-result-{slug}-{run}")
                        for k, pair in pairs.items()}  # fmt: skip
             report = client.submit(county_report, pkg, out, defaults, results,
-                                   key=f"report-{slug}", pure=False)  # fmt: skip
+                                   key=f"report-{slug}-{run}", pure=False)  # fmt: skip
             leaves[report] = ("task", slug, "report")
         del pairs  # each analysis's result stays on the cluster only until its report is built
     total = len(leaves) + len(records) + len(outlines)

@@ -103,10 +103,14 @@ def _record(package: str, key: str) -> dict[str, Any]:
 
 
 def run_analysis(
-    package: str, key: str, out: str, defaults: dict[str, Any]
+    package: str, key: str, out: str, defaults: dict[str, Any], after: Any = None
 ) -> tuple[dict[str, Any], Any]:
     """Run analysis ``key`` on the county package at ``package`` through :mod:`geoplan.runs`
     and write its files into ``<out>/<county folder name>/<key>/``.
+
+    ``after`` is ignored: given the county's outline future, it makes the scheduler run the
+    county's tasks on the worker that opened the county (its layers are read once there);
+    work stealing still moves tasks to an idle worker.
 
     Returns ``(record, result)``: the record (status ``ok``, ``skipped`` when the county lacks
     the layers, ``error``, ``bug``; message; seconds; the province figures; the summary) and the
@@ -281,10 +285,13 @@ def read_record(path: Path) -> dict[str, Any] | None:
 def is_fresh(folder: Path, keys: tuple[str, ...], *, report: bool, since: float) -> bool:
     """True when every output of the county in ``folder`` (each analysis's task record with
     status ok or skipped, the outline, the report when asked) is newer than ``since``."""
-    paths = [folder / k / TASK_FILE for k in keys] + [folder / OUTLINE_FILE]
+    records = [folder / k / TASK_FILE for k in keys]
+    paths = [*records, folder / OUTLINE_FILE]
     if report:
         paths.append(folder / "index.html")
     if not all(p.is_file() and p.stat().st_mtime > since for p in paths):
         return False
-    records = [read_record(folder / k / TASK_FILE) for k in keys]
-    return all(r is not None and r.get("status") in ("ok", "skipped") for r in records)
+    if report and (folder / "index.html").stat().st_mtime < max(p.stat().st_mtime for p in records):
+        return False  # an analysis ran again (--only) after the report was built
+    saved = [read_record(p) for p in records]
+    return all(r is not None and r.get("status") in ("ok", "skipped") for r in saved)
