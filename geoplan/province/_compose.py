@@ -44,8 +44,9 @@ def partition_landuse(
     Parameters
     ----------
     source
-        GeoParquet file or dataset folder (read by row groups), or a GeoPackage / shapefile
-        (read in feature ranges by pyogrio), never loaded whole in one process.
+        GeoParquet file or dataset folder (read one row group per partition: write large
+        layers with row groups of ~100,000 parcels), or a GeoPackage / shapefile (read in
+        feature ranges by pyogrio); never loaded whole in one process.
     out
         The dataset folder to write (one file per partition, with their extents).
     npartitions
@@ -65,7 +66,12 @@ def partition_landuse(
     if npartitions < 1:
         raise InputError(f"npartitions must be at least 1, got {npartitions}.")
     if path.is_dir() or path.suffix.lower() in (".parquet", ".geoparquet"):
-        ddf = dgpd.read_parquet(str(path))
+        import dask.dataframe as dd
+        from dask_geopandas.io.parquet import GeoArrowEngine
+
+        # one partition per row group (dask_geopandas.read_parquet would read a file whole,
+        # and fails to attach extents to row-group partitions)
+        ddf = dd.read_parquet(str(path), engine=GeoArrowEngine, split_row_groups=True)
     else:
         ddf = dgpd.read_file(str(path), npartitions=npartitions)
     # the task-based shuffle: distributed's p2p shuffle hands geometries back as WKB bytes that
