@@ -87,9 +87,20 @@ def second(pair: tuple[Any, Any]) -> Any:
     return pair[1]
 
 
+def _worker() -> str | None:
+    """The address of the Dask worker running this task (None outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return None
+
+
 def _record(package: str, key: str) -> dict[str, Any]:
     folder = Path(package)
     return {
+        "worker": _worker(),
         "county": folder.name,
         "name": folder.name,
         "adcode": None,
