@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test,bench,regions,postgis]"
+	$(BIN)/python -m pip install -q -e ".[test,bench,regions,postgis,scale]"
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -69,6 +69,10 @@ _LAZY: dict[str, str] = {
     "HierarchyWeights": "geoplan.hierarchy",
     "hierarchy_options": "geoplan.hierarchy",
     "build_report": "geoplan.report",
+    # province scale on Dask (the scale extra)
+    "run_province": "geoplan.province",
+    "ProvinceResult": "geoplan.province",
+    "open_province": "geoplan.province",
     "synthetic_county": "geoplan.datasets",
     "SyntheticCounty": "geoplan.datasets",
     "demo_path": "geoplan.datasets",

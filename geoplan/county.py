@@ -66,7 +66,7 @@ from geoplan.units import m2_to_ha, m2_to_mu
 if TYPE_CHECKING:
     from geoplan.network import RoadNetwork
 
-__all__ = ["County", "CountySummary", "LayerSummary"]
+__all__ = ["County", "CountySummary", "LayerSummary", "merge_manifest"]
 
 logger = logging.getLogger(__name__)
 
@@ -261,8 +261,14 @@ class County:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> County:
+    def open(
+        cls, path: str | os.PathLike[str], *, defaults: Mapping[str, Any] | None = None
+    ) -> County:
         """Open a county package (its folder, or its ``county.toml``).
+
+        ``defaults`` are manifest tables that county.toml may override, table by table (a
+        province's ``province.toml``: ``[county] as_of``, ``[parameters.<analysis>]``,
+        ``[fields.<role>]``, ``[crs]``, ``[units]``); a key county.toml sets wins.
 
         Raises
         ------
@@ -294,6 +300,8 @@ class County:
                 f"{manifest_path} is not UTF-8 text. Save it as UTF-8 (in Notepad: Save as, "
                 "encoding UTF-8)."
             ) from None
+        if defaults:
+            manifest = merge_manifest(defaults, manifest)
         _check_manifest(manifest, manifest_path)
         county = cls(manifest_path.parent.resolve(), manifest)
         logger.info("opened county %s (%s) at %s", county.name, county.adcode, county.path)
@@ -737,6 +745,25 @@ def _raster_metric_crs(src: str) -> CRS:
     with rasterio.open(src) as ds:
         b = ds.bounds
     return metric_crs_for((b.left + b.right) / 2, (b.bottom + b.top) / 2)
+
+
+def merge_manifest(defaults: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """``manifest`` laid over ``defaults``: tables merge key by key, nested tables too
+    (``[parameters.audit]``), and a value ``manifest`` sets wins.
+
+    Examples
+    --------
+    >>> merge_manifest({"parameters": {"audit": {"sliver_width": 2.0, "sliver_area": 5.0}}},
+    ...                {"parameters": {"audit": {"sliver_width": 0.5}}})
+    {'parameters': {'audit': {'sliver_width': 0.5, 'sliver_area': 5.0}}}
+    """
+    out: dict[str, Any] = copy.deepcopy(dict(defaults))
+    for key, value in manifest.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_manifest(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def _parse_as_of(value: Any, path: Path) -> dt.date:

@@ -43,6 +43,8 @@ from geoplan.zones import (
 )
 
 __all__ = [
+    "ANALYSIS_ROLES",
+    "RUNS",
     "map_context",
     "run_audit",
     "run_connectivity",
@@ -190,3 +192,21 @@ def run_efficiency(
         as_of=county.as_of,
         **options,
     )
+
+
+#: each analysis's ``run_*`` by key (the report and the province run them through this table)
+RUNS: dict[str, Any] = {
+    "audit": run_audit,
+    "zones": run_zones,
+    "connectivity": run_connectivity,
+    "hierarchy": run_hierarchy,
+    "efficiency": run_efficiency,
+}
+#: the layers each analysis needs: every group needs one of its roles
+ANALYSIS_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "audit": (("approvals",), ("supplies",)),
+    "zones": (("landuse", "landcover"), ("boundary",)),
+    "connectivity": (("parks",), ("roads",)),
+    "hierarchy": (("settlements",), ("roads",)),
+    "efficiency": (("enterprises",), ("supplies",)),
+}

@@ -14,7 +14,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "geoplan"
 SUBPACKAGES = ("audit", "cli", "connectivity", "datasets", "hierarchy", "io", "landuse", "maps",
-               "network", "report", "zones")  # fmt: skip
+               "network", "province", "report", "zones")  # fmt: skip
 
 
 def _module_name(path: Path) -> str:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "connectivity": "geoplan.cli.connectivity:connectivity",
     "hierarchy": "geoplan.cli.hierarchy:hierarchy",
     "efficiency": "geoplan.cli.efficiency:efficiency",
+    "province": "geoplan.cli.province:province",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geoplan.datasets._demo import DEMO_SCALE, DEMO_SEED, demo_path
+from geoplan.datasets._province import province_adcode, synthetic_province
 from geoplan.datasets._synthetic import (
     LandCover,
     SyntheticCounty,
@@ -16,6 +17,8 @@ __all__ = [
     "LandCover",
     "SyntheticCounty",
     "demo_path",
+    "province_adcode",
     "synthetic_county",
+    "synthetic_province",
     "write_osm",
 ]

@@ -46,7 +46,14 @@ from geoplan.report._labels import (
     ZONES_LABELS,
 )
 from geoplan.report._text import KIND_LABELS, SANSHENG_COLORS, SANSHENG_LABELS, t
-from geoplan.runs import run_audit, run_connectivity, run_efficiency, run_hierarchy, run_zones
+from geoplan.runs import (
+    ANALYSIS_ROLES,
+    run_audit,
+    run_connectivity,
+    run_efficiency,
+    run_hierarchy,
+    run_zones,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -285,15 +292,15 @@ def _efficiency_blocks(result: Any, lang: str) -> list[Markup]:
 
 
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("audit", (("approvals",), ("supplies",)), lambda c, _: run_audit(c),
+    Analysis("audit", ANALYSIS_ROLES["audit"], lambda c, _: run_audit(c),
              _audit_blocks, AUDIT_LABELS, AUDIT_KEYS, _audit_headline),
-    Analysis("zones", (("landuse", "landcover"), ("boundary",)), lambda c, _: run_zones(c),
+    Analysis("zones", ANALYSIS_ROLES["zones"], lambda c, _: run_zones(c),
              _zones_blocks, ZONES_LABELS, ZONES_KEYS),
-    Analysis("connectivity", (("parks",), ("roads",)), lambda c, _: run_connectivity(c),
+    Analysis("connectivity", ANALYSIS_ROLES["connectivity"], lambda c, _: run_connectivity(c),
              _connectivity_blocks, CONNECTIVITY_LABELS, CONNECTIVITY_KEYS),
-    Analysis("hierarchy", (("settlements",), ("roads",)), lambda c, _: run_hierarchy(c),
+    Analysis("hierarchy", ANALYSIS_ROLES["hierarchy"], lambda c, _: run_hierarchy(c),
              _hierarchy_blocks, HIERARCHY_LABELS, HIERARCHY_KEYS),
-    Analysis("efficiency", (("enterprises",), ("supplies",)),
+    Analysis("efficiency", ANALYSIS_ROLES["efficiency"],
              lambda c, done: run_efficiency(c, audit=done.get("audit")),
              _efficiency_blocks, EFFICIENCY_LABELS, EFFICIENCY_KEYS, _efficiency_headline),
 )  # fmt: skip

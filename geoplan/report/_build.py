@@ -44,6 +44,7 @@ def build_report(
     out: str | os.PathLike[str],
     lang: str = "zh",
     tiles: str | None = None,
+    results: Mapping[str, Any] | None = None,
 ) -> Path:
     """Run every analysis the county allows and write ``index.html`` plus the data files.
 
@@ -60,6 +61,11 @@ def build_report(
         ``"zh"`` (default) or ``"en"``.
     tiles
         Optional tile URL template for the maps' base layer (default: none, fully offline).
+    results
+        Analyses already run (``{"audit": AuditResult, …}``, e.g. by
+        :func:`geoplan.province.run_province`'s workers) whose files are already in
+        ``out/<analysis>/``: they are shown, not run again. An exception in place of a result
+        is shown as that analysis's failure.
 
     Returns
     -------
@@ -105,10 +111,14 @@ def build_report(
     started = time.perf_counter()
     # 2. the analyses, each guarded
     sections: list[Section] = []
-    results: dict[str, Any] = {}
+    given = dict(results or {})
+    results = {}
     context = _context(c)
     for analysis in ANALYSES:
-        section, result = _run(analysis, c, folder, lang, results, context)
+        section, result = _run(
+            analysis, c, folder, lang, done=results, context=context,
+            given=given.get(analysis.key),
+        )  # fmt: skip
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
@@ -145,11 +155,20 @@ def _run(
     county: County,
     folder: Path,
     lang: str,
+    *,
     done: Mapping[str, Any],
     context: maps.MapContext,
+    given: Any = None,
 ) -> tuple[Section, Any]:
-    """Run one analysis guarded: (its section, its result or None)."""
+    """Run one analysis guarded (or show ``given``, a result already run or its exception),
+    given the results of the analyses before it: (its section, its result or None)."""
     section = Section(analysis.key, t(lang, analysis.key))
+    if isinstance(given, Exception):
+        _failed(section, analysis.key, given, lang)
+        return section, None
+    if given is not None:
+        files = {p.name: p for p in sorted((folder / analysis.key).glob("*")) if p.is_file()}
+        return _show(section, analysis, given, relative_files(files, folder), lang), given
     missing = analysis.missing_roles(county)
     if missing:
         labels = ROLE_LABELS[lang]
@@ -165,16 +184,24 @@ def _run(
         _failed(section, analysis.key, exc, lang)
         section.seconds = time.perf_counter() - t0
         return section, None
-    section.files = relative_files(files, folder)
+    _show(section, analysis, result, relative_files(files, folder), lang)
+    section.seconds = time.perf_counter() - t0
+    logger.info("%s done in %.1f s", analysis.key, section.seconds)
+    return section, result
+
+
+def _show(
+    section: Section, analysis: Analysis, result: Any, files: list[str], lang: str
+) -> Section:
+    """Fill the section with the result's files, figures, tables and charts."""
+    section.files = files
     section.figures, every = summary_figures(dict(result.summary), analysis, lang)
     section.blocks = analysis.blocks(result, lang)
     if analysis.headline is not None:  # what could not be judged, in words, above the figures
         section.note = analysis.headline(result, lang)
     if every is not None:
         section.blocks.append(every)
-    section.seconds = time.perf_counter() - t0
-    logger.info("%s done in %.1f s", analysis.key, section.seconds)
-    return section, result
+    return section
 
 
 def _overview(
