@@ -9,6 +9,7 @@ import json
 import math
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import shapely
@@ -184,6 +185,70 @@ def _line_across(
 
 def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     """Outline (enlarged by sqrt(scale)), settlements, townships, water, eco areas."""
+    b, crs, adcode, centre = _outline(scale)
+    f = math.sqrt(scale)
+    shapely.prepare(b)
+    towns = _seat_and_towns(b, centre, rng, scale)
+    tpolys, codes = _townships(b, towns, adcode)
+    villages = _villages(b, towns, tpolys, rng, scale)
+    water = _water(b, towns, villages, rng, scale)
+    railway_ln = _line_across(b, towns.seat + np.array([0, -1800.0]), rng.normal(0, 0.06))
+    assert railway_ln is not None
+    railway = shapely.linestrings(
+        wiggle_line(shapely.get_coordinates(railway_ln), rng, step=400, amp=200, wavelength=20000)
+    )
+    reservoirs, islands = _reservoirs(b, water.river, rng, scale)
+    eco_blobs = _eco_blobs(b, towns.seat, rng, scale)
+    return Landscape(
+        boundary=b, crs=crs, adcode=adcode, scale=scale,
+        seat=towns.seat, seat_radius=towns.seat_radius, seat_name=towns.seat_name,
+        towns=towns.points, town_radius=towns.radius, town_names=towns.names,
+        town_population=towns.population,
+        villages=villages.points, village_radius=villages.radius, village_names=villages.names,
+        village_population=villages.population, village_township=villages.township,
+        village_code=villages.code,
+        townships=tpolys, township_names=[towns.seat_name, *towns.names], township_codes=codes,
+        river=water.river, river_width=420.0, floodplain_width=2600.0 * min(f, 2.0),
+        small_rivers=water.small_rivers, canals=water.canals, ditches=water.ditches,
+        railway=railway, reservoirs=reservoirs, islands=islands, eco_blobs=eco_blobs,
+        field=water.field,
+    )  # fmt: skip
+
+
+@dataclass
+class _Towns:
+    seat: np.ndarray
+    seat_radius: float
+    seat_name: str
+    points: np.ndarray  # township seats other than the county seat
+    population: np.ndarray
+    radius: np.ndarray
+    names: list[str]
+    is_xiang: np.ndarray
+
+
+@dataclass
+class _Villages:
+    points: np.ndarray
+    population: np.ndarray
+    radius: np.ndarray
+    names: list[str]
+    township: np.ndarray
+    code: np.ndarray
+
+
+@dataclass
+class _Water:
+    river: shapely.Geometry
+    field: SmoothField
+    small_rivers: list[shapely.Geometry]
+    canals: list[shapely.Geometry]
+    ditches: list[shapely.Geometry]
+
+
+def _outline(scale: float) -> tuple[shapely.Geometry, Any, str, np.ndarray]:
+    """The county outline in its metric CRS, enlarged by sqrt(scale) about its centre (which
+    is returned too: the county seat is placed from it)."""
     outline, adcode = load_outline()
     c = shapely.centroid(outline)
     crs = metric_crs_for(c.x, c.y)
@@ -191,18 +256,22 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     f = math.sqrt(scale)
     cen = np.array(shapely.centroid(b).coords[0])
     b = shapely.transform(b, lambda xy: cen + (xy - cen) * f)
-    b = shapely.set_precision(b, 0.1)
-    shapely.prepare(b)
+    return shapely.set_precision(b, 0.1), crs, adcode, cen
+
+
+def _seat_and_towns(
+    b: shapely.Geometry, cen: np.ndarray, rng: np.random.Generator, scale: float
+) -> _Towns:
+    """The county seat near the middle, well inside (smaller in a small test county), and the
+    township seats spread over the county."""
+    f = math.sqrt(scale)
     x0, y0, x1, y1 = b.bounds
     w, h = x1 - x0, y1 - y0
-
-    # county seat: near the middle, well inside (smaller in a small test county)
     seat_radius = SEAT_RADIUS * min(1.0, f)
     inner = _inner(b, seat_radius * 1.6)
     seat = cen + rng.normal(0, 0.04, 2) * np.array([w, h]) / f
     if not shapely.contains_xy(inner, *seat):
         seat = np.array(shapely.point_on_surface(inner).coords[0])
-
     n_towns = max(3, round(TOWNS_PER_SCALE * scale))
     inner_t = _inner(b, 1500 * min(1.0, f))
     towns = _spread_points(inner_t, n_towns, rng, existing=seat[None, :])
@@ -212,12 +281,14 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     town_radius *= min(1.0, f)
     is_xiang = rng.random(n_towns) < 0.35
     tnames = township_names(rng, n_towns + 1)
-    seat_name = "城关镇"
     town_names = [n + ("乡" if x else "镇") for n, x in zip(tnames[1:], is_xiang, strict=True)]
     town_pop[is_xiang] = np.round(town_pop[is_xiang] * 0.6, -1)
+    return _Towns(seat, seat_radius, "城关镇", towns, town_pop, town_radius, town_names, is_xiang)
 
-    # townships: Voronoi of township seats clipped to the boundary
-    seats = np.vstack([seat[None, :], towns])
+
+def _townships(b: shapely.Geometry, towns: _Towns, adcode: str) -> tuple[np.ndarray, list[str]]:
+    """Townships: Voronoi cells of the township seats clipped to the boundary, and codes."""
+    seats = np.vstack([towns.seat[None, :], towns.points])
     vor = shapely.voronoi_polygons(
         shapely.multipoints(seats), extend_to=shapely.box(*shapely.bounds(b)), ordered=True
     )
@@ -225,21 +296,26 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     xiang_no = iter(range(200, 1000))
     zhen_no = iter(range(101, 1000))
     codes = [adcode + "100"] + [
-        adcode + str(next(xiang_no) if x else next(zhen_no)) for x in is_xiang
+        adcode + str(next(xiang_no) if x else next(zhen_no)) for x in towns.is_xiang
     ]
+    return tpolys, codes
 
-    # villages on a jittered lattice, away from the seat and towns
+
+def _villages(
+    b: shapely.Geometry, towns: _Towns, tpolys: Any, rng: np.random.Generator, scale: float
+) -> _Villages:
+    """Villages on a jittered lattice, away from the seat and towns, with their township."""
     keep_out = shapely.union_all(
-        [shapely.buffer(shapely.points(seat), seat_radius + 500)]
-        + list(shapely.buffer(shapely.points(towns), town_radius + 350))
+        [shapely.buffer(shapely.points(towns.seat), towns.seat_radius + 500)]
+        + list(shapely.buffer(shapely.points(towns.points), towns.radius + 350))
     )
     vregion = shapely.difference(shapely.buffer(b, -250), keep_out)
     villages = _lattice(vregion, round(VILLAGES_PER_SCALE * scale), rng)
     n_v = len(villages)
     vpop = np.round(np.clip(rng.lognormal(math.log(1700), 0.55, n_v), 250, 7000), -1)
     vrad = np.clip(np.sqrt(vpop * 140.0 / math.pi), 110, 520)  # ~140 m2 of village per person
-    vnames = village_names(rng, n_v, taken={n[:-1] for n in town_names})
-    tree = cKDTree(seats)
+    vnames = village_names(rng, n_v, taken={n[:-1] for n in towns.names})
+    tree = cKDTree(np.vstack([towns.seat[None, :], towns.points]))
     vt = np.full(n_v, -1)
     for i, poly in enumerate(tpolys):
         inside = shapely.contains_xy(poly, villages[:, 0], villages[:, 1])
@@ -249,13 +325,24 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     for i in range(len(tpolys)):
         idx = np.flatnonzero(vt == i)
         vcode[idx] = [f"{200 + k:03d}" for k in range(len(idx))]
+    return _Villages(villages, vpop, vrad, vnames, vt, vcode)
 
-    # the big river across the north (with its floodplain), tributaries, canals, ditches
+
+def _water(
+    b: shapely.Geometry,
+    towns: _Towns,
+    villages: _Villages,
+    rng: np.random.Generator,
+    scale: float,
+) -> _Water:
+    """The big river across the north (with its floodplain), tributaries, canals, ditches."""
+    f = math.sqrt(scale)
+    x0, y0, x1, y1 = b.bounds
+    w, h = x1 - x0, y1 - y0
     river_pts = np.array([[x0 - 0.05 * w, y0 + 0.86 * h], [x1 + 0.05 * w, y0 + 0.74 * h]])
     river_xy = wiggle_line(river_pts, rng, step=250, amp=1400 * f, wavelength=9000 * f)
     river = shapely.linestrings(river_xy)
     field = SmoothField(rng, b.bounds, 2500.0, k=4)
-
     small_rivers = []
     for _ in range(max(2, round(2 * f))):
         p = np.array([rng.uniform(x0, x1), rng.uniform(y0 + 0.3 * h, y1)])
@@ -277,21 +364,23 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
     dend = dstart + dlen[:, None] * np.column_stack([np.cos(dang), np.sin(dang)])
     ditches = list(shapely.linestrings(np.stack([dstart, dend], axis=1)))
     # drop ditches that run into a settlement
-    discs = shapely.buffer(shapely.points(np.vstack([villages, towns, seat])), 1.0)
-    rad = np.concatenate([vrad + 60, town_radius + 350, [seat_radius + 500]])
+    discs = shapely.buffer(
+        shapely.points(np.vstack([villages.points, towns.points, towns.seat])), 1.0
+    )
+    rad = np.concatenate([villages.radius + 60, towns.radius + 350, [towns.seat_radius + 500]])
     di, si = shapely.STRtree(discs).query(ditches, predicate="dwithin", distance=float(rad.max()))
     dist = shapely.distance(np.asarray(ditches)[di], discs[si])
     hit = np.zeros(len(ditches), bool)
     hit[di[dist < rad[si]]] = True
     ditches = [d for d, x in zip(ditches, hit, strict=True) if not x]
+    return _Water(river, field, small_rivers, canals, ditches)
 
-    railway_ln = _line_across(b, seat + np.array([0, -1800.0]), rng.normal(0, 0.06))
-    assert railway_ln is not None
-    railway = shapely.linestrings(
-        wiggle_line(shapely.get_coordinates(railway_ln), rng, step=400, amp=200, wavelength=20000)
-    )
 
-    # reservoirs with an island; sand-fixing forest blobs
+def _reservoirs(
+    b: shapely.Geometry, river: shapely.Geometry, rng: np.random.Generator, scale: float
+) -> tuple[list[Any], list[Any]]:
+    """Reservoirs near the river, each with an island."""
+    f = math.sqrt(scale)
     reservoirs, islands = [], []
     near_river = shapely.intersection(shapely.buffer(river, 3500 * f), shapely.buffer(b, -800))
     for _ in range(max(1, round(scale))):
@@ -303,6 +392,14 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
         island = shapely.buffer(shapely.points(pt + rng.normal(0, 40, 2)), 85, quad_segs=4)
         reservoirs.append(shapely.difference(ell, island))
         islands.append(island)
+    return reservoirs, islands
+
+
+def _eco_blobs(
+    b: shapely.Geometry, seat: np.ndarray, rng: np.random.Generator, scale: float
+) -> list[Any]:
+    """Sand-fixing forest blobs far from the county seat."""
+    f = math.sqrt(scale)
     eco_blobs = []
     far = shapely.difference(
         _inner(b, 1000), shapely.buffer(shapely.points(seat), 8000 * min(1, f))
@@ -316,18 +413,7 @@ def make_landscape(rng: np.random.Generator, scale: float) -> Landscape:
             blob, lambda xy, pt=pt: pt + (xy - pt) * [1.0, rng.uniform(0.5, 1)]
         )
         eco_blobs.append(blob)
-
-    return Landscape(
-        boundary=b, crs=crs, adcode=adcode, scale=scale,
-        seat=seat, seat_radius=seat_radius, seat_name=seat_name,
-        towns=towns, town_radius=town_radius, town_names=town_names, town_population=town_pop,
-        villages=villages, village_radius=vrad, village_names=vnames, village_population=vpop,
-        village_township=vt, village_code=vcode,
-        townships=tpolys, township_names=[seat_name, *town_names], township_codes=codes,
-        river=river, river_width=420.0, floodplain_width=2600.0 * min(f, 2.0),
-        small_rivers=small_rivers, canals=canals, ditches=ditches, railway=railway,
-        reservoirs=reservoirs, islands=islands, eco_blobs=eco_blobs, field=field,
-    )  # fmt: skip
+    return eco_blobs
 
 
 def _inner(b: shapely.Geometry, d: float) -> shapely.Geometry:
