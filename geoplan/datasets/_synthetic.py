@@ -19,6 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -179,34 +180,9 @@ def synthetic_county(
         geometry=list(land.townships),
         crs=crs,
     )
-    n_t, n_v = len(land.towns), len(land.villages)
-    kinds = ["县城"] + [n[-1] for n in land.town_names] + ["村"] * n_v
-    tcodes = np.asarray(land.township_codes, dtype=object)
-    settlements = gpd.GeoDataFrame(
-        {
-            "名称": [f"{name}城区"] + list(land.town_names) + list(land.village_names),
-            "类型": kinds,
-            "人口": np.concatenate([[220_000.0], land.town_population, land.village_population]),
-            "代码": list(tcodes[: n_t + 1])
-            + list(tcodes[land.village_township] + land.village_code),
-        },
-        geometry=shapely.points(land.settlement_xy),
-        crs=crs,
-    )
-    rb = roads.builder
-    hw = [k for k, t in enumerate(rb.tags) if "highway" in t]
-    geoms = rb.geometries()[hw]
-    roads_gdf = gpd.GeoDataFrame(
-        {
-            "osm_id": ways["id"].to_numpy()[hw],
-            **{
-                key: pd.array([rb.tags[k].get(key) for k in hw], dtype="string")
-                for key in ("highway", "ref", "oneway", "maxspeed", "name")
-            },
-        },
-        geometry=list(geoms),
-        crs=crs,
-    )
+    settlements = _settlements(land, name)
+    n_v = len(land.villages)
+    roads_gdf = _road_lines(roads.builder, ways, crs)
     layers = {
         "boundary": boundary,
         "townships": townships,
@@ -222,7 +198,7 @@ def synthetic_county(
     # boundary exactly (snapping each parcel on its own would open gaps and overlaps)
     layers = {k: v if k == "landuse" else _round(v) for k, v in layers.items()}
     enterprises = make_enterprises(layers["supplies"], adcode=land.adcode, as_of=as_of, seed=seed)
-    stats: dict[str, float] = {
+    stats = {
         "parcels": float(len(parcels.landuse)),
         "settlements": float(len(settlements)),
         "villages": float(n_v),
@@ -238,11 +214,7 @@ def synthetic_county(
         "area_km2": float(land.boundary.area / 1e6),
         **{f"parcels_{k}": v for k, v in parcels.notes.items()},
         "junctions": float(roads.notes["junctions"]),
-        "seconds_landscape": t1 - t0,
-        "seconds_roads": t2 - t1,
-        "seconds_parcels": t3 - t2,
-        "seconds_records": t4 - t3,
-        "seconds_total": time.perf_counter() - t0,
+        **_timings(t0, t1, t2, t3, t4),
     }
     logger.info("synthetic county seed=%s scale=%s: %s", seed, scale, stats)
     return SyntheticCounty(
@@ -260,6 +232,51 @@ def synthetic_county(
         stats=stats,
         enterprises=enterprises,
     )
+
+
+def _settlements(land: Any, name: str) -> gpd.GeoDataFrame:
+    """The county seat, township seats and villages as points with Chinese fields."""
+    n_t, n_v = len(land.towns), len(land.villages)
+    kinds = ["县城"] + [n[-1] for n in land.town_names] + ["村"] * n_v
+    tcodes = np.asarray(land.township_codes, dtype=object)
+    return gpd.GeoDataFrame(
+        {
+            "名称": [f"{name}城区"] + list(land.town_names) + list(land.village_names),
+            "类型": kinds,
+            "人口": np.concatenate([[220_000.0], land.town_population, land.village_population]),
+            "代码": list(tcodes[: n_t + 1])
+            + list(tcodes[land.village_township] + land.village_code),
+        },
+        geometry=shapely.points(land.settlement_xy),
+        crs=land.crs,
+    )
+
+
+def _road_lines(builder: Any, ways: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """The highway ways as a line layer with their OSM tags."""
+    hw = [k for k, t in enumerate(builder.tags) if "highway" in t]
+    geoms = builder.geometries()[hw]
+    return gpd.GeoDataFrame(
+        {
+            "osm_id": ways["id"].to_numpy()[hw],
+            **{
+                key: pd.array([builder.tags[k].get(key) for k in hw], dtype="string")
+                for key in ("highway", "ref", "oneway", "maxspeed", "name")
+            },
+        },
+        geometry=list(geoms),
+        crs=crs,
+    )
+
+
+def _timings(t0: float, t1: float, t2: float, t3: float, t4: float) -> dict[str, float]:
+    return {
+        "seconds_landscape": t1 - t0,
+        "seconds_roads": t2 - t1,
+        "seconds_parcels": t3 - t2,
+        "seconds_records": t4 - t3,
+        "seconds_total": time.perf_counter() - t0,
+    }
 
 
 def _round(gdf: gpd.GeoDataFrame, grid: float = 0.1) -> gpd.GeoDataFrame:
