@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -146,14 +147,27 @@ def make_approvals(
     years = np.array([dt.date.fromordinal(int(d)).year for d in days])
     single = rng.random(n_b) < 0.12
     village = (~single) & (rng.random(n_b) < 0.1)
-    projects = [
-        "G106改建工程",
-        "变电站工程",
-        "污水处理厂",
-        "乡村公路",
-        "110千伏输变电",
-        "引黄调蓄工程",
-    ]
+    batch, pzwh, ptype = _batch_names(rng, years, single, village)
+    approvals, frames = _approval_polygons(land, parks, rng, batch, pzwh, ptype, days)
+    supplies = make_supplies(land, approvals, frames, days, batch, ptype, rng, as_of=as_of)
+    return approvals.drop(columns="_batch"), supplies
+
+
+_PROJECTS = (
+    "G106改建工程",
+    "变电站工程",
+    "污水处理厂",
+    "乡村公路",
+    "110千伏输变电",
+    "引黄调蓄工程",
+)
+
+
+def _batch_names(
+    rng: np.random.Generator, years: np.ndarray, single: np.ndarray, village: np.ndarray
+) -> tuple[list[str], list[str], list[str]]:
+    """Batch names, document numbers (unique) and approval types, batch by batch."""
+    n_b = len(years)
     counter: dict[tuple[int, str], int] = {}
     nos: set[str] = set()
     no_max = max(1500, 4 * n_b)  # document numbers per year: room for every batch
@@ -163,7 +177,7 @@ def make_approvals(
         if single[i]:
             k = counter.setdefault((y, "s"), 0) + 1
             counter[(y, "s")] = k
-            batch.append(f"{y}年单独选址{projects[(i + k) % len(projects)]}项目（{k}）")
+            batch.append(f"{y}年单独选址{_PROJECTS[(i + k) % len(_PROJECTS)]}项目（{k}）")
             ptype.append("单独选址用地")
         else:
             kind = "村镇" if village[i] else "城镇"
@@ -178,17 +192,32 @@ def make_approvals(
                 nos.add(no)
                 pzwh.append(no)
                 break
-    # polygon locations: seat fringe, towns, parks (weights per hub, so that in a large county
-    # the many towns and parks take most batches, not the one seat)
+    return batch, pzwh, ptype
+
+
+def _approval_polygons(
+    land: Landscape,
+    parks: Parks,
+    rng: np.random.Generator,
+    batch: list[str],
+    pzwh: list[str],
+    ptype: list[str],
+    days: np.ndarray,
+) -> tuple[gpd.GeoDataFrame, list[tuple[Any, ...]]]:
+    """One to five rectangles per batch around the seat fringe, the towns and the parks
+    (weights per hub, so that in a large county the many towns and parks take most batches,
+    not the one seat); some overlap an earlier polygon of another batch. Also each polygon's
+    frame (centre, axis, width, height, angle) for cutting it into supplies."""
+    n_b = len(batch)
     hubs = [(land.seat, land.seat_radius, 0.45)]
     hubs += [(land.towns[i], land.town_radius[i], 0.25 / 15) for i in range(len(land.towns))]
     hubs += [(np.array(shapely.centroid(p).coords[0]), 0.0, 0.30 / 5) for p in parks.polygons]
     hw = np.array([h[2] for h in hubs])
     inner = shapely.buffer(land.boundary, -200)
     shapely.prepare(inner)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     geoms: list[shapely.Polygon] = []
-    frames: list[tuple] = []
+    frames: list[tuple[Any, ...]] = []
     app_style = styles(rng, n_b)
     for i in range(n_b):
         h = int(rng.choice(len(hubs), p=hw / hw.sum()))
@@ -225,9 +254,7 @@ def make_approvals(
                     "_batch": i,
                 }
             )
-    approvals = gpd.GeoDataFrame(rows, geometry=geoms, crs=land.crs)
-    supplies = make_supplies(land, approvals, frames, days, batch, ptype, rng, as_of=as_of)
-    return approvals.drop(columns="_batch"), supplies
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=land.crs), frames
 
 
 def _year_weights(y0: int, y1: int, as_of: dt.date) -> np.ndarray:
