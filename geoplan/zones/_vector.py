@@ -109,15 +109,32 @@ def pair_areas(
         parcel_area = shapely.area(parcels)
     units = np.asarray(units, dtype=object)
     complex_units = shapely.get_num_coordinates(units) > MAX_UNIT_VERTICES
-    if complex_units.any() and len(parcels):
-        pieces, owner = subdivide(units)
-        ui, pi, area = _pair_areas(pieces, parcels, parcel_area)
-        ui = owner[ui]
-        key = ui.astype(np.int64) * len(parcels) + pi
-        uniq, inv = np.unique(key, return_inverse=True)
-        summed = np.bincount(inv, weights=area, minlength=len(uniq))
-        return uniq // len(parcels), uniq % len(parcels), summed
-    return _pair_areas(units, parcels, parcel_area)
+    if not complex_units.any() or len(parcels) == 0:
+        return _pair_areas(units, parcels, parcel_area)
+    # parcels a complex unit properly contains (a prepared test, fast however large the unit)
+    # keep their area; the pairs left are measured against the unit's pieces
+    big = np.flatnonzero(complex_units)
+    pi, bi = shapely.STRtree(units[big]).query(parcels)
+    shapely.prepare(units[big])
+    inside = shapely.contains_properly(units[big][bi], parcels[pi])
+    left = ~inside
+    left[left] = shapely.intersects(units[big][bi[left]], parcels[pi[left]])
+    small = np.flatnonzero(~complex_units)
+    su, sp, sa = _pair_areas(units[small], parcels, parcel_area)
+    pieces, owner = subdivide(units[big])
+    cand = np.unique(pi[left])
+    qu, qp, qa = _pair_areas(pieces, parcels[cand], parcel_area[cand])
+    n = len(parcels)
+    key = big[owner[qu]].astype(np.int64) * n + cand[qp]
+    wanted = np.isin(key, big[bi[left]].astype(np.int64) * n + pi[left])
+    ui = np.concatenate([small[su], big[bi[inside]], big[owner[qu[wanted]]]])
+    pj = np.concatenate([sp, pi[inside], cand[qp[wanted]]])
+    area = np.concatenate([sa, parcel_area[pi[inside]], qa[wanted]])
+    key = ui.astype(np.int64) * n + pj
+    uniq, inv = np.unique(key, return_inverse=True)
+    summed = np.bincount(inv, weights=area, minlength=len(uniq))
+    keep = summed > 0
+    return uniq[keep] // n, uniq[keep] % n, summed[keep]
 
 
 def _pair_areas(
@@ -156,13 +173,15 @@ def _pair_areas(
             idx = order[s:e]
             area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
 
-    # other units: prepared containment first, then true intersections
+    # other units: prepared containment first, then true intersections of the pairs that
+    # meet at all (boxes of irregular units take in many parcels they do not touch)
     other = np.flatnonzero(~rect[ui])
     if len(other):
         shapely.prepare(units)
         cont = shapely.contains_properly(units[ui[other]], parcels[pi[other]])
         area[other[cont]] = parcel_area[pi[other[cont]]]
         cut = other[~cont]
+        cut = cut[shapely.intersects(units[ui[cut]], parcels[pi[cut]])]
         if len(cut):
             area[cut] = _intersection_areas(units[ui[cut]], parcels[pi[cut]])
     if len(cross_rect):

@@ -1,0 +1,285 @@
+"""Isochrones of large reach sets drawn on a grid: every budget of one start group at once.
+
+The road network is sampled once (every quarter ``buffer_m`` along each road piece, each
+sample with its position along the piece). For one start group, a sample's arrival time is the
+earliest over the directed edges of its piece (start time at the edge's first node plus the
+edge's time scaled by the distance along it), so edges driven in full and the driven part of
+frontier edges come out of one formula, in both directions. Reached nodes are samples too.
+
+On a grid of ``buffer_m / 2`` cells each cell holds the smallest budget index of the samples
+in it; a minimum filter over a disk of ``buffer_m`` (2 cells) spreads it, and ``level <= k`` is
+budget k's cover: within one cell of the exact ``buffer_m`` buffer of the reached roads. Its
+outline is traced by marching squares (contourpy) through the midpoints between cell centres,
+so a point whose four surrounding cell centres are all covered is inside and one whose four are
+all uncovered is outside. Every reached node has its four covered (the disk reaches one cell
+diagonally), hence is inside. Each unreached node whose surroundings are covered has its four
+cell centres cleared (it is then outside), unless a reached node lies so close (in one of the
+3 x 3 squares of cell centres around it) that clearing could take that node out too; those few
+are cut out of the polygon as disks of half the gap to the nearest reached node, as the exact
+path does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geoplan.network import RoadNetwork
+
+__all__ = ["CHUNK", "RoadSamples", "grid_polygons"]
+
+#: side (cells) of the chunks the outline is traced in
+CHUNK = 64
+
+
+@dataclass(frozen=True)
+class RoadSamples:
+    """Points along every road piece, with what is needed to time them from any start."""
+
+    x: np.ndarray
+    y: np.ndarray
+    frac: np.ndarray  # position along the piece, 0 at its first vertex, 1 at its last
+    offsets: np.ndarray  # samples of piece p are offsets[p]:offsets[p + 1]
+    fwd: np.ndarray  # per piece: the directed edge drawn along the piece's geometry, or -1
+    bwd: np.ndarray  # per piece: the directed edge drawn against it, or -1
+
+    @classmethod
+    def of(cls, net: RoadNetwork, spacing: float) -> RoadSamples:
+        """Sample every piece of ``net`` at most ``spacing`` apart (its vertices included)."""
+        lines = net.edges.geometry.to_numpy()
+        piece = net.edge_pieces
+        n_pieces = int(piece.max()) + 1 if len(piece) else 0
+        first = np.zeros(n_pieces, dtype=np.int64)
+        first[piece[::-1]] = np.arange(len(piece))[::-1]
+        geoms = lines[first]
+        long = shapely.length(geoms) > 0  # GEOS cannot segmentize zero-length lines
+        dense = geoms.copy()
+        dense[long] = shapely.segmentize(geoms[long], spacing)
+        xy, owner = shapely.get_coordinates(dense, return_index=True)
+        step = np.zeros(len(xy))
+        same = owner[1:] == owner[:-1]
+        step[1:] = np.where(same, np.hypot(*(xy[1:] - xy[:-1]).T), 0.0)
+        cum = np.cumsum(step)
+        offsets = np.zeros(n_pieces + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=n_pieces), out=offsets[1:])
+        along = cum - cum[offsets[owner]]
+        total = np.bincount(owner, weights=step, minlength=n_pieces)
+        frac = np.where(total[owner] > 0, along / np.where(total > 0, total, 1.0)[owner], 0.0)
+        # an edge runs along its piece when its first two vertices are the piece's first two
+        e_xy = [shapely.get_coordinates(shapely.get_point(lines, k)) for k in (0, 1)]
+        p_xy = [shapely.get_coordinates(shapely.get_point(geoms, k)) for k in (0, 1)]
+        along_piece = np.all(e_xy[0] == p_xy[0][piece], axis=1) & np.all(
+            e_xy[1] == p_xy[1][piece], axis=1
+        )
+        fwd = np.full(n_pieces, -1, dtype=np.int64)
+        bwd = np.full(n_pieces, -1, dtype=np.int64)
+        edges = np.arange(len(piece))
+        fwd[piece[along_piece]] = edges[along_piece]
+        bwd[piece[~along_piece]] = edges[~along_piece]
+        return cls(xy[:, 0], xy[:, 1], frac, offsets, fwd, bwd)
+
+    def arrivals(
+        self, start: np.ndarray, te: np.ndarray, eu: np.ndarray, limit: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the samples reached before ``limit`` and their arrival times, for node
+        times ``start`` (inf where not reached)."""
+        t_f = np.where(self.fwd >= 0, start[eu[self.fwd]], np.inf)
+        t_b = np.where(self.bwd >= 0, start[eu[self.bwd]], np.inf)
+        pieces = np.flatnonzero(np.minimum(t_f, t_b) < limit)
+        counts = self.offsets[pieces + 1] - self.offsets[pieces]
+        idx = np.repeat(self.offsets[pieces] - np.cumsum(counts) + counts, counts)
+        idx += np.arange(len(idx))
+        p = np.repeat(pieces, counts)
+        f = self.frac[idx]
+        with np.errstate(invalid="ignore"):  # inf + inf * 0 where a direction does not exist
+            a_f = t_f[p] + te[np.maximum(self.fwd[p], 0)] * f
+            a_b = t_b[p] + te[np.maximum(self.bwd[p], 0)] * (1.0 - f)
+        arrival = np.fmin(np.where(self.fwd[p] >= 0, a_f, np.inf),
+                          np.where(self.bwd[p] >= 0, a_b, np.inf))  # fmt: skip
+        keep = arrival <= limit
+        return idx[keep], arrival[keep]
+
+
+@dataclass(frozen=True)
+class _Grid:
+    x0: float
+    y0: float
+    res: float
+    shape: tuple[int, int]
+
+    def cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cell holding each point."""
+        return (
+            np.floor((y - self.y0) / self.res).astype(np.int64),
+            np.floor((x - self.x0) / self.res).astype(np.int64),
+        )
+
+    def corners(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the lower-left of the four cell centres around each point."""
+        return (
+            np.floor((y - self.y0) / self.res - 0.5).astype(np.int64),
+            np.floor((x - self.x0) / self.res - 0.5).astype(np.int64),
+        )
+
+
+def grid_polygons(
+    samples: RoadSamples,
+    start: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray],
+    nodes: tuple[np.ndarray, shapely.STRtree],
+    budgets_s: list[float],
+    buffer_m: float,
+) -> list[tuple[shapely.Geometry, int]]:
+    """Per budget (seconds, increasing): the polygon and how many unreached nodes share a
+    reached node's position (and so stay inside). ``nodes``: their coordinates and an STRtree
+    of their points; ``edges``: ``time_s`` and start node row of each edge."""
+    from scipy import ndimage
+
+    te, eu = edges
+    node_xy = nodes[0]
+    res = buffer_m / 2.0
+    idx, arrival = samples.arrivals(start, te, eu, budgets_s[-1])
+    lone = np.flatnonzero(start <= budgets_s[-1])  # reached nodes are samples too
+    x = np.concatenate([samples.x[idx], node_xy[lone, 0]])
+    y = np.concatenate([samples.y[idx], node_xy[lone, 1]])
+    level = np.searchsorted(np.asarray(budgets_s), np.concatenate([arrival, start[lone]]))
+    r = 2  # buffer_m / res cells
+    pad = (r + 3) * res
+    x0, y0 = np.floor((x.min() - pad) / res) * res, np.floor((y.min() - pad) / res) * res
+    shape = (int(np.ceil((y.max() + pad - y0) / res)), int(np.ceil((x.max() + pad - x0) / res)))
+    grid = _Grid(float(x0), float(y0), res, shape)
+    lv = np.full(shape, len(budgets_s), dtype=np.uint8)
+    np.minimum.at(lv, grid.cells(x, y), level.astype(np.uint8))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    lv = ndimage.grey_erosion(lv, footprint=(xx**2 + yy**2) <= r * r, mode="nearest")
+    out = []
+    for k, t in enumerate(budgets_s):
+        cover = lv <= k
+        disks, unseparated = _clear_unreached(cover, grid, nodes, start <= t, buffer_m)
+        out.append((_trace(cover, grid, disks), unseparated))
+    return out
+
+
+def _clear_unreached(
+    cover: np.ndarray,
+    grid: _Grid,
+    nodes: tuple[np.ndarray, shapely.STRtree],
+    reached: np.ndarray,
+    buffer_m: float,
+) -> tuple[np.ndarray, int]:
+    """Clear the four cell centres around every unreached node in the cover (in place); return
+    disks to cut around the nodes too close to a reached node for that (radius half the gap,
+    at most ``buffer_m``) and the count of those that share a reached node's position."""
+    node_xy, tree = nodes
+    h, w = cover.shape
+    r_row, r_col = grid.corners(node_xy[reached, 0], node_xy[reached, 1])
+    u = np.flatnonzero(~reached)
+    row, col = grid.corners(node_xy[u, 0], node_xy[u, 1])
+    inside = (row >= 0) & (col >= 0) & (row < h - 1) & (col < w - 1)
+    u, row, col = u[inside], row[inside], col[inside]
+    covered = cover[row, col] | cover[row + 1, col] | cover[row, col + 1] | cover[row + 1, col + 1]
+    u, row, col = u[covered], row[covered], col[covered]
+    if len(u) == 0:
+        return np.empty(0, dtype=object), 0
+    near = np.zeros((h + 2, w + 2), dtype=bool)  # squares holding a reached node, padded by 1
+    ok = (r_row >= -1) & (r_col >= -1) & (r_row <= h) & (r_col <= w)
+    near[r_row[ok] + 1, r_col[ok] + 1] = True
+    close = np.zeros(len(u), dtype=bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            close |= near[row + 1 + dr, col + 1 + dc]
+    far = ~close
+    for dr in (0, 1):
+        for dc in (0, 1):
+            cover[row[far] + dr, col[far] + dc] = False
+    if not close.any():
+        return np.empty(0, dtype=object), 0
+    # a reached node in the 3 x 3 squares around lies within 2 sqrt(2) cells
+    at = shapely.points(node_xy[u[close]])
+    src, hit = tree.query(at, predicate="dwithin", distance=2.0 * np.sqrt(2.0) * grid.res + 1.0)
+    ok = reached[hit]
+    gap = np.full(len(at), np.inf)
+    np.minimum.at(gap, src[ok], np.hypot(*(node_xy[u[close]][src[ok]] - node_xy[hit[ok]]).T))
+    radius = np.minimum(buffer_m, 0.5 * gap)
+    fits = radius > 1e-6
+    return shapely.buffer(at[fits], radius[fits], quad_segs=4), int((~fits).sum())
+
+
+def _trace(cover: np.ndarray, grid: _Grid, disks: np.ndarray) -> shapely.Geometry:
+    """The outline of the covered cells through the midpoints between cell centres, with the
+    ``disks`` cut out (:func:`_punch`)."""
+    import contourpy
+
+    if not cover.any():
+        return shapely.MultiPolygon()
+    h, w = cover.shape
+    xs = grid.x0 + (np.arange(w) + 0.5) * grid.res
+    ys = grid.y0 + (np.arange(h) + 0.5) * grid.res
+    gen = contourpy.contour_generator(
+        xs, ys, cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
+    )
+    points, offsets = gen.filled(0.5, 1.5)
+    pts = np.concatenate(points)
+    base = np.cumsum([0] + [len(p) for p in points[:-1]])
+    ring_start = np.concatenate([o[:-1] + b for o, b in zip(offsets, base, strict=True)])
+    ring_of_poly = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    xy, ring = _corners(pts, np.append(ring_start, len(pts)), grid.res)
+    rings = shapely.linearrings(xy, indices=ring)
+    polys = shapely.polygons(rings, indices=ring_of_poly)
+    return _punch(polys, disks)
+
+
+def _corners(pts: np.ndarray, starts: np.ndarray, res: float) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices of closed rings (``pts[starts[i]:starts[i+1]]``, first point repeated at
+    the end) where the ring turns, and the ring of each: marching squares puts a vertex on
+    every cell side it crosses, most of them on straight runs."""
+    size = np.diff(starts) - 1  # without the repeated closing point
+    ring = np.repeat(np.arange(len(size)), size)
+    first = np.repeat(starts[:-1], size)
+    pos = np.arange(len(ring)) - np.repeat(np.cumsum(size) - size, size)
+    n = size[ring]
+    here = pts[first + pos]
+    prev = pts[first + (pos - 1) % n]
+    nxt = pts[first + (pos + 1) % n]
+    a, b = here - prev, nxt - here
+    turn = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) > 1e-9 * res * res
+    return here[turn], ring[turn]
+
+
+def _punch(polys: np.ndarray, disks: np.ndarray) -> shapely.Geometry:
+    """Cut ``disks`` (each around an unreached node, radius at most half the gap to the nearest
+    reached node) out of the polygons as new holes.
+
+    A disk that reaches the polygon's edge or a hole is halved until it lies inside (it still
+    holds its node; a node that is not strictly inside needs no cut), so no overlay with the
+    whole polygon is ever needed: each polygon gets the unions of its disks as extra rings.
+    """
+    multi = shapely.MultiPolygon(list(polys)) if len(polys) != 1 else polys[0]
+    if len(disks) == 0:
+        return multi
+    centre = shapely.centroid(disks)
+    shapely.prepare(multi)
+    disks = disks[shapely.contains_properly(multi, centre)]
+    centre = centre[shapely.contains_properly(multi, centre)]
+    radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # the 16-gon's circumradius, about
+    for _ in range(8):
+        out = ~shapely.contains_properly(multi, disks)
+        if not out.any():
+            break
+        radius[out] /= 2.0
+        disks[out] = shapely.buffer(centre[out], radius[out], quad_segs=4)
+    disks = disks[shapely.contains_properly(multi, disks)]
+    if len(disks) == 0:
+        return multi
+    holes = shapely.get_parts(shapely.union_all(disks))
+    owner = shapely.STRtree(polys).query(holes, predicate="within")
+    shells = shapely.get_exterior_ring(polys)
+    new_polys = polys.copy()
+    for k in np.unique(owner[1]):
+        old = [shapely.get_interior_ring(polys[k], i)
+               for i in range(shapely.get_num_interior_rings(polys[k]))]  # fmt: skip
+        extra = [shapely.get_exterior_ring(h) for h in holes[owner[0][owner[1] == k]]]
+        new_polys[k] = shapely.Polygon(shells[k], old + extra)
+    return shapely.MultiPolygon(list(new_polys)) if len(new_polys) != 1 else new_polys[0]
