@@ -68,11 +68,8 @@ class RoadSamples:
         total = np.bincount(owner, weights=step, minlength=n_pieces)
         frac = np.where(total[owner] > 0, along / np.where(total > 0, total, 1.0)[owner], 0.0)
         # an edge runs along its piece when its first two vertices are the piece's first two
-        e_xy = [shapely.get_coordinates(shapely.get_point(lines, k)) for k in (0, 1)]
-        p_xy = [shapely.get_coordinates(shapely.get_point(geoms, k)) for k in (0, 1)]
-        along_piece = np.all(e_xy[0] == p_xy[0][piece], axis=1) & np.all(
-            e_xy[1] == p_xy[1][piece], axis=1
-        )
+        e_xy, p_xy = _first_two(lines), _first_two(geoms)
+        along_piece = np.all(e_xy == p_xy[piece], axis=1)
         fwd = np.full(n_pieces, -1, dtype=np.int64)
         bwd = np.full(n_pieces, -1, dtype=np.int64)
         edges = np.arange(len(piece))
@@ -100,6 +97,14 @@ class RoadSamples:
                           np.where(self.bwd[p] >= 0, a_b, np.inf))  # fmt: skip
         keep = arrival <= limit
         return idx[keep], arrival[keep]
+
+
+def _first_two(lines: np.ndarray) -> np.ndarray:
+    """x0, y0, x1, y1 of the first two vertices of each line (one vertex repeated if alone)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    start = np.searchsorted(owner, np.arange(len(lines)))
+    second = np.minimum(start + 1, np.append(start[1:], len(xy)) - 1)
+    return np.hstack([xy[start], xy[second]])
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,6 @@ def grid_polygons(
     """Per budget (seconds, increasing): the polygon and how many unreached nodes share a
     reached node's position (and so stay inside). ``nodes``: their coordinates and an STRtree
     of their points; ``edges``: ``time_s`` and start node row of each edge."""
-    from scipy import ndimage
-
     te, eu = edges
     node_xy = nodes[0]
     res = buffer_m / 2.0
@@ -152,30 +155,61 @@ def grid_polygons(
     grid = _Grid(float(x0), float(y0), res, shape)
     lv = np.full(shape, len(budgets_s), dtype=np.uint8)
     np.minimum.at(lv, grid.cells(x, y), level.astype(np.uint8))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-    lv = ndimage.grey_erosion(lv, footprint=(xx**2 + yy**2) <= r * r, mode="nearest")
+    lv = _disk_minimum(lv)
+    row, col = grid.corners(node_xy[:, 0], node_xy[:, 1])
+    near = np.flatnonzero((row >= 0) & (col >= 0) & (row < shape[0] - 1) & (col < shape[1] - 1))
     out = []
     for k, t in enumerate(budgets_s):
-        cover = lv <= k
-        disks, unseparated = _clear_unreached(cover, grid, nodes, start <= t, buffer_m)
-        out.append((_trace(cover, grid, disks), unseparated))
+        rows = np.flatnonzero((lv <= k).any(axis=1))
+        cols = np.flatnonzero((lv <= k).any(axis=0))
+        # the budget's own window (its cover stays 2 cells off the window's edge)
+        r0, r1, c0, c1 = rows[0] - 2, rows[-1] + 3, cols[0] - 2, cols[-1] + 3
+        cover = lv[r0:r1, c0:c1] <= k
+        window = _Grid(grid.x0 + c0 * res, grid.y0 + r0 * res, res, cover.shape)
+        disks, unseparated = _clear_unreached(
+            cover, window, (node_xy, nodes[1], near), start <= t, buffer_m
+        )
+        out.append((_trace(cover, window, disks), unseparated))
+    return out
+
+
+def _disk_minimum(lv: np.ndarray) -> np.ndarray:
+    """The minimum over the disk of radius 2 cells around each cell (the 3 x 3 square and the
+    5-cell cross), from shifted views; the outermost 2 cells are left as they are (the grid is
+    padded with empty cells)."""
+
+    def shifted_min(a: np.ndarray, axis: int, reach: int) -> np.ndarray:
+        out = a.copy()
+        n = a.shape[axis]
+        for d in range(1, reach + 1):
+            lo = [slice(None)] * 2
+            hi = [slice(None)] * 2
+            lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
+            np.minimum(out[tuple(lo)], a[tuple(hi)], out=out[tuple(lo)])
+            np.minimum(out[tuple(hi)], a[tuple(lo)], out=out[tuple(hi)])
+        return out
+
+    row3 = shifted_min(lv, 1, 1)
+    out = shifted_min(row3, 0, 1)
+    np.minimum(out, shifted_min(lv, 1, 2), out=out)
+    np.minimum(out, shifted_min(lv, 0, 2), out=out)
     return out
 
 
 def _clear_unreached(
     cover: np.ndarray,
     grid: _Grid,
-    nodes: tuple[np.ndarray, shapely.STRtree],
+    nodes: tuple[np.ndarray, shapely.STRtree, np.ndarray],
     reached: np.ndarray,
     buffer_m: float,
 ) -> tuple[np.ndarray, int]:
     """Clear the four cell centres around every unreached node in the cover (in place); return
     disks to cut around the nodes too close to a reached node for that (radius half the gap,
     at most ``buffer_m``) and the count of those that share a reached node's position."""
-    node_xy, tree = nodes
+    node_xy, tree, near_grid = nodes
     h, w = cover.shape
     r_row, r_col = grid.corners(node_xy[reached, 0], node_xy[reached, 1])
-    u = np.flatnonzero(~reached)
+    u = near_grid[~reached[near_grid]]
     row, col = grid.corners(node_xy[u, 0], node_xy[u, 1])
     inside = (row >= 0) & (col >= 0) & (row < h - 1) & (col < w - 1)
     u, row, col = u[inside], row[inside], col[inside]
@@ -214,37 +248,34 @@ def _trace(cover: np.ndarray, grid: _Grid, disks: np.ndarray) -> shapely.Geometr
 
     if not cover.any():
         return shapely.MultiPolygon()
-    h, w = cover.shape
-    xs = grid.x0 + (np.arange(w) + 0.5) * grid.res
-    ys = grid.y0 + (np.arange(h) + 0.5) * grid.res
     gen = contourpy.contour_generator(
-        xs, ys, cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
+        z=cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
     )
     points, offsets = gen.filled(0.5, 1.5)
-    pts = np.concatenate(points)
     base = np.cumsum([0] + [len(p) for p in points[:-1]])
     ring_start = np.concatenate([o[:-1] + b for o, b in zip(offsets, base, strict=True)])
     ring_of_poly = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
-    xy, ring = _corners(pts, np.append(ring_start, len(pts)), grid.res)
-    rings = shapely.linearrings(xy, indices=ring)
-    polys = shapely.polygons(rings, indices=ring_of_poly)
+    ij, ring = _corners(np.concatenate(points), np.append(ring_start, sum(len(p) for p in points)))
+    # cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res
+    xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
+    polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
     return _punch(polys, disks)
 
 
-def _corners(pts: np.ndarray, starts: np.ndarray, res: float) -> tuple[np.ndarray, np.ndarray]:
+def _corners(pts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The vertices of closed rings (``pts[starts[i]:starts[i+1]]``, first point repeated at
     the end) where the ring turns, and the ring of each: marching squares puts a vertex on
-    every cell side it crosses, most of them on straight runs."""
+    every cell side it crosses, most of them on straight runs. The points are on a half-cell
+    lattice, so the collinearity test is exact."""
     size = np.diff(starts) - 1  # without the repeated closing point
     ring = np.repeat(np.arange(len(size)), size)
     first = np.repeat(starts[:-1], size)
     pos = np.arange(len(ring)) - np.repeat(np.cumsum(size) - size, size)
     n = size[ring]
     here = pts[first + pos]
-    prev = pts[first + (pos - 1) % n]
-    nxt = pts[first + (pos + 1) % n]
-    a, b = here - prev, nxt - here
-    turn = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) > 1e-9 * res * res
+    a = here - pts[first + (pos - 1) % n]
+    b = pts[first + (pos + 1) % n] - here
+    turn = a[:, 0] * b[:, 1] != a[:, 1] * b[:, 0]
     return here[turn], ring[turn]
 
 
@@ -252,34 +283,38 @@ def _punch(polys: np.ndarray, disks: np.ndarray) -> shapely.Geometry:
     """Cut ``disks`` (each around an unreached node, radius at most half the gap to the nearest
     reached node) out of the polygons as new holes.
 
-    A disk that reaches the polygon's edge or a hole is halved until it lies inside (it still
-    holds its node; a node that is not strictly inside needs no cut), so no overlay with the
-    whole polygon is ever needed: each polygon gets the unions of its disks as extra rings.
+    A disk that reaches the polygon's edge or a hole is halved until it lies inside (three
+    times, then cut to half the node's distance to the edge; it still holds its node, and a
+    node that is not strictly inside needs no cut), so no overlay with the whole polygon is
+    ever needed: each polygon gets the unions of its disks as extra rings.
     """
     multi = shapely.MultiPolygon(list(polys)) if len(polys) != 1 else polys[0]
     if len(disks) == 0:
         return multi
-    centre = shapely.centroid(disks)
     shapely.prepare(multi)
-    disks = disks[shapely.contains_properly(multi, centre)]
-    centre = centre[shapely.contains_properly(multi, centre)]
-    radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # the 16-gon's circumradius, about
-    for _ in range(8):
-        out = ~shapely.contains_properly(multi, disks)
+    centre = shapely.centroid(disks)
+    keep = shapely.contains_properly(multi, centre)
+    disks, centre = disks[keep], centre[keep]
+    radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # about the 16-gon's circumradius
+    out = ~shapely.contains_properly(multi, disks)
+    for attempt in range(4):
         if not out.any():
             break
-        radius[out] /= 2.0
+        if attempt < 3:
+            radius[out] /= 2.0
+        else:  # a node right at the edge: half its distance to the edge
+            edge = shapely.boundary(multi)
+            radius[out] = np.minimum(radius[out], 0.5 * shapely.distance(centre[out], edge))
         disks[out] = shapely.buffer(centre[out], radius[out], quad_segs=4)
-    disks = disks[shapely.contains_properly(multi, disks)]
+        out[out] = ~shapely.contains_properly(multi, disks[out])
+    disks = disks[~out]
     if len(disks) == 0:
         return multi
-    holes = shapely.get_parts(shapely.union_all(disks))
-    owner = shapely.STRtree(polys).query(holes, predicate="within")
-    shells = shapely.get_exterior_ring(polys)
-    new_polys = polys.copy()
-    for k in np.unique(owner[1]):
-        old = [shapely.get_interior_ring(polys[k], i)
-               for i in range(shapely.get_num_interior_rings(polys[k]))]  # fmt: skip
-        extra = [shapely.get_exterior_ring(h) for h in holes[owner[0][owner[1] == k]]]
-        new_polys[k] = shapely.Polygon(shells[k], old + extra)
-    return shapely.MultiPolygon(list(new_polys)) if len(new_polys) != 1 else new_polys[0]
+    holes = shapely.get_exterior_ring(shapely.get_parts(shapely.union_all(disks)))
+    hole_at, owner = shapely.STRtree(polys).query(shapely.polygons(holes), predicate="within")
+    rings, ring_owner = shapely.get_rings(polys, return_index=True)
+    order = np.argsort(np.concatenate([ring_owner, owner]), kind="stable")  # shells first
+    every = np.concatenate([rings, holes[hole_at]])[order]
+    return shapely.multipolygons(
+        shapely.polygons(every, indices=np.concatenate([ring_owner, owner])[order])
+    )
