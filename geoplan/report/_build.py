@@ -16,6 +16,8 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,28 @@ from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
 from geoplan.report._text import ROLE_LABELS, t
 
-__all__ = ["build_report"]
+__all__ = ["ReportStep", "build_report"]
 
 logger = logging.getLogger(__name__)
 
 MAP_HEIGHT = "560px"
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """One step of :func:`build_report`, passed to its ``progress`` callback twice: when the
+    step starts (``seconds`` is None) and when it ends (with the seconds it took and the
+    section's status).
+
+    ``name`` is ``"<analysis>"`` (audit, zones, connectivity, hierarchy), ``"overview"``,
+    ``"<section> map"`` or ``"page"``; ``index`` counts steps from 1 to ``total``.
+    """
+
+    name: str
+    index: int
+    total: int
+    seconds: float | None = None
+    status: str | None = None
 
 
 def build_report(
@@ -42,6 +61,7 @@ def build_report(
     out: str | os.PathLike[str],
     lang: str = "zh",
     tiles: str | None = None,
+    progress: Callable[[ReportStep], None] | None = None,
 ) -> Path:
     """Run every analysis the county allows and write ``index.html`` plus the data files.
 
@@ -52,12 +72,17 @@ def build_report(
     out
         Output folder (created): ``index.html``, ``county.json`` (the layer summary),
         ``report.json`` (every section's status — ``ok``, ``skipped``, ``error`` for bad input,
-        ``bug`` for an unexpected failure — note and files) and one sub-folder per analysis with
-        that analysis's files.
+        ``bug`` for an unexpected failure — note, files and seconds: the analysis with its files,
+        its map, both; and ``timings``: each stage's seconds, the total and the peak memory) and
+        one sub-folder per analysis with that analysis's files.
     lang
         ``"zh"`` (default) or ``"en"``.
     tiles
         Optional tile URL template for the maps' base layer (default: none, fully offline).
+    progress
+        Called at the start and end of every step (:class:`ReportStep`): each analysis, the
+        overview, each section's map and the page. The library never prints; the command line
+        draws a progress bar with it.
 
     Returns
     -------
@@ -100,38 +125,90 @@ def build_report(
     c = county if isinstance(county, County) else County.open(county)
     c.check_parameters()
     folder = ensure_writable_dir(out, what="report folder")
-    started = time.perf_counter()
+    steps = _Steps(progress, total=2 * len(ANALYSES) + 2)
     # 2. the analyses, each guarded
     sections: list[Section] = []
     results: dict[str, Any] = {}
     for analysis in ANALYSES:
+        steps.start(analysis.key)
         section, result = _run(analysis, c, folder, lang)
+        steps.end(analysis.key, section.status)
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
     # 3. the overview of the layers (with the land records when the audit did not run)
+    steps.start("overview")
     overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
+    steps.end("overview", overview.status)
     sections.insert(0, overview)
     # 4. one map per analysis
-    for key, result in results.items():
+    for analysis in ANALYSES:
+        key = analysis.key
         section = next(s for s in sections if s.key == key)
-        t0 = time.perf_counter()
-        try:
-            section.map = maps.map_parts(_section_map(result, c, lang, tiles))
-        except Exception as exc:  # one failing map must not lose the report
-            _failed(section, f"{key} map", exc, lang)
-        section.seconds += time.perf_counter() - t0
+        steps.start(f"{key} map")
+        if key in results:
+            try:
+                section.map = maps.map_parts(_section_map(results[key], c, lang, tiles))
+            except Exception as exc:  # one failing map must not lose the report
+                _failed(section, f"{key} map", exc, lang)
+        section.seconds += steps.end(f"{key} map", section.status)
     # 5. the page and its manifest
-    target = _write_page(c, folder, sections, lang, crs)
+    steps.start("page")
+    target = _write_page(c, folder, sections, lang, crs, steps)
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,
         target,
         target.stat().st_size / 1e6,
-        time.perf_counter() - started,
+        steps.elapsed(),
         ", ".join(f"{s.key}={s.status}" for s in sections),
     )
     return target
+
+
+class _Steps:
+    """Times the steps of a report and tells ``progress`` about them."""
+
+    def __init__(self, progress: Callable[[ReportStep], None] | None, *, total: int) -> None:
+        self.progress, self.total, self.index = progress, total, 0
+        self.began = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self._t0 = self.began
+
+    def start(self, name: str) -> None:
+        self.index += 1
+        self._t0 = time.perf_counter()
+        if self.progress is not None:
+            self.progress(ReportStep(name, self.index, self.total))
+
+    def end(self, name: str, status: str | None = None) -> float:
+        took = time.perf_counter() - self._t0
+        self.seconds[name] = took
+        if self.progress is not None:
+            self.progress(ReportStep(name, self.index, self.total, took, status))
+        return took
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def timings(self) -> dict[str, Any]:
+        """Seconds of each step so far, the total and the peak memory of the process."""
+        out: dict[str, Any] = {k: round(v, 3) for k, v in self.seconds.items()}
+        out["total"] = round(self.elapsed(), 3)
+        out["peak_rss_mb"] = _peak_rss_mb()
+        return out
+
+
+def _peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far (MB); None where the OS does not say."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[Section, Any]:
@@ -190,7 +267,12 @@ def _overview(
 
 
 def _write_page(
-    county: County, folder: Path, sections: list[Section], lang: str, crs: str | None
+    county: County,
+    folder: Path,
+    sections: list[Section],
+    lang: str,
+    crs: str | None,
+    steps: _Steps,
 ) -> Path:
     """Write index.html and report.json; the path of index.html."""
     meta = [
@@ -209,12 +291,15 @@ def _write_page(
     target = folder / "index.html"
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    write_json(folder / "report.json", _manifest(county, sections))
+    steps.end("page")
+    write_json(folder / "report.json", _manifest(county, sections, steps.timings()))
     return target
 
 
-def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
-    """What ``report.json`` records: the county and every section's status, note and files."""
+def _manifest(county: County, sections: list[Section], timings: dict[str, Any]) -> dict[str, Any]:
+    """What ``report.json`` records: the county, every section's status, note, files and
+    seconds (``seconds`` = ``analysis_seconds`` + ``map_seconds``) and the report's
+    ``timings`` (seconds per step, ``total``, ``peak_rss_mb``)."""
     return {
         "county": county.name,
         "as_of": county.as_of.isoformat(),
@@ -225,10 +310,13 @@ def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
                 "status": section.status,
                 "note": section.note,
                 "seconds": round(section.seconds, 3),
+                "analysis_seconds": round(timings.get(section.key, section.seconds), 3),
+                "map_seconds": round(timings.get(f"{section.key} map", 0.0), 3),
                 "files": section.files,
             }
             for section in sections
         ],
+        "timings": timings,
     }
 
 

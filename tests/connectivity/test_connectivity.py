@@ -428,4 +428,26 @@ def test_grid_isochrone_cuts_frontier_edges_in_both_directions(monkeypatch) -> N
     assert not poly.intersects(shapely.Point(200, 5000)) and poly.is_valid
     # the exact buffer of the driven 4 km, 2 x 100 m wide with round ends: area within one cell
     exact = shapely.LineString([(-2000, 0), (2000, 0)]).buffer(100).area
-    assert abs(poly.area - exact) < 50 * shapely.LineString([(-2000, 0), (2000, 0)]).buffer(100).length
+    assert (
+        abs(poly.area - exact) < 50 * shapely.LineString([(-2000, 0), (2000, 0)]).buffer(100).length
+    )
+
+
+def test_reach_times_of_all_groups_equal_one_search_per_group(county_roads, monkeypatch) -> None:
+    import geoplan.connectivity._isochrones as iso_mod
+
+    net = road_network(county_roads)
+    ids = net.nodes.index.to_numpy()
+    groups = [net.nearest_nodes([(0, 3000)])[0], np.empty(0, dtype=np.int64),
+              net.nearest_nodes([(4000, 2000), (10000, 10000)])[0]]  # fmt: skip
+    groups = [net.node_rows(g) if len(g) else g for g in groups]
+    monkeypatch.setattr(iso_mod, "_MAX_DIST_ENTRIES", 1)  # one group per chunk
+    for chunked in (False, True):
+        if not chunked:
+            monkeypatch.setattr(iso_mod, "_MAX_DIST_ENTRIES", 8_000_000)
+        got = list(iso_mod.reach_times(net, groups, 600.0))
+        assert [g for g, _ in got] == [0, 1, 2] and got[1][1] is None
+        for (_, dist), rows in zip([got[0], got[2]], [groups[0], groups[2]], strict=True):
+            # the same bounded search from the group's nodes alone (multi-source, min over them)
+            want = net.multi_source(ids[rows], weight="time_s", limit=600.0).dist
+            np.testing.assert_array_equal(dist, want)
