@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -119,6 +120,9 @@ def pair_areas(
     inside = shapely.contains_properly(units[big][bi], parcels[pi])
     left = ~inside
     left[left] = shapely.intersects(units[big][bi[left]], parcels[pi[left]])
+    edge = np.flatnonzero(left)  # on the unit's edge but inside it: zoning along parcel lines
+    covered = edge[shapely.covers(units[big][bi[edge]], parcels[pi[edge]])]
+    inside[covered], left[covered] = True, False
     small = np.flatnonzero(~complex_units)
     su, sp, sa = _pair_areas(units[small], parcels, parcel_area)
     pieces, owner = subdivide(units[big])
@@ -182,6 +186,10 @@ def _pair_areas(
         area[other[cont]] = parcel_area[pi[other[cont]]]
         cut = other[~cont]
         cut = cut[shapely.intersects(units[ui[cut]], parcels[pi[cut]])]
+        # parcels that share the unit's edge (zoning drawn along parcel lines) and lie inside
+        inside = shapely.covers(units[ui[cut]], parcels[pi[cut]])
+        area[cut[inside]] = parcel_area[pi[cut[inside]]]
+        cut = cut[~inside]
         if len(cut):
             area[cut] = _intersection_areas(units[ui[cut]], parcels[pi[cut]])
     if len(cross_rect):
@@ -226,7 +234,25 @@ def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -
         return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
 
 
+#: pairs per thread below which intersections run in the calling thread
+_THREAD_CHUNK = 10_000
+
+
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Areas of ``a & b`` pairwise, split across threads when there are many pairs (vectorised
+    shapely releases the GIL while GEOS works, so chunks run on every core)."""
+    workers = min(os.cpu_count() or 1, len(a) // _THREAD_CHUNK)
+    if workers < 2:
+        return _chunk_areas(a, b)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, len(a), 2 * workers + 1).astype(int)
+    chunks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return np.concatenate(list(pool.map(lambda c: _chunk_areas(a[c], b[c]), chunks)))
+
+
+def _chunk_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Areas of ``a & b`` pairwise, repairing an input GEOS rejects (one pair at a time)."""
     try:
         return np.asarray(shapely.area(shapely.intersection(a, b)))
