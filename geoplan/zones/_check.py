@@ -113,7 +113,10 @@ def zoning_check(
         if t == "ugb":
             table["ugb_mu"] = zone_area / M2_PER_MU
             table["construction_outside_ugb_mu"] = np.maximum(cons_town - cons_in, 0) / M2_PER_MU
-            summary.update(_ugb_multiple(areas_for, zone))
+            # the UGB's parcels are those of its pieces in the townships when the townships
+            # cover it (no need to intersect every parcel with the whole UGB again)
+            covered = abs(zone_area.sum() - shapely.area(zone)) <= 1e-9 * shapely.area(zone)
+            summary.update(_ugb_multiple(areas_for, zone, long if covered else None))
         elif t == "basic_farmland":
             cult = long["cultivated"].astype("boolean").fillna(False).to_numpy(dtype=bool)
             cult_in = _by_unit(long, n, cult)
@@ -148,9 +151,13 @@ def _pieces_in(town_geoms: np.ndarray, zone: shapely.Geometry) -> tuple[np.ndarr
     return pieces[keep], town_of[ti[keep]]
 
 
-def _ugb_multiple(areas_for: AreasFor, ugb: shapely.Geometry) -> dict[str, Any]:
-    """扩展倍数 = UGB area / existing urban construction land inside it."""
-    long = areas_for(np.array([ugb], dtype=object))
+def _ugb_multiple(
+    areas_for: AreasFor, ugb: shapely.Geometry, inside: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """扩展倍数 = UGB area / existing urban construction land inside it (class areas of the
+    land inside the UGB: ``inside`` when given, e.g. summed over its pieces in the townships)."""
+    long = areas_for(np.array([ugb], dtype=object)) if inside is None else inside
+    long = long.assign(unit=0)
     sl = long["sanlei"].astype("string").to_numpy()
     cons = sl == CONSTRUCTION
     urban = long["urban"].astype("boolean")
