@@ -105,7 +105,9 @@ def reach_times(
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     with_nodes = np.flatnonzero(sizes > 0)
     k = len(groups)
-    targets = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups] or [np.empty(0)])
+    targets = np.concatenate(
+        [np.asarray(g, dtype=np.int64) for g in groups] or [np.empty(0, dtype=np.int64)]
+    )
     indptr = np.concatenate([mat.indptr.astype(np.int64), mat.indptr[-1] + np.cumsum(sizes)])
     aug = csr_array(
         (

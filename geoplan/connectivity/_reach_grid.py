@@ -22,6 +22,7 @@ path does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import shapely
@@ -251,11 +252,13 @@ def _trace(cover: np.ndarray, grid: _Grid, disks: np.ndarray) -> shapely.Geometr
     gen = contourpy.contour_generator(
         z=cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
     )
-    points, offsets = gen.filled(0.5, 1.5)
-    base = np.cumsum([0] + [len(p) for p in points[:-1]])
+    filled = cast(tuple[list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5))
+    points, offsets = filled
+    sizes = np.array([len(p) for p in points], dtype=np.int64)
+    base = np.cumsum(sizes) - sizes
     ring_start = np.concatenate([o[:-1] + b for o, b in zip(offsets, base, strict=True)])
     ring_of_poly = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
-    ij, ring = _corners(np.concatenate(points), np.append(ring_start, sum(len(p) for p in points)))
+    ij, ring = _corners(np.concatenate(points), np.append(ring_start, int(sizes.sum())))
     # cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res
     xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
     polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
