@@ -1,10 +1,13 @@
 """Isochrone polygons: the part of the network reachable within a time budget, buffered.
 
 A polygon is the union of buffers (``buffer_m``) around every reached node, every edge driven
-in full and the driven part of each edge on the frontier (rasterised for large reach sets). Unreached nodes that fall inside that
-union (a node beside a reached road but cut off by a one-way, say) are cut out with a small disk,
-so the polygon contains exactly the reached nodes (except where a reached and an unreached node
-share one position).
+in full and the driven part of each edge on the frontier. One Dijkstra bounded by the largest
+budget runs from all start groups at once (:func:`reach_times`); small reach sets are unioned
+exact buffers, large ones are drawn on a grid of ``buffer_m / 2`` cells, every budget of a group
+in one pass (:mod:`geoplan.connectivity._reach_grid`). Unreached nodes that fall inside (a node
+beside a reached road but cut off by a one-way, say) are cut out with a small disk or, on the
+grid, by clearing their cells, so the polygon contains exactly the reached nodes (except where
+a reached and an unreached node share one position).
 """
 
 from __future__ import annotations
