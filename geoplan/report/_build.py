@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,9 +127,12 @@ def build_report(
     c.check_parameters()
     folder = ensure_writable_dir(out, what="report folder")
     steps = _Steps(progress, total=2 * len(ANALYSES) + 2)
-    # 2. the analyses, each guarded
+    # 2. the analyses, each guarded; each one's files are written in a second thread while
+    #    the next one runs (GEOS, GDAL and numpy release the GIL), and collected in step 4
     sections: list[Section] = []
     results: dict[str, Any] = {}
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-report-files")
+    written: dict[str, Future[dict[str, Path]]] = {}
     for analysis in ANALYSES:
         steps.start(analysis.key)
         section, result = _run(analysis, c, folder, lang)
@@ -136,6 +140,7 @@ def build_report(
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
+            written[analysis.key] = writer.submit(result.to_files, folder / analysis.key)
     # 3. the overview of the layers (with the land records when the audit did not run)
     steps.start("overview")
     overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
@@ -152,6 +157,9 @@ def build_report(
             except Exception as exc:  # one failing map must not lose the report
                 _failed(section, f"{key} map", exc, lang)
         section.seconds += steps.end(f"{key} map", section.status)
+    for key, future in written.items():
+        _collect_files(next(s for s in sections if s.key == key), future, folder, lang)
+    writer.shutdown()
     # 5. the page and its manifest
     steps.start("page")
     target = _write_page(c, folder, sections, lang, crs, steps)
@@ -224,12 +232,10 @@ def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[S
     t0 = time.perf_counter()
     try:
         result = analysis.run(county)
-        files = result.to_files(folder / analysis.key)
     except Exception as exc:  # one failing analysis must not lose the others
         _failed(section, analysis.key, exc, lang)
         section.seconds = time.perf_counter() - t0
         return section, None
-    section.files = relative_files(files, folder)
     section.figures, every = summary_figures(dict(result.summary), analysis, lang)
     section.blocks = analysis.blocks(result, lang)
     if analysis.headline is not None:  # what could not be judged, in words, above the figures
@@ -239,6 +245,20 @@ def _run(analysis: Analysis, county: County, folder: Path, lang: str) -> tuple[S
     section.seconds = time.perf_counter() - t0
     logger.info("%s done in %.1f s", analysis.key, section.seconds)
     return section, result
+
+
+def _collect_files(
+    section: Section, future: Future[dict[str, Path]], folder: Path, lang: str
+) -> None:
+    """The files an analysis wrote (in the writer thread); a failure there fails the section
+    as a failing analysis does (its figures, tables and map are not shown)."""
+    t0 = time.perf_counter()
+    try:
+        section.files = relative_files(future.result(), folder)
+    except Exception as exc:  # one failing analysis must not lose the others
+        section.figures, section.blocks, section.map = [], [], None
+        _failed(section, section.key, exc, lang)
+    section.seconds += time.perf_counter() - t0  # what was left to wait for
 
 
 def _overview(

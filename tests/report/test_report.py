@@ -283,3 +283,45 @@ def test_cli_progress_lines_on_stderr(tmp_path: Path) -> None:
     quiet = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "q"),
                                       "--no-progress"])  # fmt: skip
     assert quiet.exit_code == 0 and " s  ok" not in quiet.stderr
+
+
+def test_files_written_beside_the_next_analysis_and_their_failure_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoplan.errors import OutputError
+
+    county = make_county(tmp_path / "c", roles=("boundary", "settlements", "roads"))
+    real = next(a for a in report_mod.ANALYSES if a.key == "hierarchy")
+
+    class Unwritable:
+        def __init__(self, result: object) -> None:
+            self.result = result
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.result, name)
+
+        def to_files(self, directory: object) -> dict[str, Path]:
+            raise OutputError(f"cannot write {EVIL}")
+
+    analyses = tuple(
+        dataclasses.replace(a, run=lambda c: Unwritable(real.run(c))) if a.key == "hierarchy"
+        else a for a in report_mod.ANALYSES
+    )  # fmt: skip
+    monkeypatch.setattr(report_mod, "ANALYSES", analyses)
+    text = build_report(county, out=tmp_path / "out", lang="en").read_text(encoding="utf-8")
+    assert _sections(text)["hierarchy"] == "error" and _sections(text)["overview"] == "ok"
+    assert "cannot write &lt;script&gt;" in _notes(text)["hierarchy"]
+    # no figures, tables or map of a section whose files failed
+    body = re.search(r'<section id="hierarchy".*?</section>', text, re.S)
+    assert body is not None and "<table" not in body.group(0)
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    hierarchy = next(s for s in manifest["sections"] if s["key"] == "hierarchy")
+    assert hierarchy["status"] == "error" and hierarchy["files"] == []
+    # and without the failure the same files are listed as before (written by the thread)
+    monkeypatch.setattr(report_mod, "ANALYSES", tuple(
+        dataclasses.replace(a, run=real.run) if a.key == "hierarchy" else a for a in analyses
+    ))  # fmt: skip
+    build_report(county, out=tmp_path / "ok", lang="en")
+    manifest = json.loads((tmp_path / "ok" / "report.json").read_text(encoding="utf-8"))
+    files = next(s for s in manifest["sections"] if s["key"] == "hierarchy")["files"]
+    assert files and all((tmp_path / "ok" / f).is_file() for f in files)
