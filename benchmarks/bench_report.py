@@ -221,7 +221,7 @@ _COUNT_GEOJSON = (
 
 
 def _drawn(page: Path, kind: str) -> int:
-    from tests import browser
+    from tests.support import browser
 
     if kind == "geoplan":
         run = browser.load(page, budget_ms=1000, timeout=600)
@@ -262,7 +262,7 @@ def main(argv: list[str]) -> int:
 
 def _compare_layers(tmp: Path, n_parcels: int, n_lines: int, n_points: int) -> bool:
     """geoplan layers against plain folium GeoJson layers of the same data."""
-    from tests import browser
+    from tests.support import browser
 
     spec = f"{n_parcels},{n_lines},{n_points}"
     print(f"layers: {n_parcels:,} parcels, {n_lines:,} road lines, {n_points:,} points")
@@ -293,7 +293,7 @@ def _compare_layers(tmp: Path, n_parcels: int, n_lines: int, n_points: int) -> b
 
 def _report(tmp: Path, scale: float) -> bool:
     """The whole report on a synthetic county: size and load time against the limits."""
-    from tests import browser
+    from tests.support import browser
 
     out = tmp / "r" / "x"
     out.parent.mkdir()
@@ -314,6 +314,9 @@ def _report(tmp: Path, scale: float) -> bool:
         f"map built (#all-maps: {drawn:,} features drawn); console messages {len(run.console)}; "
         f"sections {sections}"
     )
+    timings = json.loads((page.parent / "report.json").read_text(encoding="utf-8"))["timings"]
+    print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()
+                                  if k not in ("total", "peak_rss_mb")))  # fmt: skip
     limit = 25 if res["parcels"] >= 500_000 else 10
     return size <= limit and load < 5000 and not run.console
 

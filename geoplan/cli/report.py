@@ -1,4 +1,5 @@
-"""``geoplan report [COUNTY] [--out DIR] [--lang zh|en] [--tiles URL]``: the county HTML report."""
+"""``geoplan report [COUNTY] [--out DIR] [--lang zh|en] [--tiles URL] [--progress]``: the county
+HTML report."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ from geoplan.cli._common import county_argument, open_county, out_dir, out_optio
     help="Language of the report and its maps.",
 )
 @tiles_option
-def report(county: str | None, out: str | None, lang: str, tiles: str | None) -> None:
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar and each step's time on stderr (default: when stderr is a terminal).",
+)
+def report(
+    county: str | None, out: str | None, lang: str, tiles: str | None, progress: bool | None
+) -> None:
     """Run every analysis the county's layers allow and write one offline HTML report.
 
     Writes index.html (summary, tables, charts, maps; opens with no network), report.json
@@ -28,11 +36,15 @@ def report(county: str | None, out: str | None, lang: str, tiles: str | None) ->
     exit status is then 2 (bad input in its layers) or 1 (an unexpected failure).
     """
     import json
+    import sys
 
+    from geoplan.cli._progress import ReportProgress
     from geoplan.report import build_report
 
     c = open_county(county)
-    page = build_report(c, out=out_dir(out, c), lang=lang, tiles=tiles)
+    show = sys.stderr.isatty() if progress is None else progress
+    with ReportProgress(enabled=show) as bar:
+        page = build_report(c, out=out_dir(out, c), lang=lang, tiles=tiles, progress=bar)
     click.echo(str(page))
     manifest = json.loads((page.parent / "report.json").read_text(encoding="utf-8"))
     failed = [s for s in manifest["sections"] if s["status"] in ("error", "bug")]

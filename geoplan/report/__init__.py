@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from geoplan.report._build import (
+    ReportStep,
     build_report,
 )
 
 __all__ = [
+    "ReportStep",
     "build_report",
 ]

@@ -16,7 +16,9 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +33,28 @@ from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
 from geoplan.report._text import ROLE_LABELS, t
 
-__all__ = ["build_report"]
+__all__ = ["ReportStep", "build_report"]
 
 logger = logging.getLogger(__name__)
 
 MAP_HEIGHT = "560px"
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """One step of :func:`build_report`, passed to its ``progress`` callback twice: when the
+    step starts (``seconds`` is None) and when it ends (with the seconds it took and the
+    section's status).
+
+    ``name`` is ``"<analysis>"`` (audit, zones, connectivity, hierarchy), ``"overview"``,
+    ``"<section> map"`` or ``"page"``; ``index`` counts steps from 1 to ``total``.
+    """
+
+    name: str
+    index: int
+    total: int
+    seconds: float | None = None
+    status: str | None = None
 
 
 def build_report(
@@ -45,6 +64,7 @@ def build_report(
     lang: str = "zh",
     tiles: str | None = None,
     results: Mapping[str, Any] | None = None,
+    progress: Callable[[ReportStep], None] | None = None,
 ) -> Path:
     """Run every analysis the county allows and write ``index.html`` plus the data files.
 
@@ -55,8 +75,9 @@ def build_report(
     out
         Output folder (created): ``index.html``, ``county.json`` (the layer summary),
         ``report.json`` (every section's status — ``ok``, ``skipped``, ``error`` for bad input,
-        ``bug`` for an unexpected failure — note and files) and one sub-folder per analysis with
-        that analysis's files.
+        ``bug`` for an unexpected failure — note, files and seconds: the analysis with its files,
+        its map, both; and ``timings``: each stage's seconds, the total and the peak memory) and
+        one sub-folder per analysis with that analysis's files.
     lang
         ``"zh"`` (default) or ``"en"``.
     tiles
@@ -66,6 +87,10 @@ def build_report(
         :func:`geoplan.province.run_province`'s workers) whose files are already in
         ``out/<analysis>/``: they are shown, not run again. An exception in place of a result
         is shown as that analysis's failure.
+    progress
+        Called at the start and end of every step (:class:`ReportStep`): each analysis, the
+        overview, each section's map and the page. The library never prints; the command line
+        draws a progress bar with it.
 
     Returns
     -------
@@ -108,46 +133,107 @@ def build_report(
     c = county if isinstance(county, County) else County.open(county)
     c.check_parameters()
     folder = ensure_writable_dir(out, what="report folder")
-    started = time.perf_counter()
-    # 2. the analyses, each guarded
+    steps = _Steps(progress, total=2 * len(ANALYSES) + 2)
+    # 2. the analyses, each guarded; each one's files are written in a second thread while
+    #    the next one runs (GEOS, GDAL and numpy release the GIL), and collected in step 4
     sections: list[Section] = []
     given = dict(results or {})
     results = {}
     context = _context(c)
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-report-files")
+    written: dict[str, Future[dict[str, Path]]] = {}
     for analysis in ANALYSES:
+        steps.start(analysis.key)
         section, result = _run(
-            analysis, c, folder, lang, done=results, context=context,
-            given=given.get(analysis.key),
-        )  # fmt: skip
+            analysis, c, folder, lang, done=results, given=given.get(analysis.key)
+        )
+        steps.end(analysis.key, section.status)
         sections.append(section)
         if result is not None:
             results[analysis.key] = result
+            if analysis.key not in given:  # a given result's files are there already
+                written[analysis.key] = writer.submit(
+                    result.to_files, folder / analysis.key, context=context
+                )
     # 3. the overview of the layers (with the land records when the audit did not run)
+    steps.start("overview")
     overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
+    steps.end("overview", overview.status)
     sections.insert(0, overview)
     # 4. one map per analysis
-    for key, result in results.items():
+    for analysis in ANALYSES:
+        key = analysis.key
         section = next(s for s in sections if s.key == key)
-        t0 = time.perf_counter()
-        try:
-            section.map = maps.map_parts(
-                maps.compose(result, extent=[], context=context, tiles=tiles, lang=lang,
-                             height=MAP_HEIGHT)
-            )  # fmt: skip
-        except Exception as exc:  # one failing map must not lose the report
-            _failed(section, f"{key} map", exc, lang)
-        section.seconds += time.perf_counter() - t0
+        steps.start(f"{key} map")
+        if key in results:
+            try:
+                section.map = maps.map_parts(
+                    maps.compose(results[key], extent=[], context=context, tiles=tiles,
+                                 lang=lang, height=MAP_HEIGHT)
+                )  # fmt: skip
+            except Exception as exc:  # one failing map must not lose the report
+                _failed(section, f"{key} map", exc, lang)
+        section.seconds += steps.end(f"{key} map", section.status)
+    for key, future in written.items():
+        _collect_files(next(s for s in sections if s.key == key), future, folder, lang)
+    writer.shutdown()
     # 5. the page and its manifest
-    target = _write_page(c, folder, sections, lang, crs)
+    steps.start("page")
+    target = _write_page(c, folder, sections, lang, crs, steps)
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,
         target,
         target.stat().st_size / 1e6,
-        time.perf_counter() - started,
+        steps.elapsed(),
         ", ".join(f"{s.key}={s.status}" for s in sections),
     )
     return target
+
+
+class _Steps:
+    """Times the steps of a report and tells ``progress`` about them."""
+
+    def __init__(self, progress: Callable[[ReportStep], None] | None, *, total: int) -> None:
+        self.progress, self.total, self.index = progress, total, 0
+        self.began = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self._t0 = self.began
+
+    def start(self, name: str) -> None:
+        self.index += 1
+        self._t0 = time.perf_counter()
+        if self.progress is not None:
+            self.progress(ReportStep(name, self.index, self.total))
+
+    def end(self, name: str, status: str | None = None) -> float:
+        took = time.perf_counter() - self._t0
+        self.seconds[name] = took
+        if self.progress is not None:
+            self.progress(ReportStep(name, self.index, self.total, took, status))
+        return took
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def timings(self) -> dict[str, Any]:
+        """Seconds of each step so far, the total and the peak memory of the process."""
+        out: dict[str, Any] = {k: round(v, 3) for k, v in self.seconds.items()}
+        out["total"] = round(self.elapsed(), 3)
+        out["peak_rss_mb"] = _peak_rss_mb()
+        return out
+
+
+def _peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far (MB); None where the OS does not say."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def _run(
@@ -157,11 +243,11 @@ def _run(
     lang: str,
     *,
     done: Mapping[str, Any],
-    context: maps.MapContext,
     given: Any = None,
 ) -> tuple[Section, Any]:
-    """Run one analysis guarded (or show ``given``, a result already run or its exception),
-    given the results of the analyses before it: (its section, its result or None)."""
+    """Run one analysis guarded (or show ``given``, a result already run — its files already in
+    the folder — or its exception), given the results of the analyses before it: (its section,
+    its result or None). Its files are written by the caller, in the writer thread."""
     section = Section(analysis.key, t(lang, analysis.key))
     if isinstance(given, Exception):
         _failed(section, analysis.key, given, lang)
@@ -179,12 +265,11 @@ def _run(
     t0 = time.perf_counter()
     try:
         result = analysis.run(county, done)
-        files = result.to_files(folder / analysis.key, context=context)
     except Exception as exc:  # one failing analysis must not lose the others
         _failed(section, analysis.key, exc, lang)
         section.seconds = time.perf_counter() - t0
         return section, None
-    _show(section, analysis, result, relative_files(files, folder), lang)
+    _show(section, analysis, result, [], lang)
     section.seconds = time.perf_counter() - t0
     logger.info("%s done in %.1f s", analysis.key, section.seconds)
     return section, result
@@ -202,6 +287,20 @@ def _show(
     if every is not None:
         section.blocks.append(every)
     return section
+
+
+def _collect_files(
+    section: Section, future: Future[dict[str, Path]], folder: Path, lang: str
+) -> None:
+    """The files an analysis wrote (in the writer thread); a failure there fails the section
+    as a failing analysis does (its figures, tables and map are not shown)."""
+    t0 = time.perf_counter()
+    try:
+        section.files = relative_files(future.result(), folder)
+    except Exception as exc:  # one failing analysis must not lose the others
+        section.figures, section.blocks, section.map = [], [], None
+        _failed(section, section.key, exc, lang)
+    section.seconds += time.perf_counter() - t0  # what was left to wait for
 
 
 def _overview(
@@ -230,7 +329,12 @@ def _overview(
 
 
 def _write_page(
-    county: County, folder: Path, sections: list[Section], lang: str, crs: str | None
+    county: County,
+    folder: Path,
+    sections: list[Section],
+    lang: str,
+    crs: str | None,
+    steps: _Steps,
 ) -> Path:
     """Write index.html and report.json; the path of index.html."""
     meta = [
@@ -251,12 +355,15 @@ def _write_page(
     target = folder / "index.html"
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    write_json(folder / "report.json", _manifest(county, sections))
+    steps.end("page")
+    write_json(folder / "report.json", _manifest(county, sections, steps.timings()))
     return target
 
 
-def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
-    """What ``report.json`` records: the county and every section's status, note and files."""
+def _manifest(county: County, sections: list[Section], timings: dict[str, Any]) -> dict[str, Any]:
+    """What ``report.json`` records: the county, every section's status, note, files and
+    seconds (``seconds`` = ``analysis_seconds`` + ``map_seconds``) and the report's
+    ``timings`` (seconds per step, ``total``, ``peak_rss_mb``)."""
     return {
         "county": county.name,
         "as_of": county.as_of.isoformat(),
@@ -267,10 +374,13 @@ def _manifest(county: County, sections: list[Section]) -> dict[str, Any]:
                 "status": section.status,
                 "note": section.note,
                 "seconds": round(section.seconds, 3),
+                "analysis_seconds": round(timings.get(section.key, section.seconds), 3),
+                "map_seconds": round(timings.get(f"{section.key} map", 0.0), 3),
                 "files": section.files,
             }
             for section in sections
         ],
+        "timings": timings,
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -38,15 +39,111 @@ def is_rectangle(geoms: np.ndarray) -> np.ndarray:
     return simple & (np.abs(shapely.area(geoms) - box_area) <= _RECT_RTOL * np.maximum(box_area, 1))
 
 
+#: units (other than rectangles) with more vertices than this are cut into pieces of at most
+#: this many before their parcels are intersected (see :func:`subdivide`)
+MAX_UNIT_VERTICES = 256
+
+
+def subdivide(
+    geoms: np.ndarray, *, max_vertices: int = MAX_UNIT_VERTICES, max_depth: int = 24
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut polygons into pieces of at most ``max_vertices`` vertices; ``(pieces, owner)``.
+
+    Each polygon with more vertices is halved across the longer side of its bounding box
+    (``shapely.intersection`` with the two half boxes, level by level for all polygons at once)
+    until every piece is small enough or ``max_depth`` halvings were made, like PostGIS's
+    ``ST_Subdivide``. The pieces of a polygon do not overlap and cover it exactly, so areas
+    summed over them are its areas; ``owner`` is the position of each piece's polygon.
+
+    The point: GEOS intersects a parcel with a unit in time that grows with the unit's vertex
+    count, so a township (thousands of vertices) or the union of all UGB polygons (hundreds of
+    thousands) made every parcel's intersection as slow as the whole unit; against pieces of
+    256 vertices each costs about as much as the parcel.
+
+    Examples
+    --------
+    >>> ring = shapely.Point(0, 0).buffer(1000, quad_segs=256)   # 1,025 vertices
+    >>> pieces, owner = subdivide(np.array([ring, shapely.box(0, 0, 1, 1)]), max_vertices=100)
+    >>> int(shapely.get_num_coordinates(pieces).max()) <= 100, sorted(set(owner.tolist()))
+    (True, [0, 1])
+    >>> bool(abs(shapely.area(pieces[owner == 0]).sum() - ring.area) < 1e-6 * ring.area)
+    True
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    done_geoms: list[np.ndarray] = []
+    done_owner: list[np.ndarray] = []
+    todo, owner = geoms, np.arange(len(geoms))
+    for _ in range(max_depth + 1):
+        big = shapely.get_num_coordinates(todo) > max_vertices
+        done_geoms.append(todo[~big])
+        done_owner.append(owner[~big])
+        if not big.any():
+            break
+        todo, owner = todo[big], owner[big]
+        x0, y0, x1, y1 = shapely.bounds(todo).T
+        wide = (x1 - x0) >= (y1 - y0)
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        first = shapely.box(x0, y0, np.where(wide, xm, x1), np.where(wide, y1, ym))
+        second = shapely.box(np.where(wide, xm, x0), np.where(wide, y0, ym), x1, y1)
+        halves = polygonal(
+            shapely.intersection(np.concatenate([todo, todo]), np.concatenate([first, second]))
+        )
+        owner = np.concatenate([owner, owner])
+        keep = ~(shapely.is_missing(halves) | shapely.is_empty(halves))
+        todo, owner = halves[keep], owner[keep]
+    else:
+        done_geoms.append(todo)
+        done_owner.append(owner)
+    return np.concatenate(done_geoms), np.concatenate(done_owner)
+
+
 def pair_areas(
     units: np.ndarray, parcels: np.ndarray, parcel_area: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions ``(unit, parcel)`` of every intersecting pair and the area they share.
 
-    Pairs that only touch (zero area) are dropped.
+    Pairs that only touch (zero area) are dropped. Units with more than
+    :data:`MAX_UNIT_VERTICES` vertices (townships, zoning unions) are cut into pieces first
+    (:func:`subdivide`) and the areas of a parcel in the pieces of one unit summed.
     """
     if parcel_area is None:
         parcel_area = shapely.area(parcels)
+    units = np.asarray(units, dtype=object)
+    complex_units = shapely.get_num_coordinates(units) > MAX_UNIT_VERTICES
+    if not complex_units.any() or len(parcels) == 0:
+        return _pair_areas(units, parcels, parcel_area)
+    # parcels a complex unit properly contains (a prepared test, fast however large the unit)
+    # keep their area; the pairs left are measured against the unit's pieces
+    big = np.flatnonzero(complex_units)
+    pi, bi = shapely.STRtree(units[big]).query(parcels)
+    shapely.prepare(units[big])
+    inside = shapely.contains_properly(units[big][bi], parcels[pi])
+    left = ~inside
+    left[left] = shapely.intersects(units[big][bi[left]], parcels[pi[left]])
+    edge = np.flatnonzero(left)  # on the unit's edge but inside it: zoning along parcel lines
+    covered = edge[shapely.covers(units[big][bi[edge]], parcels[pi[edge]])]
+    inside[covered], left[covered] = True, False
+    small = np.flatnonzero(~complex_units)
+    su, sp, sa = _pair_areas(units[small], parcels, parcel_area)
+    pieces, owner = subdivide(units[big])
+    cand = np.unique(pi[left])
+    qu, qp, qa = _pair_areas(pieces, parcels[cand], parcel_area[cand])
+    n = len(parcels)
+    key = big[owner[qu]].astype(np.int64) * n + cand[qp]
+    wanted = np.isin(key, big[bi[left]].astype(np.int64) * n + pi[left])
+    ui = np.concatenate([small[su], big[bi[inside]], big[owner[qu[wanted]]]])
+    pj = np.concatenate([sp, pi[inside], cand[qp[wanted]]])
+    area = np.concatenate([sa, parcel_area[pi[inside]], qa[wanted]])
+    key = ui.astype(np.int64) * n + pj
+    uniq, inv = np.unique(key, return_inverse=True)
+    summed = np.bincount(inv, weights=area, minlength=len(uniq))
+    keep = summed > 0
+    return uniq[keep] // n, uniq[keep] % n, summed[keep]
+
+
+def _pair_areas(
+    units: np.ndarray, parcels: np.ndarray, parcel_area: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # bounding-box pairs only: exact predicates would cost as much as the areas themselves, and
     # pairs whose shapes do not meet get zero area below and are dropped
     tree = shapely.STRtree(units)
@@ -80,13 +177,19 @@ def pair_areas(
             idx = order[s:e]
             area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
 
-    # other units: prepared containment first, then true intersections
+    # other units: prepared containment first, then true intersections of the pairs that
+    # meet at all (boxes of irregular units take in many parcels they do not touch)
     other = np.flatnonzero(~rect[ui])
     if len(other):
         shapely.prepare(units)
         cont = shapely.contains_properly(units[ui[other]], parcels[pi[other]])
         area[other[cont]] = parcel_area[pi[other[cont]]]
         cut = other[~cont]
+        cut = cut[shapely.intersects(units[ui[cut]], parcels[pi[cut]])]
+        # parcels that share the unit's edge (zoning drawn along parcel lines) and lie inside
+        inside = shapely.covers(units[ui[cut]], parcels[pi[cut]])
+        area[cut[inside]] = parcel_area[pi[cut[inside]]]
+        cut = cut[~inside]
         if len(cut):
             area[cut] = _intersection_areas(units[ui[cut]], parcels[pi[cut]])
     if len(cross_rect):
@@ -131,7 +234,25 @@ def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -
         return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
 
 
+#: pairs per thread below which intersections run in the calling thread
+_THREAD_CHUNK = 10_000
+
+
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Areas of ``a & b`` pairwise, split across threads when there are many pairs (vectorised
+    shapely releases the GIL while GEOS works, so chunks run on every core)."""
+    workers = min(os.cpu_count() or 1, len(a) // _THREAD_CHUNK)
+    if workers < 2:
+        return _chunk_areas(a, b)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, len(a), 2 * workers + 1).astype(int)
+    chunks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return np.concatenate(list(pool.map(lambda c: _chunk_areas(a[c], b[c]), chunks)))
+
+
+def _chunk_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Areas of ``a & b`` pairwise, repairing an input GEOS rejects (one pair at a time)."""
     try:
         return np.asarray(shapely.area(shapely.intersection(a, b)))
@@ -236,10 +357,38 @@ def adjacency(
     i, j = i[keep], j[keep]
     if len(i) == 0:
         return i, j, np.zeros(0)
-    lines = shapely.set_precision(shapely.boundary(geoms), snap)
-    length = shapely.length(shapely.intersection(lines[i], lines[j]))
+    length = np.zeros(len(i))
+    # two axis-aligned rectangles (grid cells) share the overlap of two edges that lie on one
+    # line (within the snap); the rest go through their snapped boundaries
+    rect = is_rectangle(geoms)
+    b = shapely.bounds(geoms)
+    overlap = (np.minimum(b[i, 2], b[j, 2]) - np.maximum(b[i, 0], b[j, 0]) > snap) & (
+        np.minimum(b[i, 3], b[j, 3]) - np.maximum(b[i, 1], b[j, 1]) > snap
+    )
+    both = rect[i] & rect[j] & ~overlap  # overlapping rectangles take the general way
+    length[both] = _rectangle_borders(b, i[both], j[both], snap)
+    other = np.flatnonzero(~both)
+    if len(other):
+        lines = shapely.set_precision(shapely.boundary(geoms), snap)
+        oi, oj = i[other], j[other]
+        length[other] = shapely.length(shapely.intersection(lines[oi], lines[oj]))
     ok = length > snap
     return i[ok], j[ok], length[ok]
+
+
+def _rectangle_borders(b: np.ndarray, i: np.ndarray, j: np.ndarray, snap: float) -> np.ndarray:
+    """Length of the border shared by rectangles ``i`` and ``j`` (bounds ``b``); 0 when they
+    meet only at a corner or not at all."""
+    a, c = b[i], b[j]
+    x_overlap = np.minimum(a[:, 2], c[:, 2]) - np.maximum(a[:, 0], c[:, 0])
+    y_overlap = np.minimum(a[:, 3], c[:, 3]) - np.maximum(a[:, 1], c[:, 1])
+    stacked = (np.abs(a[:, 3] - c[:, 1]) <= snap) | (np.abs(a[:, 1] - c[:, 3]) <= snap)
+    side_by_side = (np.abs(a[:, 2] - c[:, 0]) <= snap) | (np.abs(a[:, 0] - c[:, 2]) <= snap)
+    return np.where(
+        stacked & (x_overlap > 0),
+        x_overlap,
+        np.where(side_by_side & (y_overlap > 0), y_overlap, 0.0),
+    )
 
 
 def union_geometry(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> shapely.Geometry:

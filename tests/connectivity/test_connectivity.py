@@ -402,11 +402,52 @@ def test_cli_on_the_demo_county(tmp_path: Path) -> None:
     assert not (tmp_path / "connectivity.html").exists()
 
 
-def test_raster_cover_takes_points_and_zero_length_lines() -> None:
-    from geoplan.connectivity._isochrones import _raster_cover
+def test_grid_isochrone_cuts_frontier_edges_in_both_directions(monkeypatch) -> None:
+    import geoplan.connectivity._isochrones
 
-    geoms = np.array([shapely.LineString([(0, 0), (1000, 0)]), shapely.LineString([(5, 5), (5, 5)]),
-                      shapely.Point(3000, 0)])  # fmt: skip
-    cover = _raster_cover(geoms, 100.0)
-    assert cover.contains(shapely.Point(500, 0)) and cover.contains(shapely.Point(3000, 0))
-    assert not cover.intersects(shapely.Point(2000, 0))
+    monkeypatch.setattr(geoplan.connectivity._isochrones, "VECTOR_MAX_PIECES", 0)
+    roads = lines(
+        [
+            ([(-3000, 0), (0, 0)], {"highway": "residential"}),
+            ([(0, 0), (3000, 0)], {"highway": "residential"}),
+            ([(0, 5000), (400, 5000)], {"highway": "residential"}),  # never reached
+        ]
+    )
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(0, 10)], crs=4547)
+    iso = isochrones(pts, roads, minutes=(4,), buffer_m=100)
+    poly = iso.geometry.iloc[0]
+    # residential 30 km/h = 500 m/min: 4 min drive 2,000 m each way from (0, 0) along the
+    # frontier edges; the cover is the 100 m buffer within one 50 m cell
+    assert iso["nodes_reached"].tolist() == [1]  # only the start node; both ends unreached
+    for x in (-2000 - 100 + 50 - 1, -1000, 0, 1000, 2000 + 100 - 50 + 1):
+        assert poly.covers(shapely.Point(x, 0)), x
+    assert poly.covers(shapely.Point(1000, 100 - 50 - 1))
+    for x in (-2000 - 100 - 50 - 1, 2000 + 100 + 50 + 1):
+        assert not poly.intersects(shapely.Point(x, 0)), x
+    assert not poly.intersects(shapely.Point(1000, 100 + 50 + 1))
+    assert not poly.intersects(shapely.Point(200, 5000)) and poly.is_valid
+    # the exact buffer of the driven 4 km, 2 x 100 m wide with round ends: area within one cell
+    exact = shapely.LineString([(-2000, 0), (2000, 0)]).buffer(100).area
+    assert (
+        abs(poly.area - exact) < 50 * shapely.LineString([(-2000, 0), (2000, 0)]).buffer(100).length
+    )
+
+
+def test_reach_times_of_all_groups_equal_one_search_per_group(county_roads, monkeypatch) -> None:
+    import geoplan.connectivity._isochrones as iso_mod
+
+    net = road_network(county_roads)
+    ids = net.nodes.index.to_numpy()
+    groups = [net.nearest_nodes([(0, 3000)])[0], np.empty(0, dtype=np.int64),
+              net.nearest_nodes([(4000, 2000), (10000, 10000)])[0]]  # fmt: skip
+    groups = [net.node_rows(g) if len(g) else g for g in groups]
+    monkeypatch.setattr(iso_mod, "_MAX_DIST_ENTRIES", 1)  # one group per chunk
+    for chunked in (False, True):
+        if not chunked:
+            monkeypatch.setattr(iso_mod, "_MAX_DIST_ENTRIES", 8_000_000)
+        got = list(iso_mod.reach_times(net, groups, 600.0))
+        assert [g for g, _ in got] == [0, 1, 2] and got[1][1] is None
+        for (_, dist), rows in zip([got[0], got[2]], [groups[0], groups[2]], strict=True):
+            # the same bounded search from the group's nodes alone (multi-source, min over them)
+            want = net.multi_source(ids[rows], weight="time_s", limit=600.0).dist
+            np.testing.assert_array_equal(dist, want)

@@ -278,3 +278,87 @@ def test_demo_report_with_no_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     browser.screenshot(page, ARTIFACTS / "report_demo.png", size=(1200, 3000))
     assert browser.load_time_ms(page) < 5000
     assert browser.load_time_ms(page, fragment="all-maps") < 5000
+
+
+def test_progress_steps_and_timings_in_report_json(tmp_path: Path) -> None:
+    county = make_county(tmp_path / "c", roles=("boundary", "townships", "settlements"))
+    steps: list[report_mod.ReportStep] = []
+    build_report(county, out=tmp_path / "out", lang="en", progress=steps.append)
+    # every step is announced, then finished with its time: five analyses, the overview, five
+    # maps, the page
+    names = ["audit", "zones", "connectivity", "hierarchy", "efficiency", "overview",
+             "audit map", "zones map", "connectivity map", "hierarchy map", "efficiency map",
+             "page"]  # fmt: skip
+    assert [s.name for s in steps] == [n for n in names for _ in (0, 1)]
+    assert [s.index for s in steps] == [i for i in range(1, 13) for _ in (0, 1)]
+    assert {s.total for s in steps} == {12}
+    assert all(s.seconds is None for s in steps[::2])
+    assert all(s.seconds is not None and s.seconds >= 0 for s in steps[1::2])
+    assert steps[1].status == "skipped" and steps[11].status == "ok"  # audit, the overview
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    timings = manifest["timings"]
+    assert set(timings) == {*names, "total", "peak_rss_mb"}
+    assert timings["total"] >= sum(timings[n] for n in names) - 1e-3 * len(names)
+    assert timings["peak_rss_mb"] is None or timings["peak_rss_mb"] > 10
+    for sec in manifest["sections"]:
+        assert sec["seconds"] == pytest.approx(
+            sec["analysis_seconds"] + sec["map_seconds"], abs=2e-3
+        )
+
+
+def test_cli_progress_lines_on_stderr(tmp_path: Path) -> None:
+    county = make_county(tmp_path / "c", roles=("boundary", "townships", "settlements"))
+    res = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "o"),
+                                    "--progress"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    # the bar redraws itself after carriage returns; the finished steps are lines of their own
+    pieces = re.split(r"[\r\n]", res.stderr)
+    done = [m.group(1) for p in pieces if (m := re.match(r"(\w[\w ]*?)\s+[0-9.]+ s\b", p))]
+    assert done == ["audit", "zones", "connectivity", "hierarchy", "efficiency", "overview",
+                    "audit map", "zones map", "connectivity map", "hierarchy map",
+                    "efficiency map", "page"]  # fmt: skip
+    quiet = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "q"),
+                                      "--no-progress"])  # fmt: skip
+    assert quiet.exit_code == 0 and " s  ok" not in quiet.stderr
+
+
+def test_files_written_beside_the_next_analysis_and_their_failure_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoplan.errors import OutputError
+
+    county = make_county(tmp_path / "c", roles=("boundary", "settlements", "roads"))
+    real = next(a for a in report_mod.ANALYSES if a.key == "hierarchy")
+
+    class Unwritable:
+        def __init__(self, result: object) -> None:
+            self.result = result
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.result, name)
+
+        def to_files(self, directory: object, **kwargs: object) -> dict[str, Path]:
+            raise OutputError(f"cannot write {EVIL}")
+
+    analyses = tuple(
+        dataclasses.replace(a, run=lambda c, done: Unwritable(real.run(c, done))) if a.key == "hierarchy"
+        else a for a in report_mod.ANALYSES
+    )  # fmt: skip
+    monkeypatch.setattr(report_mod, "ANALYSES", analyses)
+    text = build_report(county, out=tmp_path / "out", lang="en").read_text(encoding="utf-8")
+    assert _sections(text)["hierarchy"] == "error" and _sections(text)["overview"] == "ok"
+    assert "cannot write &lt;script&gt;" in _notes(text)["hierarchy"]
+    # no figures, tables or map of a section whose files failed
+    body = re.search(r'<section id="hierarchy".*?</section>', text, re.S)
+    assert body is not None and "<table" not in body.group(0)
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    hierarchy = next(s for s in manifest["sections"] if s["key"] == "hierarchy")
+    assert hierarchy["status"] == "error" and hierarchy["files"] == []
+    # and without the failure the same files are listed as before (written by the thread)
+    monkeypatch.setattr(report_mod, "ANALYSES", tuple(
+        dataclasses.replace(a, run=real.run) if a.key == "hierarchy" else a for a in analyses
+    ))  # fmt: skip
+    build_report(county, out=tmp_path / "ok", lang="en")
+    manifest = json.loads((tmp_path / "ok" / "report.json").read_text(encoding="utf-8"))
+    files = next(s for s in manifest["sections"] if s["key"] == "hierarchy")["files"]
+    assert files and all((tmp_path / "ok" / f).is_file() for f in files)

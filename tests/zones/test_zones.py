@@ -573,3 +573,52 @@ def test_overlapping_parcels_are_counted_and_warned(square, caplog) -> None:
     first = u["landuse_m2"].idxmax()
     assert u.loc[first, "landuse_m2"] == pytest.approx(15_000.0)
     assert "overlap" in caplog.text and "1 units" in caplog.text
+
+
+def test_pair_areas_of_subdivided_units_equal_plain_intersections() -> None:
+    from geoplan.zones._vector import pair_areas, subdivide
+
+    rng = np.random.default_rng(3)
+    # a 600-vertex disk and a 300-vertex ring as units; 400 random 40 m parcels
+    disk = shapely.Point(0, 0).buffer(500, quad_segs=150)
+    ring = (
+        shapely.Point(900, 0)
+        .buffer(300, quad_segs=75)
+        .difference(shapely.Point(900, 0).buffer(100))
+    )
+    units = np.array([disk, ring, shapely.box(-1000, -1000, -600, -600)], dtype=object)
+    xy = rng.uniform(-1100, 1300, (400, 2))
+    parcels = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 40, xy[:, 1] + 40)
+    ui, pi, area = pair_areas(units, parcels)
+    # independently: every unit x parcel intersection area, no pieces
+    full = shapely.area(shapely.intersection(units[:, None], parcels[None, :]))
+    want = {(int(u), int(p)): full[u, p] for u, p in zip(*np.nonzero(full > 0), strict=True)}
+    got = {(int(u), int(p)): a for u, p, a in zip(ui, pi, area, strict=True)}
+    assert set(got) == set(want)
+    assert max(abs(got[k] - want[k]) for k in want) < 1e-6
+    pieces, owner = subdivide(units[:2], max_vertices=64)
+    assert shapely.get_num_coordinates(pieces).max() <= 64
+    np.testing.assert_allclose(np.bincount(owner, shapely.area(pieces)), shapely.area(units[:2]))
+
+
+def test_rectangle_adjacency_equals_shared_boundary_length() -> None:
+    from geoplan.zones._vector import adjacency, make_grid_cells
+
+    boundary = shapely.Point(0, 0).buffer(2000, quad_segs=16)
+    cells, _, _ = make_grid_cells(boundary, 500.0)
+    # an overlapping rectangle takes the general way (its shared edges are partial)
+    cells = np.append(cells, shapely.box(-250, -250, 250, 250))
+    i, j, length = adjacency(cells)
+    # independently: every pair's snapped shared boundary, kept when longer than the snap
+    ai, aj = np.triu_indices(len(cells), 1)
+    lines = shapely.set_precision(shapely.boundary(cells), 0.01)
+    every = shapely.length(shapely.intersection(lines[ai], lines[aj]))
+    keep = every > 0.01
+    got = dict(zip(zip(i.tolist(), j.tolist(), strict=True), length.tolist(), strict=True))
+    want = dict(zip(zip(ai[keep].tolist(), aj[keep].tolist(), strict=True),
+                    every[keep].tolist(), strict=True))  # fmt: skip
+    assert set(got) == set(want)
+    assert max(abs(got[k] - want[k]) for k in want) < 0.02
+    # inner grid cells have 4 neighbours sharing 500 m each; diagonal ones are not neighbours
+    inner = shapely.area(cells[:-1]) == 250_000
+    assert set(np.round(length[inner[i] & inner[j] & (j < len(cells) - 1)], 6)) == {500.0}

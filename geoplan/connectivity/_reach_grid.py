@@ -1,0 +1,323 @@
+"""Isochrones of large reach sets drawn on a grid: every budget of one start group at once.
+
+The road network is sampled once (every quarter ``buffer_m`` along each road piece, each
+sample with its position along the piece). For one start group, a sample's arrival time is the
+earliest over the directed edges of its piece (start time at the edge's first node plus the
+edge's time scaled by the distance along it), so edges driven in full and the driven part of
+frontier edges come out of one formula, in both directions. Reached nodes are samples too.
+
+On a grid of ``buffer_m / 2`` cells each cell holds the smallest budget index of the samples
+in it; a minimum filter over a disk of ``buffer_m`` (2 cells) spreads it, and ``level <= k`` is
+budget k's cover: within one cell of the exact ``buffer_m`` buffer of the reached roads. Its
+outline is traced by marching squares (contourpy) through the midpoints between cell centres,
+so a point whose four surrounding cell centres are all covered is inside and one whose four are
+all uncovered is outside. Every reached node has its four covered (the disk reaches one cell
+diagonally), hence is inside. Each unreached node whose surroundings are covered has its four
+cell centres cleared (it is then outside), unless a reached node lies so close (in one of the
+3 x 3 squares of cell centres around it) that clearing could take that node out too; those few
+are cut out of the polygon as disks of half the gap to the nearest reached node, as the exact
+path does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import shapely
+
+from geoplan.network import RoadNetwork
+
+__all__ = ["CHUNK", "RoadSamples", "grid_polygons"]
+
+#: side (cells) of the chunks the outline is traced in
+CHUNK = 64
+
+
+@dataclass(frozen=True)
+class RoadSamples:
+    """Points along every road piece, with what is needed to time them from any start."""
+
+    x: np.ndarray
+    y: np.ndarray
+    frac: np.ndarray  # position along the piece, 0 at its first vertex, 1 at its last
+    offsets: np.ndarray  # samples of piece p are offsets[p]:offsets[p + 1]
+    fwd: np.ndarray  # per piece: the directed edge drawn along the piece's geometry, or -1
+    bwd: np.ndarray  # per piece: the directed edge drawn against it, or -1
+
+    @classmethod
+    def of(cls, net: RoadNetwork, spacing: float) -> RoadSamples:
+        """Sample every piece of ``net`` at most ``spacing`` apart (its vertices included)."""
+        lines = net.edges.geometry.to_numpy()
+        piece = net.edge_pieces
+        n_pieces = int(piece.max()) + 1 if len(piece) else 0
+        first = np.zeros(n_pieces, dtype=np.int64)
+        first[piece[::-1]] = np.arange(len(piece))[::-1]
+        geoms = lines[first]
+        long = shapely.length(geoms) > 0  # GEOS cannot segmentize zero-length lines
+        dense = geoms.copy()
+        dense[long] = shapely.segmentize(geoms[long], spacing)
+        xy, owner = shapely.get_coordinates(dense, return_index=True)
+        step = np.zeros(len(xy))
+        same = owner[1:] == owner[:-1]
+        step[1:] = np.where(same, np.hypot(*(xy[1:] - xy[:-1]).T), 0.0)
+        cum = np.cumsum(step)
+        offsets = np.zeros(n_pieces + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=n_pieces), out=offsets[1:])
+        along = cum - cum[offsets[owner]]
+        total = np.bincount(owner, weights=step, minlength=n_pieces)
+        frac = np.where(total[owner] > 0, along / np.where(total > 0, total, 1.0)[owner], 0.0)
+        # an edge runs along its piece when its first two vertices are the piece's first two
+        e_xy, p_xy = _first_two(lines), _first_two(geoms)
+        along_piece = np.all(e_xy == p_xy[piece], axis=1)
+        fwd = np.full(n_pieces, -1, dtype=np.int64)
+        bwd = np.full(n_pieces, -1, dtype=np.int64)
+        edges = np.arange(len(piece))
+        fwd[piece[along_piece]] = edges[along_piece]
+        bwd[piece[~along_piece]] = edges[~along_piece]
+        return cls(xy[:, 0], xy[:, 1], frac, offsets, fwd, bwd)
+
+    def arrivals(
+        self, start: np.ndarray, te: np.ndarray, eu: np.ndarray, limit: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the samples reached before ``limit`` and their arrival times, for node
+        times ``start`` (inf where not reached)."""
+        t_f = np.where(self.fwd >= 0, start[eu[self.fwd]], np.inf)
+        t_b = np.where(self.bwd >= 0, start[eu[self.bwd]], np.inf)
+        pieces = np.flatnonzero(np.minimum(t_f, t_b) < limit)
+        counts = self.offsets[pieces + 1] - self.offsets[pieces]
+        idx = np.repeat(self.offsets[pieces] - np.cumsum(counts) + counts, counts)
+        idx += np.arange(len(idx))
+        p = np.repeat(pieces, counts)
+        f = self.frac[idx]
+        with np.errstate(invalid="ignore"):  # inf + inf * 0 where a direction does not exist
+            a_f = t_f[p] + te[np.maximum(self.fwd[p], 0)] * f
+            a_b = t_b[p] + te[np.maximum(self.bwd[p], 0)] * (1.0 - f)
+        arrival = np.fmin(np.where(self.fwd[p] >= 0, a_f, np.inf),
+                          np.where(self.bwd[p] >= 0, a_b, np.inf))  # fmt: skip
+        keep = arrival <= limit
+        return idx[keep], arrival[keep]
+
+
+def _first_two(lines: np.ndarray) -> np.ndarray:
+    """x0, y0, x1, y1 of the first two vertices of each line (one vertex repeated if alone)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    start = np.searchsorted(owner, np.arange(len(lines)))
+    second = np.minimum(start + 1, np.append(start[1:], len(xy)) - 1)
+    return np.hstack([xy[start], xy[second]])
+
+
+@dataclass(frozen=True)
+class _Grid:
+    x0: float
+    y0: float
+    res: float
+    shape: tuple[int, int]
+
+    def cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cell holding each point."""
+        return (
+            np.floor((y - self.y0) / self.res).astype(np.int64),
+            np.floor((x - self.x0) / self.res).astype(np.int64),
+        )
+
+    def corners(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the lower-left of the four cell centres around each point."""
+        return (
+            np.floor((y - self.y0) / self.res - 0.5).astype(np.int64),
+            np.floor((x - self.x0) / self.res - 0.5).astype(np.int64),
+        )
+
+
+def grid_polygons(
+    samples: RoadSamples,
+    start: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray],
+    nodes: tuple[np.ndarray, shapely.STRtree],
+    budgets_s: list[float],
+    buffer_m: float,
+) -> list[tuple[shapely.Geometry, int]]:
+    """Per budget (seconds, increasing): the polygon and how many unreached nodes share a
+    reached node's position (and so stay inside). ``nodes``: their coordinates and an STRtree
+    of their points; ``edges``: ``time_s`` and start node row of each edge."""
+    te, eu = edges
+    node_xy = nodes[0]
+    res = buffer_m / 2.0
+    idx, arrival = samples.arrivals(start, te, eu, budgets_s[-1])
+    lone = np.flatnonzero(start <= budgets_s[-1])  # reached nodes are samples too
+    x = np.concatenate([samples.x[idx], node_xy[lone, 0]])
+    y = np.concatenate([samples.y[idx], node_xy[lone, 1]])
+    level = np.searchsorted(np.asarray(budgets_s), np.concatenate([arrival, start[lone]]))
+    r = 2  # buffer_m / res cells
+    pad = (r + 3) * res
+    x0, y0 = np.floor((x.min() - pad) / res) * res, np.floor((y.min() - pad) / res) * res
+    shape = (int(np.ceil((y.max() + pad - y0) / res)), int(np.ceil((x.max() + pad - x0) / res)))
+    grid = _Grid(float(x0), float(y0), res, shape)
+    lv = np.full(shape, len(budgets_s), dtype=np.uint8)
+    np.minimum.at(lv, grid.cells(x, y), level.astype(np.uint8))
+    lv = _disk_minimum(lv)
+    row, col = grid.corners(node_xy[:, 0], node_xy[:, 1])
+    near = np.flatnonzero((row >= 0) & (col >= 0) & (row < shape[0] - 1) & (col < shape[1] - 1))
+    out = []
+    for k, t in enumerate(budgets_s):
+        rows = np.flatnonzero((lv <= k).any(axis=1))
+        cols = np.flatnonzero((lv <= k).any(axis=0))
+        # the budget's own window (its cover stays 2 cells off the window's edge)
+        r0, r1, c0, c1 = rows[0] - 2, rows[-1] + 3, cols[0] - 2, cols[-1] + 3
+        cover = lv[r0:r1, c0:c1] <= k
+        window = _Grid(grid.x0 + c0 * res, grid.y0 + r0 * res, res, cover.shape)
+        disks, unseparated = _clear_unreached(
+            cover, window, (node_xy, nodes[1], near), start <= t, buffer_m
+        )
+        out.append((_trace(cover, window, disks), unseparated))
+    return out
+
+
+def _disk_minimum(lv: np.ndarray) -> np.ndarray:
+    """The minimum over the disk of radius 2 cells around each cell (the 3 x 3 square and the
+    5-cell cross), from shifted views; the outermost 2 cells are left as they are (the grid is
+    padded with empty cells)."""
+
+    def shifted_min(a: np.ndarray, axis: int, reach: int) -> np.ndarray:
+        out = a.copy()
+        n = a.shape[axis]
+        for d in range(1, reach + 1):
+            lo = [slice(None)] * 2
+            hi = [slice(None)] * 2
+            lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
+            np.minimum(out[tuple(lo)], a[tuple(hi)], out=out[tuple(lo)])
+            np.minimum(out[tuple(hi)], a[tuple(lo)], out=out[tuple(hi)])
+        return out
+
+    row3 = shifted_min(lv, 1, 1)
+    out = shifted_min(row3, 0, 1)
+    np.minimum(out, shifted_min(lv, 1, 2), out=out)
+    np.minimum(out, shifted_min(lv, 0, 2), out=out)
+    return out
+
+
+def _clear_unreached(
+    cover: np.ndarray,
+    grid: _Grid,
+    nodes: tuple[np.ndarray, shapely.STRtree, np.ndarray],
+    reached: np.ndarray,
+    buffer_m: float,
+) -> tuple[np.ndarray, int]:
+    """Clear the four cell centres around every unreached node in the cover (in place); return
+    disks to cut around the nodes too close to a reached node for that (radius half the gap,
+    at most ``buffer_m``) and the count of those that share a reached node's position."""
+    node_xy, tree, near_grid = nodes
+    h, w = cover.shape
+    r_row, r_col = grid.corners(node_xy[reached, 0], node_xy[reached, 1])
+    u = near_grid[~reached[near_grid]]
+    row, col = grid.corners(node_xy[u, 0], node_xy[u, 1])
+    inside = (row >= 0) & (col >= 0) & (row < h - 1) & (col < w - 1)
+    u, row, col = u[inside], row[inside], col[inside]
+    covered = cover[row, col] | cover[row + 1, col] | cover[row, col + 1] | cover[row + 1, col + 1]
+    u, row, col = u[covered], row[covered], col[covered]
+    if len(u) == 0:
+        return np.empty(0, dtype=object), 0
+    near = np.zeros((h + 2, w + 2), dtype=bool)  # squares holding a reached node, padded by 1
+    ok = (r_row >= -1) & (r_col >= -1) & (r_row <= h) & (r_col <= w)
+    near[r_row[ok] + 1, r_col[ok] + 1] = True
+    close = np.zeros(len(u), dtype=bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            close |= near[row + 1 + dr, col + 1 + dc]
+    far = ~close
+    for dr in (0, 1):
+        for dc in (0, 1):
+            cover[row[far] + dr, col[far] + dc] = False
+    if not close.any():
+        return np.empty(0, dtype=object), 0
+    # a reached node in the 3 x 3 squares around lies within 2 sqrt(2) cells
+    at = shapely.points(node_xy[u[close]])
+    src, hit = tree.query(at, predicate="dwithin", distance=2.0 * np.sqrt(2.0) * grid.res + 1.0)
+    ok = reached[hit]
+    gap = np.full(len(at), np.inf)
+    np.minimum.at(gap, src[ok], np.hypot(*(node_xy[u[close]][src[ok]] - node_xy[hit[ok]]).T))
+    radius = np.minimum(buffer_m, 0.5 * gap)
+    fits = radius > 1e-6
+    return shapely.buffer(at[fits], radius[fits], quad_segs=4), int((~fits).sum())
+
+
+def _trace(cover: np.ndarray, grid: _Grid, disks: np.ndarray) -> shapely.Geometry:
+    """The outline of the covered cells through the midpoints between cell centres, with the
+    ``disks`` cut out (:func:`_punch`)."""
+    import contourpy
+
+    if not cover.any():
+        return shapely.MultiPolygon()
+    gen = contourpy.contour_generator(
+        z=cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
+    )
+    filled = cast(tuple[list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5))
+    points, offsets = filled
+    sizes = np.array([len(p) for p in points], dtype=np.int64)
+    base = np.cumsum(sizes) - sizes
+    ring_start = np.concatenate([o[:-1] + b for o, b in zip(offsets, base, strict=True)])
+    ring_of_poly = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    ij, ring = _corners(np.concatenate(points), np.append(ring_start, int(sizes.sum())))
+    # cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res
+    xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
+    polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
+    return _punch(polys, disks)
+
+
+def _corners(pts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices of closed rings (``pts[starts[i]:starts[i+1]]``, first point repeated at
+    the end) where the ring turns, and the ring of each: marching squares puts a vertex on
+    every cell side it crosses, most of them on straight runs. The points are on a half-cell
+    lattice, so the collinearity test is exact."""
+    size = np.diff(starts) - 1  # without the repeated closing point
+    ring = np.repeat(np.arange(len(size)), size)
+    first = np.repeat(starts[:-1], size)
+    pos = np.arange(len(ring)) - np.repeat(np.cumsum(size) - size, size)
+    n = size[ring]
+    here = pts[first + pos]
+    a = here - pts[first + (pos - 1) % n]
+    b = pts[first + (pos + 1) % n] - here
+    turn = a[:, 0] * b[:, 1] != a[:, 1] * b[:, 0]
+    return here[turn], ring[turn]
+
+
+def _punch(polys: np.ndarray, disks: np.ndarray) -> shapely.Geometry:
+    """Cut ``disks`` (each around an unreached node, radius at most half the gap to the nearest
+    reached node) out of the polygons as new holes.
+
+    A disk that reaches the polygon's edge or a hole is halved until it lies inside (three
+    times, then cut to half the node's distance to the edge; it still holds its node, and a
+    node that is not strictly inside needs no cut), so no overlay with the whole polygon is
+    ever needed: each polygon gets the unions of its disks as extra rings.
+    """
+    multi = shapely.MultiPolygon(list(polys)) if len(polys) != 1 else polys[0]
+    if len(disks) == 0:
+        return multi
+    shapely.prepare(multi)
+    centre = shapely.centroid(disks)
+    keep = shapely.contains_properly(multi, centre)
+    disks, centre = disks[keep], centre[keep]
+    radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # about the 16-gon's circumradius
+    out = ~shapely.contains_properly(multi, disks)
+    for attempt in range(4):
+        if not out.any():
+            break
+        if attempt < 3:
+            radius[out] /= 2.0
+        else:  # a node right at the edge: half its distance to the edge
+            edge = shapely.boundary(multi)
+            radius[out] = np.minimum(radius[out], 0.5 * shapely.distance(centre[out], edge))
+        disks[out] = shapely.buffer(centre[out], radius[out], quad_segs=4)
+        out[out] = ~shapely.contains_properly(multi, disks[out])
+    disks = disks[~out]
+    if len(disks) == 0:
+        return multi
+    holes = shapely.get_exterior_ring(shapely.get_parts(shapely.union_all(disks)))
+    hole_at, owner = shapely.STRtree(polys).query(shapely.polygons(holes), predicate="within")
+    rings, ring_owner = shapely.get_rings(polys, return_index=True)
+    order = np.argsort(np.concatenate([ring_owner, owner]), kind="stable")  # shells first
+    every = np.concatenate([rings, holes[hole_at]])[order]
+    return shapely.multipolygons(
+        shapely.polygons(every, indices=np.concatenate([ring_owner, owner])[order])
+    )
