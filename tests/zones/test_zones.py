@@ -564,6 +564,44 @@ def test_pair_areas_survive_a_wrong_rectangle_clip(wkt: str, corner: tuple) -> N
     assert got[:, 0].sum() == pytest.approx(parcel.area, rel=1e-12)
 
 
+# Parcels of the scale-25 synthetic county on which GEOS's rectangle clip raises ("Invalid
+# number of points in LinearRing found 3": a clipped ring collapses), with the cell they cross.
+RAISING_CLIPS = [
+    ("0103000000010000000500000079499692F1022241A19BDB3FED784D41B3EF21CC200322414BEA9B3DEC784D41"
+     "FE00BFBF0A032241A83F2EB6EC784D41D17BADE4EF022241A5FB7043EB784D4179499692F1022241A19BDB3F"
+     "ED784D41", (590224.0, 3862798.0)),
+    ("010300000001000000080000007C3E14EBB5F721417A904FFEA5774D418268A048B7F721418FC56CFBA3774D"
+     "418BD3620560F7214124FBC6469F774D411F7B96D168F72141FE473AC09F774D41CFFDBD5767F7214177E127"
+     "76A1774D417F80E5DD65F72141F07A152CA3774D41C75555F0B4F721419E37A96FA7774D417C3E14EBB5F721"
+     "417A904FFEA5774D41", (588224.0, 3862298.0)),
+]  # fmt: skip
+
+
+def test_pair_areas_survive_a_rectangle_clip_that_raises() -> None:
+    """Every clip of a cell's parcels runs in one vectorised call; a parcel whose clip raises
+    (among thousands that do not) is found by halving and measured by intersection."""
+    from geoplan.zones._vector import pair_areas
+
+    rng = np.random.default_rng(5)
+    cells, parcels = [], []
+    for hexwkb, (x, y) in RAISING_CLIPS:
+        cells += [shapely.box(x + i * 500, y, x + (i + 1) * 500, y + 500) for i in (-1, 0, 1)]
+        # ordinary parcels across the cell edges around the one that raises
+        cx = x + rng.uniform(-500, 1000, 3000)
+        cy = y + rng.uniform(0, 480, 3000)
+        parcels += list(shapely.box(cx, cy, cx + 20, cy + 20)) + [shapely.from_wkb(hexwkb)]
+    cells_a, parcels_a = np.array(cells, dtype=object), np.array(parcels, dtype=object)
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.clip_by_rect(parcels_a[3000], *shapely.bounds(cells_a[1]))
+    ui, pi, area = pair_areas(cells_a, parcels_a)
+    qp, qu = shapely.STRtree(cells_a).query(parcels_a)
+    exact = shapely.area(shapely.intersection(cells_a[qu], parcels_a[qp]))
+    want = {(int(u), int(p)): a for u, p, a in zip(qu, qp, exact, strict=True) if a > 0}
+    got = {(int(u), int(p)): a for u, p, a in zip(ui, pi, area, strict=True)}
+    assert set(got) == set(want)
+    np.testing.assert_allclose([got[k] for k in want], list(want.values()), rtol=1e-9, atol=1e-9)
+
+
 def test_overlapping_parcels_are_counted_and_warned(square, caplog) -> None:
     lu = layer(["0101", "0301"], [box(0, 0, 100, 100), box(50, 0, 100, 100)])
     with caplog.at_level("WARNING", logger="geoplan"):
