@@ -12,8 +12,13 @@ a reached and an unreached node share one position).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -82,12 +87,40 @@ def reach_polygons(
         return out
     budgets = sorted(float(m) for m in minutes)
     ctx = _Context.of(net, buffer_m)
-    for gi, dist in reach_times(net, groups, budgets[-1] * 60.0):
+    net.node_tree()  # built once here, then only queried by the threads
+
+    def one(row: tuple[int, np.ndarray | None]) -> list[Reach]:
+        gi, dist = row
         if dist is None:
-            out.extend(Reach(gi, m, 0, shapely.MultiPolygon(), 0) for m in budgets)
-            continue
-        out.extend(_group_reach(ctx, gi, dist, budgets))
+            return [Reach(gi, m, 0, shapely.MultiPolygon(), 0) for m in budgets]
+        return _group_reach(ctx, gi, dist, budgets)
+
+    for reaches in _ordered_map(one, reach_times(net, groups, budgets[-1] * 60.0)):
+        out.extend(reaches)
     return out
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _ordered_map(fn: Callable[[_T], _R], items: Iterable[_T]) -> Iterator[_R]:
+    """``map(fn, items)`` on one thread per core, results in order, with at most two items per
+    thread in flight (each item is a row of distances to every node). The groups' polygons are
+    independent, and most of their time is spent in numpy, GEOS and contourpy, which let other
+    threads run meanwhile."""
+    workers = min(len(os.sched_getaffinity(0)), 8)
+    if workers < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def reach_times(
@@ -150,6 +183,7 @@ class _Context:
     pts: np.ndarray
     node_xy: np.ndarray
     _samples: RoadSamples | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def of(cls, net: RoadNetwork, buffer_m: float) -> _Context:
@@ -168,9 +202,10 @@ class _Context:
 
     @property
     def samples(self) -> RoadSamples:
-        if self._samples is None:
-            self._samples = RoadSamples.of(self.net, self.buffer_m / 4.0)
-        return self._samples
+        with self._lock:  # the first group drawn on the grid samples the network, once
+            if self._samples is None:
+                self._samples = RoadSamples.of(self.net, self.buffer_m / 4.0)
+            return self._samples
 
 
 def _group_reach(ctx: _Context, gi: int, dist: np.ndarray, budgets: list[float]) -> list[Reach]:
