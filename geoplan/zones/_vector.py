@@ -165,10 +165,17 @@ def _pair_areas(
     inside = rect[ui] & bbox_inside
     area[inside] = parcel_area[pi[inside]]
 
-    # rectangles: GEOS's rectangle clip of every such pair in one vectorised call
+    # rectangles: clip_by_rect per unit (bounds must be scalars)
     cross_rect = np.flatnonzero(rect[ui] & ~inside)
     if len(cross_rect):
-        area[cross_rect] = _clip_areas(parcels[pi[cross_rect]], u_b[cross_rect])
+        order = cross_rect[np.argsort(ui[cross_rect], kind="stable")]
+        uu = ui[order]
+        starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for s, e in zip(starts, ends, strict=True):
+            x0, y0, x1, y1 = ub[uu[s]]
+            idx = order[s:e]
+            area[idx] = _clip_areas(parcels[pi[idx]], x0, y0, x1, y1)
 
     # other units: prepared containment first, then true intersections of the pairs that
     # meet at all (boxes of irregular units take in many parcels they do not touch)
@@ -217,38 +224,14 @@ def _check_clips(
         logger.debug("rectangle clips: %d pairs recomputed by intersection", len(redo))
 
 
-def _clip_areas(geoms: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Areas of ``geoms[k]`` inside the rectangle ``boxes[k]`` (xmin, ymin, xmax, ymax), split
-    across threads when there are many (see :func:`_intersection_areas`)."""
-    workers = min(os.cpu_count() or 1, len(geoms) // _THREAD_CHUNK)
-    if workers < 2:
-        return _clip_chunk(geoms, boxes)
-    from concurrent.futures import ThreadPoolExecutor
-
-    cuts = np.linspace(0, len(geoms), 2 * workers + 1).astype(int)
-    chunks = [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return np.concatenate(list(pool.map(lambda c: _clip_chunk(geoms[c], boxes[c]), chunks)))
-
-
-def _clip_chunk(geoms: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Areas of ``geoms[k]`` inside ``boxes[k]``: GEOS's fast rectangle clip, for all pairs at
-    once (the ``clip_by_rect`` ufunc takes per-element bounds; shapely's wrapper only scalars).
-
-    Where the clip rejects a degenerate ring (e.g. a ring collapsed by coordinate rounding) the
-    chunk is halved until the pair is found, and that pair is measured by a general
-    intersection, so one bad parcel costs a few vectorised calls, not a Python loop."""
-    x0, y0, x1, y1 = (np.ascontiguousarray(boxes[:, k], dtype=np.float64) for k in range(4))
+def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Areas of ``geoms`` inside a rectangle; GEOS's fast clip, a general intersection if the
+    clip rejects a degenerate ring (e.g. a ring collapsed by coordinate rounding)."""
     try:
-        return np.asarray(shapely.area(shapely.lib.clip_by_rect(geoms, x0, y0, x1, y1)))
+        return np.asarray(shapely.area(shapely.clip_by_rect(geoms, x0, y0, x1, y1)))
     except shapely.errors.GEOSException:
-        if len(geoms) > 1:
-            mid = len(geoms) // 2
-            return np.concatenate(
-                [_clip_chunk(geoms[:mid], boxes[:mid]), _clip_chunk(geoms[mid:], boxes[mid:])]
-            )
-    rect = np.array([shapely.box(x0[0], y0[0], x1[0], y1[0])], dtype=object)
-    return _chunk_areas(rect, geoms)
+        rect = shapely.box(x0, y0, x1, y1)
+        return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
 
 
 #: pairs per thread below which intersections run in the calling thread

@@ -578,8 +578,8 @@ RAISING_CLIPS = [
 
 
 def test_pair_areas_survive_a_rectangle_clip_that_raises() -> None:
-    """Every clip of a cell's parcels runs in one vectorised call; a parcel whose clip raises
-    (among thousands that do not) is found by halving and measured by intersection."""
+    """A parcel whose rectangle clip raises, among thousands of parcels whose clips do not (in
+    the same cells), is measured by a general intersection, and the others keep their clips."""
     from geoplan.zones._vector import pair_areas
 
     rng = np.random.default_rng(5)
