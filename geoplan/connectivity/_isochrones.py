@@ -108,8 +108,10 @@ def _ordered_map(fn: Callable[[_T], _R], items: Iterable[_T]) -> Iterator[_R]:
     """``map(fn, items)`` on one thread per core, results in order, with at most two items per
     thread in flight (each item is a row of distances to every node). The groups' polygons are
     independent, and most of their time is spent in numpy, GEOS and contourpy, which let other
-    threads run meanwhile."""
-    workers = min(len(os.sched_getaffinity(0)), 8)
+    threads run meanwhile. Two threads at most: each holds its park's grids (contourpy takes
+    float64 x, y and z of the whole window; the second thread added ~180 MB to the peak of the
+    scale-25 report), and the GIL-bound parts leave little to gain from more."""
+    workers = min(len(os.sched_getaffinity(0)), 2)
     if workers < 2:
         yield from map(fn, items)
         return
