@@ -163,28 +163,19 @@ class ConnectivityResult:
         ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
         ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
         """
-        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+        from geoplan.io import write_result
 
-        tables = [
-            PostgisTable(name, frame, comment, CONNECTIVITY_LABELS, kind=kind)
-            for name, frame, comment, kind in (
-                ("connectivity_parks", self.parks, "园区连通性 · 园区到干线与高速入口", "polygon"),
-                ("connectivity_routes", self.routes, "园区连通性 · 最短路线", "line"),
-                ("connectivity_isochrones", self.isochrones, "园区连通性 · 等时圈", "polygon"),
-                ("connectivity_access", self.access, "园区连通性 · 园区出入节点", None),
-            )
-            if frame is not None
-        ]
-        run = RunInfo(
-            analysis="connectivity",
-            adcode=adcode,
-            as_of=as_of,
-            county_name=county_name,
-            parameters=json_ready(dict(parameters or {})),
-            summary=self.summary,
-            started=started,
+        tables = (
+            ("connectivity_parks", self.parks, "园区连通性 · 园区到干线与高速入口", "polygon"),
+            ("connectivity_routes", self.routes, "园区连通性 · 最短路线", "line"),
+            ("connectivity_isochrones", self.isochrones, "园区连通性 · 等时圈", "polygon"),
+            ("connectivity_access", self.access, "园区连通性 · 园区出入节点", None),
         )
-        return write_postgis(url, tables, run, schema=schema, mode=mode)
+        return write_result(
+            url, "connectivity", tables, CONNECTIVITY_LABELS, adcode=adcode, as_of=as_of,
+            summary=self.summary, parameters=parameters, county_name=county_name,
+            started=started, schema=schema, mode=mode,
+        )  # fmt: skip
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add isochrones, parks (coloured by minutes to a motorway entrance), routes and the

@@ -187,30 +187,18 @@ class HierarchyResult:
         ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
         ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
         """
-        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+        from geoplan.io import write_result
 
-        tables = [
-            PostgisTable(name, frame, comment, HIERARCHY_LABELS, kind=kind)
-            for name, frame, comment, kind in (
-                ("hierarchy_settlements", self.settlements, "城镇体系 · 居民点等级", "point"),
-                ("hierarchy_catchment_links", self.catchment_links, "城镇体系 · 服务联系", "line"),
-                ("hierarchy_reach", self.reach, "城镇体系 · 可达性目标核查", "point"),
-            )
-            if frame is not None
-        ]
-        run = RunInfo(
-            analysis="hierarchy",
-            adcode=adcode,
-            as_of=as_of,
-            county_name=county_name,
-            parameters={
-                **json_ready({"targets": self.targets, "weights": self.weights}),
-                **dict(parameters or {}),
-            },
-            summary=self.summary,
-            started=started,
+        tables = (
+            ("hierarchy_settlements", self.settlements, "城镇体系 · 居民点等级", "point"),
+            ("hierarchy_catchment_links", self.catchment_links, "城镇体系 · 服务联系", "line"),
+            ("hierarchy_reach", self.reach, "城镇体系 · 可达性目标核查", "point"),
         )
-        return write_postgis(url, tables, run, schema=schema, mode=mode)
+        return write_result(
+            url, "hierarchy", tables, HIERARCHY_LABELS, adcode=adcode, as_of=as_of,
+            summary=self.summary, parameters={"targets": self.targets, "weights": self.weights, **(parameters or {})}, county_name=county_name,
+            started=started, schema=schema, mode=mode,
+        )  # fmt: skip
 
     def add_to_map(self, m: folium.Map, *, roads: bool = True) -> None:
         """Add roads by class with trunk routes emphasised, catchment links, the settlements by

@@ -6,6 +6,7 @@
   :func:`is_database_source` and :func:`parse_database_source` (``postgresql://…#schema.table``);
 - PostGIS out: :func:`write_postgis` (an analysis's :class:`PostgisTable` list and its
   ``geoplan_runs`` row, :class:`RunInfo`, in one transaction; :class:`RunRecord`),
+  :func:`write_result` (the same from a result's ``(name, frame, comment, kind)`` tuples),
   :func:`check_postgis_target`;
 - the layer roles (:data:`ROLES`) and their value vocabularies;
 - tables (Excel / CSV, units in headers): :func:`read_table` for the ``enterprises`` role;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from geoplan.io._dates import parse_date_value, parse_dates
 from geoplan.io._fields import MONEY_UNITS
+from geoplan.io._postgis_result import write_result
 from geoplan.io._postgis_write import (
     RUNS_TABLE,
     PostgisTable,
@@ -104,4 +106,5 @@ __all__ = [
     "write_gpkg",
     "write_json",
     "write_postgis",
+    "write_result",
 ]

@@ -312,27 +312,18 @@ class ZonesResult:
         ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
         ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
         """
-        from geoplan.io import PostgisTable, RunInfo, json_ready, write_postgis
+        from geoplan.io import write_result
 
-        tables = [
-            PostgisTable(name, frame, comment, ZONES_LABELS, kind=kind)
-            for name, frame, comment, kind in (
-                ("zones_cells", self.cells, "功能分区 · 单元三生构成与主导功能", "polygon"),
-                ("zones_zones", self.zones, "功能分区 · 连片功能区", "polygon"),
-                ("zones_townships", self.townships, "功能分区 · 乡镇汇总与三区三线核查", "polygon"),
-            )
-            if frame is not None
-        ]
-        run = RunInfo(
-            analysis="zones",
-            adcode=adcode,
-            as_of=as_of,
-            county_name=county_name,
-            parameters=json_ready(dict(parameters or {})),
-            summary=self.summary,
-            started=started,
+        tables = (
+            ("zones_cells", self.cells, "功能分区 · 单元三生构成与主导功能", "polygon"),
+            ("zones_zones", self.zones, "功能分区 · 连片功能区", "polygon"),
+            ("zones_townships", self.townships, "功能分区 · 乡镇汇总与三区三线核查", "polygon"),
         )
-        return write_postgis(url, tables, run, schema=schema, mode=mode)
+        return write_result(
+            url, "zones", tables, ZONES_LABELS, adcode=adcode, as_of=as_of,
+            summary=self.summary, parameters=parameters, county_name=county_name,
+            started=started, schema=schema, mode=mode,
+        )  # fmt: skip
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add cells (by dominant function), zones (by label) and townships, with legends."""
