@@ -11,20 +11,24 @@ for 待核实; 汇总 says in words what could not be judged. Every file is writ
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from geoplan.audit._status import DATE_ORDER, UNKNOWN_REASONS
-from geoplan.io import PostgisTable, atomic_path, label_map, write_gpkg, write_json
+from geoplan.io import (
+    YES_NO,
+    ColumnSpec,
+    PostgisTable,
+    atomic_path,
+    label_map,
+    write_gpkg,
+    write_json,
+    xlsx_cell,
+    xlsx_table,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -40,7 +44,7 @@ SHEETS = ("汇总", "批次", "批而未供", "供地", "闲置土地", "供而�
 GPKG_LAYERS = ("unsupplied", "supplied_unused", "idle", "unmatched_supplies", "supplies", "batches")
 
 MU, M2, RATE, DATE, MONEY, YEARS, INT, TEXT, BOOL = (
-    "0.00", "0.00", "0.00%", "yyyy-mm-dd", "#,##0.00", "0.0", "0", None, "bool",
+    "0.00", "0.00", "0.00%", "yyyy-mm-dd", "#,##0.00", "0.0", "0", None, YES_NO,
 )  # fmt: skip
 
 # (column, Chinese header, number format) per sheet
@@ -203,8 +207,6 @@ QUALITY_LABELS = {
 }
 _ORDER_ZH = {key: zh for key, _later, _earlier, zh in DATE_ORDER}
 _REASON_ZH = UNKNOWN_REASONS
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_BOLD = Font(bold=True)
 _MAX_LIST = 200
 
 
@@ -254,95 +256,21 @@ def write_xlsx(result: AuditResult, path: Path) -> Path:
     """The ledger workbook (sheets :data:`SHEETS`)."""
     wb = Workbook(write_only=True)
     _summary_sheet(wb.create_sheet(SHEETS[0]), result)
-    _table_sheet(wb.create_sheet(SHEETS[1]), result.batches, BATCH_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[1]), result.batches, BATCH_COLS)
     pieces = result.unsupplied.sort_values(["approved_on", "batch_id"], kind="stable")
-    _table_sheet(wb.create_sheet(SHEETS[2]), pieces, PIECE_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[3]), result.supplies, SUPPLY_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[4]), result.idle, SUPPLY_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[5]), result.supplied_unused, SUPPLY_COLS)
-    _table_sheet(wb.create_sheet(SHEETS[6]), result.unmatched_supplies, UNMATCHED_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[2]), pieces, PIECE_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[3]), result.supplies, SUPPLY_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[4]), result.idle, SUPPLY_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[5]), result.supplied_unused, SUPPLY_COLS)
+    _ledger_sheet(wb.create_sheet(SHEETS[6]), result.unmatched_supplies, UNMATCHED_COLS)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
 
 
-def _width(value: Any) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, bold: bool = False) -> Any:
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and c.data_type == "f":
-        c.data_type = "s"  # text from the data that starts with "=" is text, never a formula
-    if fmt is not None:
-        c.number_format = fmt
-    if bold:
-        c.font = _BOLD
-        c.fill = _HEADER_FILL
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    return c
-
-
-def _formula_like(value: Any) -> bool:
-    """Text openpyxl would store as a formula (it starts with "="): written via _cell as text."""
-    return isinstance(value, str) and value.startswith("=")
-
-
-def _py(value: Any, fmt: str | None) -> Any:
-    """A cell value openpyxl can store (None for missing)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if fmt == BOOL:
-        return "是" if bool(value) else "否"
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _column_values(frame: pd.DataFrame, col: str, fmt: str | None) -> list[Any]:
-    if col not in frame.columns:
-        return [None] * len(frame)
-    s = frame[col]
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return [None if pd.isna(v) else v.date() for v in s]
-    return [_py(v, fmt) for v in s.astype(object)]
-
-
-def _table_sheet(
-    ws: WriteOnlyWorksheet, frame: pd.DataFrame, spec: Sequence[tuple[str, str, str | None]]
-) -> None:
-    cols = [(c, h, f) for c, h, f in spec if c in frame.columns]
-    ws.freeze_panes = "B2"
-    values = [_column_values(frame, c, f) for c, _, f in cols]
-    widths = [
-        max([_width(h)] + [_width(v) for v in vals[:500]])
-        for (_, h, _), vals in zip(cols, values, strict=True)
-    ]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(w + 2, 8), 40)
-    ws.column_dimensions["A"].width = 7
-    ws.append([_cell(ws, "序号", bold=True)] + [_cell(ws, h, bold=True) for _, h, _ in cols])
-    fmts = [f if f not in (BOOL,) else None for _, _, f in cols]
-    for r in range(len(frame)):
-        ws.append(
-            [r + 1]
-            + [
-                _cell(ws, vals[r], fmt) if fmt or _formula_like(vals[r]) else vals[r]
-                for vals, fmt in zip(values, fmts, strict=True)
-            ]
-        )
-    total: list[Any] = [_cell(ws, "合计", bold=True)]
-    for (c, _, f), vals in zip(cols, values, strict=True):
-        if f in TOTALS and c not in TOTAL_SKIP:
-            total.append(_cell(ws, float(sum(v for v in vals if v is not None)), f, bold=True))
-        else:
-            total.append(None)
-    ws.append(total)
+def _ledger_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame, spec: ColumnSpec) -> None:
+    """A ledger sheet with a 合计 row of the areas and money (not of ages, rates or prices)."""
+    xlsx_table(ws, frame, spec, summed=lambda col, fmt: fmt in TOTALS and col not in TOTAL_SKIP)
 
 
 def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
@@ -351,7 +279,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
     ws.column_dimensions["B"].width = 24
     for col in "CDEFGHI":
         ws.column_dimensions[col].width = 16
-    ws.append([_cell(ws, "指标", bold=True), _cell(ws, "数值", bold=True)])
+    ws.append([xlsx_cell(ws, "指标", header=True), xlsx_cell(ws, "数值", header=True)])
     s = result.summary
     for key, label in SUMMARY_LABELS.items():
         value = s[key]
@@ -362,18 +290,18 @@ def _summary_sheet(ws: WriteOnlyWorksheet, result: AuditResult) -> None:
             if key.startswith("idle_fee_total")
             else (MU if key.endswith("_mu") else None if key == "as_of" else INT)
         )
-        ws.append([label, _cell(ws, value if value is not None else "无数据", fmt)])
+        ws.append([label, xlsx_cell(ws, value if value is not None else "无数据", fmt)])
     # what could not be judged or was left out, in words: never only a 0 in a cell
     for sentence in result.notes("zh"):
-        ws.append([_cell(ws, "注意", bold=True), sentence])
+        ws.append([xlsx_cell(ws, "注意", header=True), sentence])
     floor = result.rules.supply_rate_floor
     ok = result.meets_floor
-    ws.append(["近五年供地率底线", _cell(ws, floor, RATE)])
+    ws.append(["近五年供地率底线", xlsx_cell(ws, floor, RATE)])
     ws.append(["是否达到底线", "无数据" if ok is None else ("是" if ok else "否")])
     lo, hi = result.quality["supply_rate_5y_window"]
     ws.append(["近五年统计范围(批准年度)", f"{lo}–{hi}"])
     ws.append([])
-    ws.append([_cell(ws, "数据质量", bold=True), _cell(ws, "", bold=True)])
+    ws.append([xlsx_cell(ws, "数据质量", header=True), xlsx_cell(ws, "", header=True)])
     for key, label in QUALITY_LABELS.items():
         if key in result.quality:
             ws.append([label, _quality_value(result.quality[key])])
@@ -419,7 +347,7 @@ def _quality_value(value: Any) -> Any:
 
 def _cohort_rows(ws: WriteOnlyWorksheet, cohorts: pd.DataFrame) -> None:
     heads = [label for _, label, _ in COHORT_COLS]
-    ws.append([_cell(ws, h, bold=True) for h in heads])
+    ws.append([xlsx_cell(ws, h, header=True) for h in heads])
     for row in cohorts.to_dict("records"):
         year: Any = row["year"]
         rate: Any = row["supply_rate"]
@@ -428,10 +356,10 @@ def _cohort_rows(ws: WriteOnlyWorksheet, cohorts: pd.DataFrame) -> None:
                 "日期缺失" if pd.isna(year) else int(year),
                 int(row["batches"]),
                 *(
-                    _cell(ws, float(row[f"{k}_area_mu"]), MU)
+                    xlsx_cell(ws, float(row[f"{k}_area_mu"]), MU)
                     for k in ("approved", "supplied", "unsupplied", "sliver")
                 ),
-                _cell(ws, None if pd.isna(rate) else float(rate), RATE),
+                xlsx_cell(ws, None if pd.isna(rate) else float(rate), RATE),
                 "是" if row["in_window"] else "否",
             ]
         )

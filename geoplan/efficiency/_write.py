@@ -4,21 +4,15 @@ headers, the unit in each), summary.json and efficiency.html; every file atomica
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from geoplan.efficiency._land import STANDARD, STATUS_ZH
 from geoplan.efficiency._scheme import GROUPS, INDICATORS
-from geoplan.io import atomic_path, write_gpkg, write_json
+from geoplan.io import atomic_path, write_gpkg, write_json, xlsx_cell, xlsx_table, xlsx_value
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -115,8 +109,6 @@ SUMMARY_LABELS = {
     "standard_met": "标准地达标", "standard_not_met": "标准地未达标",
     "standard_not_due": "标准地未到考核期", "standard_unknown": "标准地待核实",
 }  # fmt: skip
-_FILL = PatternFill("solid", fgColor="DDEBF7")
-_BOLD = Font(bold=True)
 
 
 def write_all(
@@ -179,77 +171,31 @@ def write_xlsx(result: EfficiencyResult, path: Path) -> Path:
     return path
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, bold: bool = False) -> Any:
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and c.data_type == "f":
-        c.data_type = "s"  # text from the data that starts with "=" is text, never a formula
-    if fmt is not None:
-        c.number_format = fmt
-    if bold:
-        c.font, c.fill = _BOLD, _FILL
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    return c
+def _summed(col: str, fmt: str | None) -> bool:
+    """Columns a ledger sheet totals: areas in 亩, taxes and counts."""
+    return fmt == MU or col in ("tax", "n_firms") or col.startswith("n_")
 
 
-def _py(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime().date()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _width(value: Any) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in ("" if value is None else str(value)))
-
-
-def _table_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame, spec: Sequence[tuple[str, str, str | None]],
-                 *, total: bool = True) -> None:  # fmt: skip
-    cols = [(c, h, f) for c, h, f in spec if c in frame.columns]
-    values = [[_py(v) for v in frame[c].astype(object)] for c, _, _ in cols]
-    ws.freeze_panes = "B2"
-    ws.column_dimensions["A"].width = 7
-    for i, ((_, h, _), vals) in enumerate(zip(cols, values, strict=True), start=2):
-        w = max([_width(h)] + [_width(v) for v in vals[:300]])
-        ws.column_dimensions[get_column_letter(i)].width = min(max(w + 2, 8), 40)
-    ws.append([_cell(ws, "序号", bold=True)] + [_cell(ws, h, bold=True) for _, h, _ in cols])
-    for r in range(len(frame)):
-        ws.append(
-            [r + 1]
-            + [_cell(ws, vals[r], fmt) for vals, (_, _, fmt) in zip(values, cols, strict=True)]
-        )
-    if not total or not len(frame):
-        return
-    row: list[Any] = [_cell(ws, "合计", bold=True)]
-    for (c, _, f), vals in zip(cols, values, strict=True):
-        summed = f == MU or c in ("tax", "n_firms") or c.startswith("n_")
-        row.append(
-            _cell(ws, float(sum(v for v in vals if v is not None)), f, bold=True)
-            if summed
-            else None
-        )
-    ws.append(row)
+def _table_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame, spec: Spec, *, total: bool = True) -> None:  # fmt: skip
+    """A ledger sheet; with ``total`` and rows, a 合计 row (:func:`_summed`)."""
+    xlsx_table(ws, frame, spec, summed=_summed if total and len(frame) else None)
 
 
 def _summary_sheet(ws: WriteOnlyWorksheet, result: EfficiencyResult) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 60
-    ws.append([_cell(ws, "指标", bold=True), _cell(ws, "数值", bold=True)])
+    ws.append([xlsx_cell(ws, "指标", header=True), xlsx_cell(ws, "数值", header=True)])
     s = result.summary
     for key, label in SUMMARY_LABELS.items():
         value = s.get(key)
         fmt = MU if key.endswith("_mu") else NUM if key.endswith(("_wan", "per_mu")) else None
-        ws.append([label, _cell(ws, "无数据" if value is None else value, fmt)])
+        ws.append([label, xlsx_cell(ws, "无数据" if value is None else value, fmt)])
     if result.scheme is not None:
         ws.append(["评价方案说明", result.scheme.title])
     ws.append(["增存挂钩比例(新增:盘活)", f"1:{1 / result.rules.new_quota_per_stock_mu:g}"
                if result.rules.new_quota_per_stock_mu else "0"])  # fmt: skip
     for sentence in result.notes():
-        ws.append([_cell(ws, "注意", bold=True), sentence])
+        ws.append([xlsx_cell(ws, "注意", header=True), sentence])
 
 
 def _benchmark_sheet(ws: WriteOnlyWorksheet, result: EfficiencyResult) -> None:
@@ -259,7 +205,7 @@ def _benchmark_sheet(ws: WriteOnlyWorksheet, result: EfficiencyResult) -> None:
     ws.column_dimensions["D"].width = 20
     ws.column_dimensions["E"].width = 12
     heads = ["组别", "指标", "权重", "基准值", "基准口径", "单项封顶(倍)"]
-    ws.append([_cell(ws, h, bold=True) for h in heads])
+    ws.append([xlsx_cell(ws, h, header=True) for h in heads])
     scheme = result.scheme
     if scheme is None:
         return
@@ -269,7 +215,7 @@ def _benchmark_sheet(ws: WriteOnlyWorksheet, result: EfficiencyResult) -> None:
             b = result.benchmarks.get(g, {}).get(key)
             rule = scheme.benchmark(key)
             ws.append([
-                GROUPS[g], f"{ind.zh}({ind.unit})", w, _cell(ws, _py(b), NUM),
+                GROUPS[g], f"{ind.zh}({ind.unit})", w, xlsx_cell(ws, xlsx_value(b), NUM),
                 "全县平均" if rule == "mean" else (f"第{rule[1:]}百分位" if isinstance(rule, str) else "固定值"),
                 scheme.cap(key),
             ])  # fmt: skip

@@ -10,6 +10,8 @@
   :func:`check_postgis_target`;
 - the layer roles (:data:`ROLES`) and their value vocabularies;
 - tables (Excel / CSV, units in headers): :func:`read_table` for the ``enterprises`` role;
+- Excel ledgers: :func:`xlsx_table` (a sheet with Chinese headers, frozen, fitted, a 合计 row),
+  :func:`xlsx_cell`, :func:`xlsx_value`, :func:`text_width`;
 - dates: :func:`parse_dates`, :func:`parse_date_value`;
 - writing: :func:`atomic_path`, :func:`write_gpkg`, :func:`write_csv`, :func:`write_json` (strict
   JSON, :func:`dumps_json`) and :func:`ensure_writable_dir`.
@@ -62,6 +64,7 @@ from geoplan.io._write import (
     write_gpkg,
     write_json,
 )
+from geoplan.io._xlsx import YES_NO, ColumnSpec, text_width, xlsx_cell, xlsx_table, xlsx_value
 
 __all__ = [
     "DATABASE_SCHEMES",
@@ -73,6 +76,8 @@ __all__ = [
     "RUNS_TABLE",
     "SCALE_VALUES",
     "SETTLEMENT_KIND_VALUES",
+    "YES_NO",
+    "ColumnSpec",
     "TABLE_ROLES",
     "ZONE_TYPE_VALUES",
     "DatabaseSource",
@@ -107,4 +112,8 @@ __all__ = [
     "write_json",
     "write_postgis",
     "write_result",
+    "text_width",
+    "xlsx_cell",
+    "xlsx_table",
+    "xlsx_value",
 ]
