@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from geoplan.audit._land import (
-    AuditResult,
-    AuditRules,
-    audit_land,
-)
+from geoplan.audit._land import audit_land
 from geoplan.audit._options import audit_options
+from geoplan.audit._result import AuditResult, AuditRules
 
 __all__ = [
     "AuditResult",

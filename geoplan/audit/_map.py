@@ -13,7 +13,7 @@ from geoplan.labels import code_label, code_labels, field_labels
 if TYPE_CHECKING:
     import folium
 
-    from geoplan.audit._land import AuditResult
+    from geoplan.audit._result import AuditResult
 
 STATUS_COLORS = {
     "idle_type1": "#b2182b",

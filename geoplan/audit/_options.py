@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from geoplan.audit._land import AuditRules
+from geoplan.audit._result import AuditRules
 
 __all__ = ["audit_options"]
 

@@ -15,7 +15,7 @@ from geoplan.audit._status import IDLE, age_years, lapse_due
 from geoplan.units import M2_PER_MU
 
 if TYPE_CHECKING:
-    from geoplan.audit._land import AuditRules
+    from geoplan.audit._result import AuditRules
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from geoplan.io import (
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from geoplan.audit._land import AuditResult
+    from geoplan.audit._result import AuditResult
     from geoplan.maps import MapContext
 
 __all__ = ["SHEETS", "postgis_tables", "write_all", "write_xlsx"]
