@@ -14,7 +14,7 @@ from geoplan.labels import FIELDS, field_labels, translate
 if TYPE_CHECKING:
     import folium
 
-    from geoplan.hierarchy._settlements import HierarchyResult
+    from geoplan.hierarchy._result import HierarchyResult
 
 __all__ = ["TIER_COLORS", "add_hierarchy"]
 
