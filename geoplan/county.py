@@ -46,16 +46,22 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 from pyproj import CRS
 
+from geoplan._manifest import (
+    PARAMETER_SECTIONS,
+    RASTER_ROLES,
+    absolute_source,
+    check_manifest,
+    merge_manifest,
+    parse_as_of,
+)
 from geoplan.crs import metric_crs_for, same_gk_zone, to_metric
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
 from geoplan.io import (
-    MONEY_UNITS,
     ROLES,
     TABLE_ROLES,
     is_database_source,
     is_osm_source,
     parse_database_source,
-    parse_date_value,
     read_layer,
     read_report,
     read_table,
@@ -69,10 +75,6 @@ if TYPE_CHECKING:
 __all__ = ["County", "CountySummary", "LayerSummary", "merge_manifest"]
 
 logger = logging.getLogger(__name__)
-
-RASTER_ROLES = {"landcover": "land-cover raster (GeoTIFF)"}
-#: ``[parameters.<section>]`` tables county.toml may hold, and the analysis each configures.
-PARAMETER_SECTIONS = ("audit", "zones", "landcover", "connectivity", "hierarchy", "efficiency")
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ class County:
         self.name: str = str(meta["name"])
         self.name_en: str | None = meta.get("name_en")
         self.adcode: str | None = None if meta.get("adcode") is None else str(meta["adcode"])
-        self.as_of: dt.date = _parse_as_of(meta.get("as_of"), path)
+        self.as_of: dt.date = parse_as_of(meta.get("as_of"), path)
         self._sources: dict[str, str] = {
             role: str(src) for role, src in manifest.get("layers", {}).items()
         }
@@ -302,7 +304,7 @@ class County:
             ) from None
         if defaults:
             manifest = merge_manifest(defaults, manifest)
-        _check_manifest(manifest, manifest_path)
+        check_manifest(manifest, manifest_path)
         county = cls(manifest_path.parent.resolve(), manifest)
         logger.info("opened county %s (%s) at %s", county.name, county.adcode, county.path)
         return county
@@ -347,7 +349,7 @@ class County:
         >>> c.slug, c.crs.to_epsg(), len(c.approvals) > 0
         ('custom', 4547, True)
         """
-        absolute = {role: _absolute(src) for role, src in sources.items() if src is not None}
+        absolute = {role: absolute_source(src) for role, src in sources.items() if src is not None}
         if not absolute:
             raise InputError("County.from_sources needs at least one layer source.")
         first = next(iter(absolute.values()))
@@ -363,7 +365,7 @@ class County:
             "parameters": {k: dict(v) for k, v in (parameters or {}).items()},
         }
         here = Path.cwd()
-        _check_manifest(manifest, here / "county.toml", label="the layers given")
+        check_manifest(manifest, here / "county.toml", label="the layers given")
         return cls(here, manifest, adhoc=True)
 
     def with_overrides(
@@ -398,7 +400,7 @@ class County:
             if src is None:
                 manifest["layers"].pop(role, None)
             else:
-                manifest["layers"][role] = _absolute(src)
+                manifest["layers"][role] = absolute_source(src)
         for role, mapping in (fields or {}).items():
             changed.add(role)
             manifest.setdefault("fields", {}).setdefault(role, {}).update(mapping)
@@ -408,7 +410,7 @@ class County:
         if units:
             changed.add("supplies")
             manifest.setdefault("units", {}).update(units)
-        _check_manifest(manifest, self.path / "county.toml")
+        check_manifest(manifest, self.path / "county.toml")
         other = type(self)(self.path, manifest, adhoc=self._adhoc)
         if "crs" not in self.__dict__ or not changed.isdisjoint({self._crs_role()}):
             return other
@@ -747,54 +749,11 @@ def _raster_metric_crs(src: str) -> CRS:
     return metric_crs_for((b.left + b.right) / 2, (b.bottom + b.top) / 2)
 
 
-def merge_manifest(defaults: Mapping[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """``manifest`` laid over ``defaults``: tables merge key by key, nested tables too
-    (``[parameters.audit]``), and a value ``manifest`` sets wins.
-
-    Examples
-    --------
-    >>> merge_manifest({"parameters": {"audit": {"sliver_width": 2.0, "sliver_area": 5.0}}},
-    ...                {"parameters": {"audit": {"sliver_width": 0.5}}})
-    {'parameters': {'audit': {'sliver_width': 0.5, 'sliver_area': 5.0}}}
-    """
-    out: dict[str, Any] = copy.deepcopy(dict(defaults))
-    for key, value in manifest.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge_manifest(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _parse_as_of(value: Any, path: Path) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return parse_date_value(value).date()
-    except InputError:
-        raise InputError(
-            f"{path / 'county.toml'}: [county] as_of = {value!r} is not a date; write it as "
-            'as_of = "2026-06-30" (or a bare TOML date).'
-        ) from None
-
-
 def _source_name(source: str) -> str:
     """A name for a county made of one source: the file's stem, or the table's name."""
     if is_database_source(source):
         return parse_database_source(source).table or "database"
     return split_source(source)[0].stem
-
-
-def _absolute(source: str | os.PathLike[str]) -> str:
-    """A source string with its path made absolute (the ``:layer`` part kept; a database URL
-    as it is)."""
-    if is_database_source(source):
-        return os.fspath(source).strip()
-    path, layer = split_source(source)
-    full = path.expanduser().resolve()
-    return f"{full}:{layer}" if layer else str(full)
 
 
 def _landcover_options(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -808,86 +767,3 @@ def _landcover_options(params: Mapping[str, Any]) -> dict[str, Any]:
     if scheme not in SCHEMES:
         raise InputError(f"scheme = {scheme!r}: one of {', '.join(SCHEMES)}.")
     return dict(params)
-
-
-def _check_manifest(manifest: dict[str, Any], path: Path, *, label: str | None = None) -> None:
-    problems = []
-    meta = manifest.get("county")
-    if not isinstance(meta, dict):
-        problems.append("a [county] table with name and as_of is missing")
-    else:
-        if not meta.get("name"):
-            problems.append("[county] name is missing")
-        if not meta.get("as_of"):
-            problems.append('[county] as_of is missing (e.g. as_of = "2026-06-30")')
-    layers = manifest.get("layers")
-    if not isinstance(layers, dict) or not layers:
-        problems.append('[layers] is missing or empty (e.g. boundary = "county.gpkg:boundary")')
-        layers = {}
-    known = set(ROLES) | set(RASTER_ROLES)
-    for role, src in layers.items():
-        if role not in known:
-            problems.append(f"[layers] {role}: unknown role (known: {', '.join(sorted(known))})")
-            continue
-        if is_database_source(src):
-            try:  # the syntax and no password now; the server is asked when the layer is read
-                parse_database_source(str(src))
-            except GeoplanError as exc:
-                problems.append(f"[layers] {role}: {exc}")
-            if role in RASTER_ROLES:
-                problems.append(f"[layers] {role}: a raster cannot come from a database")
-            continue
-        file_path, _ = split_source(path.parent / str(src))
-        if not file_path.exists():
-            problems.append(f"[layers] {role} = {src!r}: file {file_path} does not exist")
-    for role in manifest.get("fields", {}):
-        if role not in ROLES:
-            problems.append(f"[fields.{role}]: unknown role")
-    parameters = manifest.get("parameters", {})
-    if not isinstance(parameters, dict):
-        problems.append("[parameters] must hold tables such as [parameters.audit]")
-        parameters = {}
-    for section, table in parameters.items():
-        if section not in PARAMETER_SECTIONS:
-            problems.append(
-                f"[parameters.{section}]: unknown section (known: {', '.join(PARAMETER_SECTIONS)})"
-            )
-        elif not isinstance(table, dict):
-            problems.append(f"[parameters.{section}] must be a table of key = value")
-    problems.extend(_check_crs_table(manifest.get("crs", {}), known))
-    problems.extend(_check_units_table(manifest.get("units", {})))
-    if problems:
-        only_missing_files = all("does not exist" in p for p in problems)
-        cls = DataFileNotFoundError if only_missing_files else InputError
-        raise cls(f"{label or path} has problems:\n- " + "\n- ".join(problems))
-
-
-def _check_crs_table(table: Any, known: set[str]) -> list[str]:
-    """Problems of the per-layer ``[crs]`` table (role = "EPSG:…")."""
-    if not isinstance(table, dict):
-        return ['[crs] must be a table of role = "EPSG:…" (e.g. supplies = "EPSG:4527")']
-    out = []
-    for role, value in table.items():
-        if role not in known or role in RASTER_ROLES:
-            out.append(f"[crs] {role}: unknown vector role (known: {', '.join(sorted(ROLES))})")
-            continue
-        try:
-            CRS.from_user_input(value)
-        except Exception:  # pyproj's CRSError and type errors
-            out.append(f'[crs] {role} = {value!r} is not a CRS; write it as "EPSG:4527"')
-    return out
-
-
-def _check_units_table(table: Any) -> list[str]:
-    """Problems of the ``[units]`` table (land_price = "元" or "万元")."""
-    if not isinstance(table, dict):
-        return ['[units] must be a table such as land_price = "万元"']
-    out = []
-    for key, value in table.items():
-        if key != "land_price":
-            out.append(
-                f"[units] {key}: unknown; the only money field is land_price (供地 成交价款)"
-            )
-        elif str(value) not in MONEY_UNITS:
-            out.append(f'[units] land_price = {value!r}: write "元" or "万元"')
-    return out

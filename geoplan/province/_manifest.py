@@ -27,9 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geoplan.county import PARAMETER_SECTIONS
+from geoplan._manifest import (
+    PARAMETER_SECTIONS,
+    absolute_source,
+    missing_file,
+    raise_problems,
+    unknown_field_roles,
+)
 from geoplan.errors import DataFileNotFoundError, GeoplanError, InputError
-from geoplan.io import ROLES, parse_date_value, split_source
+from geoplan.io import parse_date_value
 
 __all__ = ["ProvincePackage", "open_province"]
 
@@ -151,7 +157,7 @@ def open_province(source: str | os.PathLike[str]) -> ProvincePackage:
         as_of=as_of,
         defaults=defaults,
         counties=counties,
-        layers={role: _absolute(folder, src) for role, src in layers.items()},
+        layers={role: absolute_source(src, folder) for role, src in layers.items()},
         manifest=manifest_path if manifest_path.is_file() else None,
     )
     logger.info(
@@ -209,16 +215,9 @@ def _check(manifest: Mapping[str, Any], path: Path) -> None:
                 f"[layers] {role}: unknown role (known: counties, {', '.join(SPLIT_ROLES)})"
             )
             continue
-        file_path, _ = split_source(path.parent / str(src))
-        if not file_path.exists():
-            problems.append(f"[layers] {role} = {src!r}: file {file_path} does not exist")
-    for role in manifest.get("fields", {}):
-        if role not in ROLES:
-            problems.append(f"[fields.{role}]: unknown role")
-    if problems:
-        only_missing = all("does not exist" in p for p in problems)
-        cls = DataFileNotFoundError if only_missing else InputError
-        raise cls(f"{path} has problems:\n- " + "\n- ".join(problems))
+        problems.extend(missing_file(role, src, path.parent))
+    problems.extend(unknown_field_roles(manifest))
+    raise_problems(problems, path)
 
 
 def _check_options(section: str, table: Mapping[str, Any]) -> list[str]:
@@ -270,9 +269,3 @@ def _county_folders(folder: Path, manifest_path: Path) -> tuple[Path, ...]:
             "next to province.toml, or name province-wide layers under [layers]."
         )
     return found
-
-
-def _absolute(folder: Path, source: str) -> str:
-    path, layer = split_source(folder / source)
-    full = path.resolve()
-    return f"{full}:{layer}" if layer else str(full)
