@@ -32,7 +32,8 @@ from geoplan.io._postgis_write import (
     write_postgis,
 )
 from geoplan.io._postgis_write import check_target as check_postgis_target
-from geoplan.io._read import ReadReport, list_layers, read_layer, read_report
+from geoplan.io._read import list_layers, read_layer
+from geoplan.io._read_report import ReadReport, read_report
 from geoplan.io._schema import (
     ENTERPRISE_UNITS,
     ROLES,

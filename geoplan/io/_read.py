@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
-import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +28,6 @@ import shapely
 from pyproj import CRS
 
 from geoplan.errors import (
-    CRSError,
     DataFileNotFoundError,
     EmptyLayerError,
     GeometryTypeError,
@@ -39,13 +35,15 @@ from geoplan.errors import (
     LayerNotFoundError,
 )
 from geoplan.geometry import parts_of_kind
-from geoplan.io._coords import check_coordinates
 from geoplan.io._encoding import cpg_encoding, detect_dbf_encoding, names_cut_mid_character
 from geoplan.io._fields import FieldReport, normalise_fields
+from geoplan.io._layer_crs import apply_crs, crs_text
+from geoplan.io._read_report import ReadReport
 from geoplan.io._schema import ROLES, Role
 from geoplan.io._sources import is_database_source, parse_database_source, split_source
+from geoplan.io._zipped import zip_uri, zipped_shapefile
 
-__all__ = ["ReadReport", "list_layers", "read_layer", "read_report"]
+__all__ = ["list_layers", "read_layer"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,78 +53,6 @@ _GEOM_FAMILIES = {
     "point": {"Point", "MultiPoint"},
     "line": {"LineString", "MultiLineString"},
 }
-
-
-@dataclass
-class ReadReport:
-    """What :func:`read_layer` did to a layer: where it came from, what it renamed and repaired."""
-
-    source: str
-    layer: str | None
-    role: str | None
-    features_read: int
-    features: int = 0
-    repaired: int = 0
-    dropped_empty: int = 0
-    dropped_unrepairable: int = 0
-    closed_rings: int = 0
-    renamed: dict[str, str] = field(default_factory=dict)
-    added: list[str] = field(default_factory=list)
-    encoding: str | None = None
-    crs: str | None = None
-    crs_assigned: bool = False
-    source_crs: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
-    truncated: dict[str, str] = field(default_factory=dict)
-    unused: list[str] = field(default_factory=list)
-    units: dict[str, str] = field(default_factory=dict)
-    field_notes: list[str] = field(default_factory=list)
-
-    def mapping(self) -> list[str]:
-        """One line per source column: what it became (``源列 → field``) or that it is unused.
-
-        Examples
-        --------
-        >>> rep = ReadReport("a.shp", None, "supplies", 1, fields={"约定动工日": "agreed_start"},
-        ...                  truncated={"约定动工日": "约定动工日期"}, unused=["BZ"])
-        >>> rep.mapping()
-        ['约定动工日 → agreed_start (shapefile cut of 约定动工日期)', 'BZ: not used']
-        """
-        out = []
-        for src, dst in self.fields.items():
-            line = f"{src} → {dst}"
-            if src in self.truncated:
-                line += f" (shapefile cut of {self.truncated[src]})"
-            if dst in self.units:
-                line += f", unit {self.units[dst]}"
-            out.append(line)
-        out.extend(f"{c}: not used" for c in self.unused)
-        return out
-
-    def notes(self) -> list[str]:
-        """Human-readable lines on repairs and drops (empty when nothing happened)."""
-        out = []
-        if self.closed_rings:
-            out.append(f"{self.closed_rings} geometries had unclosed rings (closed when read)")
-        if self.repaired:
-            out.append(f"{self.repaired} invalid geometries repaired (make_valid)")
-        if self.dropped_empty:
-            out.append(f"{self.dropped_empty} features without geometry dropped")
-        if self.dropped_unrepairable:
-            out.append(
-                f"{self.dropped_unrepairable} features dropped: no geometry of the right kind "
-                "left after repair"
-            )
-        if self.crs_assigned:
-            out.append(f"CRS assigned by the caller: {self.source_crs}")
-        out.extend(self.field_notes)
-        return out
-
-
-def read_report(gdf: gpd.GeoDataFrame) -> ReadReport | None:
-    """The :class:`ReadReport` attached to a frame returned by :func:`read_layer`, if any."""
-    rep = gdf.attrs.get("read_report")
-    return rep if isinstance(rep, ReadReport) else None
 
 
 # --------------------------------------------------------------------------- sources
@@ -279,11 +205,11 @@ def _read_file(
     source: str | os.PathLike[str], layer: str | None, role: str | None
 ) -> tuple[gpd.GeoDataFrame, ReadReport, str]:
     """A file's layer as GDAL hands it over (text checked, rings closed), its report begun."""
-    source, layer = _zip_uri(source, layer)
+    source, layer = zip_uri(source, layer)
     path, layer = split_source(source, layer)
     _require_exists(path)
     gdal_path: Path | str
-    zipped = _zipped_shapefile(path, layer) if path.suffix.lower() == ".zip" else None
+    zipped = zipped_shapefile(path, layer) if path.suffix.lower() == ".zip" else None
     if zipped is not None:
         gdal_path, layer, encoding = zipped
         label = f"{path}" + (f":{layer}" if layer else "")
@@ -326,9 +252,9 @@ def _normalise(
 ) -> gpd.GeoDataFrame:
     """What every source goes through: CRS rules and coordinate checks, the role's fields
     (aliases, types, dates, units), geometry repair; the report completed and attached."""
-    rep.source_crs = _crs_text(gdf.crs)
+    rep.source_crs = crs_text(gdf.crs)
     role = role_def.name if role_def is not None else None
-    gdf = _apply_crs(gdf, crs, label, rep, source_crs=source_crs, role=role)
+    gdf = apply_crs(gdf, crs, label, rep, source_crs=source_crs, role=role)
     if role_def is not None:
         frep = FieldReport()
         gdf = normalise_fields(
@@ -430,20 +356,6 @@ def _read_bytewise(path: Path, layer: str | None, encoding: str, label: str) -> 
     return gdf
 
 
-def _crs_text(crs: CRS | None) -> str | None:
-    if crs is None:
-        return None
-    epsg = crs.to_epsg(min_confidence=70)
-    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
-
-
-def _same_crs(a: CRS, b: CRS) -> bool:
-    if a.equals(b, ignore_axis_order=True):
-        return True
-    ea, eb = a.to_epsg(min_confidence=70), b.to_epsg(min_confidence=70)
-    return ea is not None and ea == eb
-
-
 def _check_text(gdf: pd.DataFrame, label: str, encoding: str | None) -> None:
     """Arrow takes text in a wrong encoding without complaint and fails on first use: check the
     text columns now and say which one is not in the encoding it was read with."""
@@ -523,152 +435,6 @@ def _parquet_wkb(path: Path) -> tuple[pd.DataFrame, np.ndarray, object]:
     wkb = table.column(col).to_numpy(zero_copy_only=False)
     attrs = table.drop([col]).to_pandas()
     return attrs, wkb, crs
-
-
-def _zip_uri(
-    source: str | os.PathLike[str], layer: str | None
-) -> tuple[str | os.PathLike[str], str | None]:
-    """``zip://parks.zip`` or ``zip://export.zip!folder/parks.shp`` (the fiona/geopandas way of
-    naming a zipped shapefile) as a path and a layer name."""
-    text = os.fspath(source)
-    if not text.lower().startswith("zip://"):
-        return source, layer
-    rest, _, member = text[len("zip://") :].partition("!")
-    if member and layer is None:
-        layer = Path(member).stem
-    return rest, layer
-
-
-def _zipped_shapefile(path: Path, layer: str | None) -> tuple[str, str | None, str | None] | None:
-    """GDAL path, layer and encoding of the shapefile inside a ``.zip`` (None: no shapefile).
-
-    The zip may hold the shapefile at its root or in a folder; with several shapefiles, ``layer``
-    (``file.zip:<name>``) names one. Its DBF encoding is detected as for an unzipped shapefile.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            shps = sorted(n for n in names if n.lower().endswith(".shp"))
-            stems = [Path(n).stem for n in shps]
-            if not shps:  # e.g. a zipped GeoJSON or GeoPackage: GDAL reads those itself
-                return None
-            if layer is not None:
-                if layer not in stems:
-                    raise LayerNotFoundError(
-                        f"There is no shapefile {layer!r} in {path}; it holds "
-                        f"{', '.join(stems)}. Name one as '{path}:<name>'."
-                    )
-                member = shps[stems.index(layer)]
-            elif len(shps) > 1:
-                raise LayerNotFoundError(
-                    f"{path} holds several shapefiles ({', '.join(stems)}); say which one to "
-                    f"read as '{path}:<name>', or unzip it and name the .shp."
-                )
-            else:
-                member = shps[0]
-            encoding = _zipped_dbf_encoding(zf, member, names)
-    except zipfile.BadZipFile:
-        raise InputError(
-            f"{path} is not a readable zip file. Unzip it with another tool and read the "
-            ".shp inside, or download it again."
-        ) from None
-    return f"/vsizip/{path.resolve().as_posix()}/{member}", Path(member).stem, encoding
-
-
-def _zipped_dbf_encoding(zf: zipfile.ZipFile, member: str, names: list[str]) -> str | None:
-    """Detect the DBF encoding of a zipped shapefile from a copy of its sidecars' first bytes."""
-    base = member[:-4]
-    lower = {n.lower(): n for n in names}
-    with tempfile.TemporaryDirectory(prefix="geoplan-zip-") as tmp:
-        for ext in (".dbf", ".cpg"):
-            src = lower.get((base + ext).lower())
-            if src is None:
-                continue
-            with zf.open(src) as fh, open(Path(tmp) / f"layer{ext}", "wb") as out:
-                # the detector reads the header and the first 4 MiB of records
-                out.write(fh.read(5 * 2**20))
-        return detect_dbf_encoding(Path(tmp) / "layer.shp")
-
-
-def _apply_crs(
-    gdf: gpd.GeoDataFrame,
-    crs: CRS | str | int | None,
-    label: str,
-    rep: ReadReport,
-    *,
-    source_crs: CRS | str | int | None = None,
-    role: str | None = None,
-) -> gpd.GeoDataFrame:
-    if source_crs is not None:
-        given = _user_crs(source_crs, label)
-        if gdf.crs is None:
-            rep.crs_assigned = True
-            rep.source_crs = _crs_text(given)
-            logger.info("%s: no CRS in the file; using %s as configured", label, rep.source_crs)
-            gdf = gdf.set_crs(given)
-        elif not _same_crs(gdf.crs, given):
-            raise CRSError(
-                f"{label} records its CRS as {_crs_text(gdf.crs)}, but the configuration says "
-                f"its coordinates are in {_crs_text(given)} (county.toml [crs]"
-                f"{' ' + role if role else ''}). One of them is wrong: remove the [crs] entry "
-                "to use the file's own CRS, or fix the file's CRS (its .prj)."
-            )
-    if gdf.crs is None:
-        if crs is None:
-            key = role or "<role>"
-            hint, epsg = _crs_hint(gdf)
-            suggestion = f"EPSG:{epsg}" if epsg else "EPSG:<code>"
-            raise CRSError(
-                f"{label} has no coordinate reference system. {hint} Fix the file (a .prj next "
-                "to a shapefile, or set the CRS in QGIS), or tell geoplan the CRS its "
-                f'coordinates are in: in county.toml `[crs]` then `{key} = "{suggestion}"`, or '
-                f"read_layer(..., source_crs='{suggestion}')."
-            )
-        rep.crs_assigned = True
-        rep.source_crs = _crs_text(CRS.from_user_input(crs))
-        gdf = gdf.set_crs(crs)
-        check_coordinates(gdf, label)
-        return gdf
-    check_coordinates(gdf, label)  # in the source CRS, before any reprojection
-    if crs is not None and not gdf.crs.equals(CRS.from_user_input(crs)):
-        return gdf.to_crs(crs)
-    return gdf
-
-
-def _user_crs(value: CRS | str | int, label: str) -> CRS:
-    try:
-        return CRS.from_user_input(value)
-    except Exception as exc:  # pyproj.exceptions.CRSError and friends
-        raise CRSError(
-            f"{label}: {value!r} is not a coordinate reference system geoplan understands "
-            f'({exc}). Write it as "EPSG:4527" (CGCS2000 3° GK zone 39 with zone prefix).'
-        ) from None
-
-
-def _crs_hint(gdf: gpd.GeoDataFrame) -> tuple[str, int | None]:
-    """A sentence on what the coordinates look like, and the EPSG code they suggest (or None)."""
-    from geoplan.crs import gk_prefix_epsg
-
-    xmin, ymin, xmax, ymax = (float(v) for v in gdf.total_bounds)
-    if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
-        return "Its coordinates look like longitude/latitude (CGCS2000 is EPSG:4490).", 4490
-    epsg = gk_prefix_epsg(xmin, xmax, ymin, ymax)
-    if epsg is not None:
-        zone = int(xmin // 1_000_000)
-        crs = CRS.from_epsg(epsg)
-        return (
-            f"Its x values carry the Gauss-Kruger zone prefix {zone} ({xmin:.0f}…): that is "
-            f"{crs.name}, EPSG:{epsg}.",
-            epsg,
-        )
-    if 1e5 <= xmin and xmax < 1e6 and 0 <= ymin and ymax < 1e7:
-        return (
-            "Its coordinates look like a Gauss-Kruger zone without a zone prefix "
-            "(CGCS2000 3-degree zones are EPSG:4534-4554; the zone is the one of the county's "
-            "central meridian).",
-            None,
-        )
-    return "", None
 
 
 def _repair_geometry(

@@ -27,7 +27,8 @@ from pyproj import CRS
 from geoplan.errors import CRSError, EmptyLayerError, InputError
 from geoplan.io._coords import check_coordinates
 from geoplan.io._fields import FieldReport, normalise_fields
-from geoplan.io._read import ReadReport, _require_exists
+from geoplan.io._read import _require_exists
+from geoplan.io._read_report import ReadReport
 from geoplan.io._schema import ENTERPRISE_UNITS, ROLES, Role
 from geoplan.io._sources import split_source
 
