@@ -27,7 +27,7 @@ from geoplan import maps
 from geoplan.cli import main
 from geoplan.county import County
 from geoplan.errors import InputError
-from geoplan.maps._encode import safe_html, safe_json
+from geoplan.maps._safe import safe_html, safe_json
 from tests.support import browser
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"

@@ -28,11 +28,9 @@ from geoplan.maps._encode import (
     pack_ints,
     prepare,
     require_columns,
-    safe_html,
-    safe_html_all,
-    safe_json,
     wgs84_bounds,
 )
+from geoplan.maps._safe import safe_html, safe_html_all, safe_json
 from geoplan.maps._style import PALETTE, classify, radii
 from geoplan.errors import InputError
 

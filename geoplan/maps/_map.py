@@ -7,7 +7,7 @@ coordinates rounded to 1e-6 degree, then written in a compact delta encoding tha
 decodes in the browser. Every attribute value shown in a popup, tooltip, legend or layer name is
 HTML-escaped, and no text from the data ever becomes template source: folium renders each element's
 output a second time as a Jinja2 template, so all text reaches the page only through
-``_maps_encode.safe_json`` / ``safe_html``, which write ``{`` and ``}`` as ``\\u007b``/``&#123;``
+``maps._safe.safe_json`` / ``safe_html``, which write ``{`` and ``}`` as ``\\u007b``/``&#123;``
 (see DESIGN.md, "User text is data").
 
 Typical use (this is what result objects' ``explore()`` does)::
@@ -35,7 +35,7 @@ import geopandas as gpd
 from branca.element import Figure, MacroElement
 
 from geoplan.maps._assets import OfflineMap
-from geoplan.maps._encode import inert_html, safe_html
+from geoplan.maps._safe import inert_html, safe_html
 from geoplan.maps._layers import (
     Bounds,
     MapDecor,

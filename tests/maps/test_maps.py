@@ -24,8 +24,8 @@ from geoplan.maps._encode import (
     encode_geometry,
     pack_ints,
     prepare,
-    safe_json,
 )
+from geoplan.maps._safe import safe_json
 from geoplan.maps._style import MISSING_COLOR, classify, radii
 from geoplan.zones import ZonesResult
 from tests.support import browser
