@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from geoplan.maps._embed import MapParts, map_parts, shared_assets_html
 from geoplan.maps._encode import format_values
+from geoplan.maps._context import MapContext, add_context, compose
 from geoplan.maps._map import (
-    MapContext,
-    add_context,
     add_legend,
     add_lines,
     add_points,
     add_polygons,
     check_tiles,
-    compose,
     finish,
     lang_of,
     new_map,
