@@ -492,7 +492,7 @@ def overlap_main(quick: bool, repeat: int) -> int:
 
 
 def _threads() -> int:
-    from geoplan.audit._threads import cpu_threads
+    from geoplan._threads import cpu_threads
 
     return cpu_threads()
 

@@ -30,6 +30,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geoplan._threads import concurrently, threaded
 from geoplan.audit._geom import BoolArray, GeomArray, IntArray, areas, explode
 from geoplan.audit._ops import grouped_union, safe_binary, subtract_pairs, union_by_group
 from geoplan.audit._priority import (
@@ -39,7 +40,6 @@ from geoplan.audit._priority import (
     priority_pairs,
     touching_groups,
 )
-from geoplan.audit._threads import concurrently, threaded
 from geoplan.errors import GeoplanError
 
 logger = logging.getLogger(__name__)

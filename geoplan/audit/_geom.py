@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geoplan.audit._threads import threaded
+from geoplan._threads import threaded
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan.audit._threads import threaded
+from geoplan._threads import threaded
 from geoplan.crs import ensure_projected
 from geoplan.errors import (
     EmptyLayerError,

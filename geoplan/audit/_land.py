@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._threads import WORKERS
 from geoplan.audit._inputs import (
     APPROVAL_FIELDS,
     APPROVAL_REQUIRED,
@@ -57,7 +58,6 @@ from geoplan.audit._tables import (
     supplies_table,
     unmatched_table,
 )
-from geoplan.audit._threads import WORKERS
 from geoplan.crs import check_same_crs
 from geoplan.errors import InputError
 

@@ -12,8 +12,8 @@ import numpy.typing as npt
 import shapely
 from shapely.errors import GEOSException
 
+from geoplan._threads import threaded
 from geoplan.audit._geom import BoolArray, GeomArray, IntArray, explode
-from geoplan.audit._threads import threaded
 from geoplan.errors import GeoplanError
 from geoplan.geometry import polygonal
 

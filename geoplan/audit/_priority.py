@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geoplan._threads import threaded
 from geoplan.audit._geom import BoolArray, GeomArray, IntArray, areas, explode
 from geoplan.audit._ops import (
     PairFilter,
@@ -19,7 +20,6 @@ from geoplan.audit._ops import (
     safe_binary,
     safe_union_all,
 )
-from geoplan.audit._threads import threaded
 
 logger = logging.getLogger(__name__)
 

@@ -12,17 +12,14 @@ a reached and an unreached node share one position).
 
 from __future__ import annotations
 
-import os
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 import shapely
 
+from geoplan._threads import ordered_map
 from geoplan.connectivity._reach_grid import RoadSamples, grid_polygons
 from geoplan.network import RoadNetwork
 
@@ -95,34 +92,13 @@ def reach_polygons(
             return [Reach(gi, m, 0, shapely.MultiPolygon(), 0) for m in budgets]
         return _group_reach(ctx, gi, dist, budgets)
 
-    for reaches in _ordered_map(one, reach_times(net, groups, budgets[-1] * 60.0)):
+    # the parks on two threads at most (numpy, GEOS and contourpy let the other run): each
+    # holds its park's grid windows (contourpy takes float64 x, y and z of a whole window;
+    # the second thread added ~180 MB to the peak of the scale-25 report)
+    rows = reach_times(net, groups, budgets[-1] * 60.0)
+    for reaches in ordered_map(one, rows, max_workers=2):
         out.extend(reaches)
     return out
-
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def _ordered_map(fn: Callable[[_T], _R], items: Iterable[_T]) -> Iterator[_R]:
-    """``map(fn, items)`` on one thread per core, results in order, with at most two items per
-    thread in flight (each item is a row of distances to every node). The groups' polygons are
-    independent, and most of their time is spent in numpy, GEOS and contourpy, which let other
-    threads run meanwhile. Two threads at most: each holds its park's grids (contourpy takes
-    float64 x, y and z of the whole window; the second thread added ~180 MB to the peak of the
-    scale-25 report), and the GIL-bound parts leave little to gain from more."""
-    workers = min(len(os.sched_getaffinity(0)), 2)
-    if workers < 2:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[_R]] = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def reach_times(

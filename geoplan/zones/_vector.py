@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
+from geoplan._threads import threaded
 from geoplan.errors import InputError
 from geoplan.geometry import polygonal
 
@@ -234,22 +234,10 @@ def _clip_areas(geoms: np.ndarray, x0: float, y0: float, x1: float, y1: float) -
         return _intersection_areas(np.full(len(geoms), rect, dtype=object), geoms)
 
 
-#: pairs per thread below which intersections run in the calling thread
-_THREAD_CHUNK = 10_000
-
-
 def _intersection_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Areas of ``a & b`` pairwise, split across threads when there are many pairs (vectorised
     shapely releases the GIL while GEOS works, so chunks run on every core)."""
-    workers = min(os.cpu_count() or 1, len(a) // _THREAD_CHUNK)
-    if workers < 2:
-        return _chunk_areas(a, b)
-    from concurrent.futures import ThreadPoolExecutor
-
-    bounds = np.linspace(0, len(a), 2 * workers + 1).astype(int)
-    chunks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return np.concatenate(list(pool.map(lambda c: _chunk_areas(a[c], b[c]), chunks)))
+    return np.asarray(threaded(_chunk_areas, a, b))
 
 
 def _chunk_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -554,7 +554,7 @@ def test_demo_county_audit() -> None:
 def test_threaded_equals_serial(
     basic: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geoplan.audit._threads as geom
+    import geoplan._threads as geom
 
     serial = audit_land(*basic, as_of=AS_OF, workers=1)
     monkeypatch.setattr(geom, "_CHUNK", 1)  # split even tiny arrays across threads

@@ -1,14 +1,17 @@
 """Threads for large GEOS steps (GEOS releases the GIL): split vectorised calls, run
-independent steps side by side, honour ``workers=``."""
+independent steps side by side, map over independent items in order; honour ``workers=``
+(:data:`WORKERS`, set by ``audit_land(workers=…)``). Used by the audit, the zones' parcel
+intersections and the isochrones."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -75,3 +78,27 @@ def concurrently(*calls: Callable[[], Any]) -> list[Any]:
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
         return [f.result() for f in futures]
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def ordered_map(
+    fn: Callable[[_T], _R], items: Iterable[_T], *, max_workers: int | None = None
+) -> Iterator[_R]:
+    """``map(fn, items)`` on up to ``max_workers`` threads (default: :func:`cpu_threads`),
+    results in order, with at most two items per thread taken from ``items`` ahead of the
+    results (so a generator of large items is never drawn all at once)."""
+    workers = cpu_threads() if max_workers is None else min(cpu_threads(), max_workers)
+    if workers < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
