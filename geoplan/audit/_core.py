@@ -31,7 +31,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geoplan._threads import concurrently, threaded
-from geoplan.audit._geom import BoolArray, GeomArray, IntArray, areas, explode
+from geoplan.audit._geom import (
+    BoolArray,
+    GeomArray,
+    IntArray,
+    areas,
+    explode,
+    prepared_where_useful,
+)
 from geoplan.audit._ops import grouped_union, safe_binary, subtract_pairs, union_by_group
 from geoplan.audit._priority import (
     attribute_by_priority,
@@ -87,9 +94,9 @@ def pairs(e: GeomArray, s: GeomArray) -> tuple[IntArray, IntArray, BoolArray]:
     """Batch/supply pairs sharing interior, and whether the supply lies inside the batch.
 
     "Inside" means covered by the batch grown by :data:`NEAR_M`: only a supply whose bounding
-    box lies within the batch's (± NEAR_M) can be, so only those pairs are tested, with a
-    prepared ``covers`` on the grown batches (only the batches concerned are buffered). Pairs
-    found inside need no ``touches`` test.
+    box lies within the batch's (± NEAR_M) can be, so only those pairs are tested, with
+    ``covers`` on the grown batches (only the batches concerned are buffered; prepared where
+    tested often). Pairs found inside need no ``touches`` test.
     """
     be, bs = shapely.bounds(e), shapely.bounds(s)
 
@@ -102,7 +109,7 @@ def pairs(e: GeomArray, s: GeomArray) -> tuple[IntArray, IntArray, BoolArray]:
             cand = cand[np.argsort(i[cand], kind="stable")]
             ub, inv = np.unique(i[cand], return_inverse=True)
             grown = threaded(lambda g: shapely.buffer(g, NEAR_M, join_style="mitre"), e[ub])
-            shapely.prepare(grown)
+            grown = prepared_where_useful(grown, inv)
             ok[cand] = threaded(shapely.covers, grown[inv], s[j[cand]], groups=inv)
         return ok
 
@@ -150,7 +157,7 @@ def union_links(
     qi, tj = tree.query(pts)
     srt = np.argsort(tj, kind="stable")
     qi, tj = qi[srt], tj[srt]
-    shapely.prepare(up)
+    up = prepared_where_useful(up, tj)
     hit = np.asarray(threaded(shapely.contains, up[tj], pts[qi], groups=tj), dtype=bool)
     found = np.zeros(len(gp), dtype=bool)
     found[qi[hit]] = True

@@ -96,6 +96,36 @@ def explode(geoms: GeomArray) -> tuple[GeomArray, IntArray]:
     return all_parts[order], owner[order]
 
 
+# a geometry is prepared for a predicate only if it is tested against at least this many
+# partners, or has at least this many vertices: preparing a small polygon costs more than the
+# few tests it speeds up (intersects + touches of 20,000 pairs of five-vertex parcels: 0.07 s
+# unprepared, 0.19 s with every first geometry prepared)
+PREPARE_USES = 4
+PREPARE_COORDS = 64
+
+
+def prepared_where_useful(geoms: GeomArray, uses: IntArray) -> GeomArray:
+    """``geoms`` with the geometries worth preparing replaced by prepared copies.
+
+    ``uses`` lists the index of each test a geometry takes part in (repeated per partner). A
+    geometry is worth preparing when it is tested :data:`PREPARE_USES` times or more, or has
+    :data:`PREPARE_COORDS` vertices or more. The copies are the caller's own, so no geometry
+    shared with another thread is ever prepared; the others are passed as they are (GEOS
+    predicates on unprepared geometries are read-only).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    if len(uses) == 0:
+        return out
+    count = np.bincount(uses, minlength=len(geoms))
+    u = np.flatnonzero(count > 0)
+    busy = u[(count[u] >= PREPARE_USES) | (shapely.get_num_coordinates(geoms[u]) >= PREPARE_COORDS)]
+    if len(busy):
+        out[busy] = shapely.set_srid(geoms[busy], 0)  # copies
+        shapely.prepare(out[busy])
+    return out
+
+
 def areas(geoms: GeomArray) -> npt.NDArray[np.float64]:
     """Areas with missing geometries counted as 0."""
     a = shapely.area(np.asarray(geoms, dtype=object))

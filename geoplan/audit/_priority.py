@@ -10,7 +10,14 @@ import numpy.typing as npt
 import shapely
 
 from geoplan._threads import threaded
-from geoplan.audit._geom import BoolArray, GeomArray, IntArray, areas, explode
+from geoplan.audit._geom import (
+    BoolArray,
+    GeomArray,
+    IntArray,
+    areas,
+    explode,
+    prepared_where_useful,
+)
 from geoplan.audit._ops import (
     PairFilter,
     _part_pairs,
@@ -29,7 +36,8 @@ _SWEEP_BLOCK = 2048
 
 def _interiors_meet(a: GeomArray, b: GeomArray) -> BoolArray:
     """Whether the interiors of polygons ``a[k]`` and ``b[k]`` meet (they intersect, and not
-    only along their boundaries). Faster with ``a`` prepared (see :func:`threaded`)."""
+    only along their boundaries). Faster with the ``a`` tested often prepared
+    (:func:`~geoplan.audit._geom.prepared_where_useful`; see :func:`threaded`)."""
     meet = np.asarray(shapely.intersects(a, b), dtype=bool)
     idx = np.flatnonzero(meet)
     meet[idx] = ~np.asarray(shapely.touches(a[idx], b[idx]), dtype=bool)
@@ -58,7 +66,6 @@ def overlap_pairs(
     if len(query) == 0 or len(tree_geoms) == 0:
         return empty, empty, np.empty(0, dtype=bool)
     qp, qo = explode(query)
-    qp = shapely.set_srid(qp, 0)  # own copies, prepared below (never shared across threads)
     tp, to = explode(tree_geoms)
     pi, pj = _part_pairs(qp, qo, tp, to, keep)
     if len(pi) == 0:
@@ -70,7 +77,7 @@ def overlap_pairs(
     todo = np.flatnonzero(~ok[inv])
     meet = np.zeros(len(ui), dtype=bool)
     if len(todo):
-        shapely.prepare(qp[np.unique(pi[todo])])
+        qp = prepared_where_useful(qp, pi[todo])
         hit = threaded(_interiors_meet, qp[pi[todo]], tp[pj[todo]], groups=pi[todo])
         meet[inv[todo[hit]]] = True
     inside = ok | meet
@@ -86,10 +93,9 @@ def priority_pairs(geoms: GeomArray, rank: npt.NDArray[np.int64]) -> tuple[IntAr
     geoms = np.asarray(geoms, dtype=object)
     empty = np.empty(0, dtype=np.intp)
     parts, owner = explode(geoms)
-    parts = shapely.set_srid(parts, 0)  # own copies, prepared below
     pi, pj = _part_pairs(parts, owner, parts, owner, lambda i, j: rank[j] < rank[i])
     if len(pi):
-        shapely.prepare(parts[np.unique(pi)])
+        parts = prepared_where_useful(parts, pi)
         hit = threaded(_interiors_meet, parts[pi], parts[pj], groups=pi)
         pi, pj = pi[hit], pj[hit]
     if len(pi) == 0:
@@ -255,8 +261,7 @@ def attribute_by_priority(
     several = np.bincount(pi, minlength=len(pieces))[pi] > 1
     if several.any():
         idx = np.flatnonzero(several)
-        own = shapely.set_srid(pieces, 0)  # own copies, prepared here only
-        shapely.prepare(own[np.unique(pi[idx])])
+        own = prepared_where_useful(pieces, pi[idx])
         meet = threaded(_interiors_meet, own[pi[idx]], geoms[gj[idx]], groups=pi[idx])
         keep = np.ones(len(pi), dtype=bool)
         keep[idx[~np.asarray(meet, dtype=bool)]] = False
