@@ -11,7 +11,7 @@ The data are synthetic approval batches (irregular quadrilaterals, some batches 
 on a jittered grid; each batch is cut into parcels of which some are supplied; 30 % of supplies
 are digitised with an offset of 0.2-1.5 m (so slivers appear inside and outside approvals) and
 about 5 % of supplies lie outside every approval. Both sides run in their own subprocess on the
-same GeoParquet files, so each peak memory (``ru_maxrss``) is its own. The check: geoplan's
+same GeoParquet files, so each peak memory (``VmHWM``) is its own. The check: geoplan's
 unsupplied area before sliver removal (unsupplied + slivers) equals the baseline's difference area
 within 0.01 %, and geoplan is at least 3x faster (the full audit: statuses, batches, cohorts,
 unmatched supply, conservation checks — the baseline only computes the difference).
@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from benchmarks._memory import peak_rss_mb
 
 AS_OF = "2026-06-30"
 # the no-overlap data run to 2029: audited as of a date after every record, so that nothing is
@@ -175,9 +176,6 @@ def make_data(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     return a, s
 
 
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
 
 def worker(side: str, data: Path) -> dict[str, Any]:
     """Run one side on the saved data; return its time, memory and areas."""
@@ -187,7 +185,7 @@ def worker(side: str, data: Path) -> dict[str, Any]:
         workers = 1 if side == "geoplan1" else None
         from geoplan.audit import audit_land  # imported before timing, like geopandas
 
-        rss0 = _maxrss_mb()
+        rss0 = peak_rss_mb()
         t0 = time.perf_counter()
         result = audit_land(a, s, as_of=AS_OF_PLAIN, workers=workers)
         seconds = time.perf_counter() - t0
@@ -197,7 +195,7 @@ def worker(side: str, data: Path) -> dict[str, Any]:
         return {
             "seconds": seconds,
             "rss_after_load_mb": rss0,
-            "peak_rss_mb": _maxrss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "approved_m2": float(b["approved_area_m2"].sum()),
             "unsupplied_raw_m2": float(b["unsupplied_area_m2"].sum() + b["sliver_area_m2"].sum()),
             "unsupplied_m2": float(b["unsupplied_area_m2"].sum()),
@@ -207,7 +205,7 @@ def worker(side: str, data: Path) -> dict[str, Any]:
             "idle": result.summary["idle_parcels"],
             "unmatched_m2": result.summary["unmatched_supply_area_mu"] * M2_PER_MU,
         }
-    rss0 = _maxrss_mb()
+    rss0 = peak_rss_mb()
     t0 = time.perf_counter()
     diff = gpd.overlay(a, s, how="difference")
     approved = float(a.area.sum())
@@ -216,7 +214,7 @@ def worker(side: str, data: Path) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "rss_after_load_mb": rss0,
-        "peak_rss_mb": _maxrss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "approved_m2": approved,
         "unsupplied_raw_m2": unsupplied,
         "pieces": len(diff),
@@ -244,14 +242,14 @@ def overlap_worker(side: str, data: Path, pg: dict[str, Any] | None) -> dict[str
         from geoplan.audit import audit_land
         from geoplan.units import M2_PER_MU
 
-        rss0 = _maxrss_mb()
+        rss0 = peak_rss_mb()
         t0 = time.perf_counter()
         r = audit_land(a, s, as_of=AS_OF, workers=1 if side == "geoplan1" else None)
         seconds = time.perf_counter() - t0
         b, q = r.batches, r.summary
         return {
             "seconds": seconds,
-            "peak_rss_mb": _maxrss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "rss_after_load_mb": rss0,
             "approved_m2": float(b["approved_area_m2"].sum()),
             "supplied_m2": float(b["supplied_area_m2"].sum()),
@@ -266,7 +264,7 @@ def overlap_worker(side: str, data: Path, pg: dict[str, Any] | None) -> dict[str
     if side in ("postgis", "postgis_batch"):
         assert pg is not None
         return _postgis_totals(a, s, pg, per_batch=side == "postgis_batch")
-    rss0 = _maxrss_mb()
+    rss0 = peak_rss_mb()
     t0 = time.perf_counter()
     ua = gpd.GeoDataFrame(geometry=[a.geometry.union_all()], crs=a.crs)
     us = gpd.GeoDataFrame(geometry=[s.geometry.union_all()], crs=s.crs)
@@ -279,7 +277,7 @@ def overlap_worker(side: str, data: Path, pg: dict[str, Any] | None) -> dict[str
         "unsupplied_m2": float(unsupplied.area.sum()),
         "unmatched_m2": float(outside.area.sum()),
     }
-    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _maxrss_mb(),
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(),
             "rss_after_load_mb": rss0, **out}  # fmt: skip
 
 

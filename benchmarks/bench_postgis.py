@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from benchmarks._memory import peak_rss_mb
 from benchmarks.bench_audit import AREA_KEYS, AS_OF, OVERLAP_COUNTY, OVERLAP_QUICK, make_data
 
 CRS = 4547
@@ -87,14 +87,6 @@ def make_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     )
 
 
-def _maxrss_mb() -> float:
-    """This process's peak resident memory: ``VmHWM`` (per address space, so it starts anew at
-    exec — ``ru_maxrss`` keeps the forking parent's peak, which was the 500k parcels here)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
 
 def read_worker(side: str, source: str) -> dict[str, Any]:
     """Read the parcels once from ``source``; time, memory and what was read."""
@@ -103,14 +95,14 @@ def read_worker(side: str, source: str) -> dict[str, Any]:
 
     from geoplan.io import read_layer
 
-    rss0 = _maxrss_mb()
+    rss0 = peak_rss_mb()
     t0 = time.perf_counter()
     gdf = read_layer(source, role="landuse")
     seconds = time.perf_counter() - t0
     return {
         "side": side,
         "seconds": seconds,
-        "peak_rss_mb": _maxrss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "rss_before_mb": rss0,
         "rows": len(gdf),
         "tbdlmj": float(gdf["TBDLMJ"].sum()),

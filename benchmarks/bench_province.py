@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -38,12 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._memory import peak_rss_mb
+
 WORK = Path(__file__).parent / "_work"
 CODES = ("0101", "0103", "0201", "0301", "0404", "0601", "0702", "1003", "1101", "1104", "1201")
 
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _province(counties: int, scale: float) -> Path:
@@ -78,7 +76,7 @@ def _serial(province: str, out: str) -> dict[str, Any]:
             results[key] = result
         build_report(county, out=Path(out) / folder.name, results=results)
         figures[folder.name] = results["audit"].summary["unsupplied_area_mu"]
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "figures": figures}
+    return {"seconds": time.perf_counter() - t0, "peak_mb": peak_rss_mb(), "figures": figures}
 
 
 def _dask(province: Path, out: Path, workers: int) -> dict[str, Any]:
@@ -95,7 +93,7 @@ def _dask(province: Path, out: Path, workers: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         result = run_province(province, client=client, out=out, force=True)
         seconds = time.perf_counter() - t0
-        peaks = client.run(_peak_mb)
+        peaks = client.run(peak_rss_mb)
     failed = result.failed
     if len(failed):
         raise SystemExit(
@@ -156,7 +154,7 @@ def _single(path: str, out: str) -> dict[str, Any]:
     units = landuse_composition(parcels, _cells(Path(path))).units
     seconds = time.perf_counter() - t0
     units.drop(columns="geometry").to_parquet(out)
-    return {"seconds": seconds, "peak_mb": _peak_mb()}
+    return {"seconds": seconds, "peak_mb": peak_rss_mb()}
 
 
 def _composition(path: Path, npartitions: int) -> dict[str, Any]:
@@ -179,7 +177,7 @@ def _composition(path: Path, npartitions: int) -> dict[str, Any]:
         t1 = time.perf_counter()
         got = compose_landuse(parts, _cells(path), client=client)
         t2 = time.perf_counter()
-        peaks = sorted(client.run(_peak_mb).values())
+        peaks = sorted(client.run(peak_rss_mb).values())
     want = pd.read_parquet(single_out)
     cols = [c for c in want.columns if c not in ("cell_id", "unit_id")]
     diff = max(float(np.abs(got[c].to_numpy() - want[c].to_numpy()).max()) for c in cols

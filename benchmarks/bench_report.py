@@ -14,7 +14,7 @@ delta encoding, canvas). Baseline: the same layers as plain ``folium.GeoJson`` l
 ``GeoJsonTooltip``/``GeoJsonPopup`` on the same offline page shell (same inlined Leaflet, same
 canvas renderer), i.e. what ``gdf.explore()``-style code produces. Check: both pages draw every
 feature (geoplan's ``#geoplan-stats`` and a count of the baseline's ``L.GeoJSON`` layers after
-load). Printed: page size, build time, build peak memory (ru_maxrss of a subprocess per side),
+load). Printed: page size, build time, build peak memory (VmHWM of a subprocess per side),
 Chromium load-event time (real clock, no virtual time) and the ratios.
 
 Report: ``geoplan.datasets.synthetic_county`` at ``--report-scale`` (default 25: >= 500k parcels;
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from benchmarks._memory import peak_rss_mb
 
 CRS = 4547
 X0, Y0 = 400_000.0, 3_700_000.0
@@ -198,7 +199,7 @@ def _child(kind: str, arg: str, out: str) -> None:
         t0 = time.perf_counter()  # time the page, not the data generation
         extra = (build_geoplan if kind == "geoplan" else build_folium)(data, Path(out))
     secs = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(json.dumps({"seconds": secs, "peak_mb": rss_mb, **extra}))
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from benchmarks._memory import peak_rss_mb
 
 CRS = 4547
 X0, Y0 = 400_000.0, 3_700_000.0
@@ -127,16 +128,6 @@ def make_raster(path: Path, pixels: int, seed: int = 0) -> Path:
 # ------------------------------------------------------------------ one side, in a subprocess
 
 
-def _rss_mb() -> float:
-    """Peak resident memory of this process in MB (VmHWM: not inherited from the parent)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def run_side(side: str, data: Path, out: Path) -> dict[str, Any]:
     from geoplan.zones import landuse_composition, make_grid
@@ -172,7 +163,7 @@ def run_side(side: str, data: Path, out: Path) -> dict[str, Any]:
             )
         seconds = time.perf_counter() - start
         shares.to_parquet(out)
-        return {"side": side, "seconds": seconds, "cells": len(shares), "peak_mb": _rss_mb()}
+        return {"side": side, "seconds": seconds, "cells": len(shares), "peak_mb": peak_rss_mb()}
     # raster sides
     tif = data / "landcover.tif"
     import rasterio
@@ -201,7 +192,7 @@ def run_side(side: str, data: Path, out: Path) -> dict[str, Any]:
         "seconds": seconds,
         "cells": len(shares),
         "pixels": npx,
-        "peak_mb": _rss_mb(),
+        "peak_mb": peak_rss_mb(),
     }
 
 
