@@ -176,7 +176,6 @@ def make_data(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     return a, s
 
 
-
 def worker(side: str, data: Path) -> dict[str, Any]:
     """Run one side on the saved data; return its time, memory and areas."""
     a = gpd.read_parquet(data / "approvals.parquet")

@@ -87,7 +87,6 @@ def make_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     )
 
 
-
 def read_worker(side: str, source: str) -> dict[str, Any]:
     """Read the parcels once from ``source``; time, memory and what was read."""
     import psycopg  # noqa: F401  (imported before measuring, like pyogrio and pyarrow)

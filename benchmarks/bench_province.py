@@ -43,7 +43,6 @@ WORK = Path(__file__).parent / "_work"
 CODES = ("0101", "0103", "0201", "0301", "0404", "0601", "0702", "1003", "1101", "1104", "1201")
 
 
-
 def _province(counties: int, scale: float) -> Path:
     from geoplan.datasets import synthetic_province
 

@@ -128,7 +128,6 @@ def make_raster(path: Path, pixels: int, seed: int = 0) -> Path:
 # ------------------------------------------------------------------ one side, in a subprocess
 
 
-
 def run_side(side: str, data: Path, out: Path) -> dict[str, Any]:
     from geoplan.zones import landuse_composition, make_grid
 
