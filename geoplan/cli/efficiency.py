@@ -3,12 +3,16 @@ efficiency.gpkg, efficiency.xlsx, summary.json and efficiency.html."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import click
 
 from geoplan.cli._common import (
     county_argument,
+    database_message,
+    database_options,
+    database_target,
     out_dir,
     out_option,
     parse_assignments,
@@ -69,6 +73,7 @@ _ROLES = ("enterprises", "supplies", "approvals", "townships", "parks")
     help="The CRS of a layer without one, e.g. --crs enterprises=EPSG:4547 for X/Y columns.",
 )
 @out_option
+@database_options
 def efficiency(
     county: str | None,
     enterprises_src: str | None,
@@ -81,6 +86,9 @@ def efficiency(
     field_maps: tuple[str, ...],
     layer_crs: tuple[str, ...],
     out: str | None,
+    to_url: str | None,
+    mode: str | None,
+    adcode: str | None,
 ) -> None:
     """Evaluate 亩均效益 (亩均论英雄): score and class (A–D) every enterprise on the land it uses,
     check 标准地 plots, find 低效用地 and tally the stock land (批而未供 + 闲置 + 低效) per township
@@ -90,7 +98,8 @@ def efficiency(
     from the county package; the SRC options replace them. Without a county give --enterprises
     and --supplies (and --approvals for 批而未供 and 闲置). Writes efficiency.gpkg,
     efficiency.xlsx (the ledger, Chinese headers), summary.json and efficiency.html into --out
-    (default maps/<county>/efficiency/). Exit status: 0 done; 2 bad input (negative tax, an
+    (default maps/<county>/efficiency/). With --to postgresql://…#schema the evaluation is also
+    written into PostGIS (tables efficiency_*, one geoplan_runs row). Exit status: 0 done; 2 bad input (negative tax, an
     unknown unit, scheme weights not summing to 100 …); 1 unexpected failure.
     """
     from geoplan.runs import map_context, run_efficiency
@@ -117,10 +126,18 @@ def efficiency(
 
         load_scheme(scheme)  # a bad scheme file stops here, before any layer is read
     target = out_dir(out, c, "efficiency")
+    db = database_target(to_url, mode, adcode, c)
+    started = dt.datetime.now(dt.UTC)
     result = run_efficiency(c, scheme=scheme)
     files = result.to_files(target, context=map_context(c))
     click.echo(summary_text(result, c.name))
     click.echo("Wrote " + ", ".join(str(p) for p in files.values()))
+    if db is not None:
+        url, code, write_mode = db
+        params = {**c.params("efficiency"), **({"scheme": scheme} if scheme else {})}
+        record = result.to_postgis(url, adcode=code, mode=write_mode, county_name=c.name,
+                                   parameters=params, started=started)  # fmt: skip
+        click.echo(database_message(record, url))
 
 
 def _mu(value: float | None) -> str:

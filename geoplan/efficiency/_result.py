@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import folium
 
     from geoplan.audit import AuditResult
+    from geoplan.io import RunRecord
     from geoplan.maps import MapContext
 
 __all__ = ["EfficiencyResult", "land_efficiency"]
@@ -114,6 +116,44 @@ class EfficiencyResult:
         from geoplan.efficiency._write import write_all
 
         return write_all(self, Path(directory), context=context)
+
+    def to_postgis(
+        self,
+        url: str,
+        *,
+        adcode: str,
+        schema: str | None = None,
+        mode: Literal["replace", "append"] = "replace",
+        county_name: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        started: dt.datetime | None = None,
+    ) -> RunRecord:
+        """Write the evaluation into a PostGIS database in one transaction: tables
+        ``efficiency_firms`` (points; firms without one keep a NULL geometry),
+        ``efficiency_land``, ``efficiency_low``, ``efficiency_standard_land``,
+        ``efficiency_vacant_land`` (polygons), ``efficiency_parks``, ``efficiency_townships``,
+        ``efficiency_stock`` and ``efficiency_unlinked_firms`` (typed, a ``gid`` primary key,
+        ``geom`` with its SRID and a GiST index, the ledger's Chinese headers as column
+        comments) and a ``geoplan_runs`` row keyed by county ``adcode``, the as-of date and
+        the analysis (``parameters``: the scheme and rules, updated by those given).
+        ``mode="replace"`` removes the earlier runs of the same key, ``"append"`` keeps them.
+        ``url`` is
+        ``postgresql://user@host:5432/db#schema``, the password from ``PGPASSWORD`` or
+        ``~/.pgpass``; see :func:`geoplan.io.write_postgis`.
+        """
+        from geoplan.efficiency._write import postgis_labels, postgis_tables
+        from geoplan.io import json_ready, write_result
+
+        parameters = {
+            "scheme": self.summary.get("scheme"),
+            **json_ready(self.rules),
+            **dict(parameters or {}),
+        }
+        return write_result(
+            url, "efficiency", postgis_tables(self), postgis_labels(), adcode=adcode,
+            as_of=self.as_of, summary=self.summary, parameters=parameters,
+            county_name=county_name, started=started, schema=schema, mode=mode,
+        )  # fmt: skip
 
     def add_to_map(self, m: folium.Map) -> None:
         """Add the land by class, 低效用地, industrial land with no firm and the firms to ``m``."""

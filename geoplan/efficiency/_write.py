@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from geoplan.efficiency._result import EfficiencyResult
     from geoplan.maps import MapContext
 
-__all__ = ["COLUMNS", "SHEETS", "write_all", "write_xlsx"]
+__all__ = ["COLUMNS", "SHEETS", "postgis_tables", "write_all", "write_xlsx"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,53 @@ SUMMARY_LABELS = {
     "standard_met": "标准地达标", "standard_not_met": "标准地未达标",
     "standard_not_due": "标准地未到考核期", "standard_unknown": "标准地待核实",
 }  # fmt: skip
+
+
+# (table, attribute, comment, geometry kind) of the database tables (to_postgis)
+POSTGIS_TABLES = (
+    ("efficiency_firms", "firms", "企业评价", "point"),
+    ("efficiency_land", "land", "参评用地", "polygon"),
+    ("efficiency_parks", "parks", "园区汇总", None),
+    ("efficiency_townships", "townships", "乡镇汇总", None),
+    ("efficiency_low", "low_efficiency", "低效用地", "polygon"),
+    ("efficiency_stock", "stock", "存量土地台账", None),
+    ("efficiency_standard_land", "standard_land", "标准地", "polygon"),
+    ("efficiency_unlinked_firms", "unlinked_firms", "未关联供地企业", None),
+    ("efficiency_vacant_land", "vacant_land", "无企业工业用地", "polygon"),
+)
+# columns the sheets do not show under these names
+_EXTRA_COLS = [
+    ("group", "规上/规下(代码)", TEXT), ("class", "评价等级(代码)", TEXT),
+    ("link_method", "用地关联方式(代码)", TEXT), ("audit_status", "土地摸排状态(代码)", TEXT),
+    ("unit_kind", "统计单元类型(代码)", TEXT), ("standard_status", "总体结论(代码)", TEXT),
+    ("supply_id", "电子监管号", TEXT), ("unit_id", "统计单元编号", TEXT),
+    ("scale", "企业规模", TEXT), ("lon", "经度", NUM), ("lat", "纬度", NUM),
+    ("x", "X坐标(米)", NUM), ("y", "Y坐标(米)", NUM), ("supply_method", "供地方式", TEXT),
+    ("industrial", "工业用地", TEXT),
+]  # fmt: skip
+for _field, _actual, _zh, _unit, _ in STANDARD:
+    _name = _actual if _actual != "value_added_per_energy" else "energy_value_added"
+    _EXTRA_COLS.append((f"{_name}_status", f"{_zh}考核结论(代码)", TEXT))
+
+
+def postgis_tables(
+    result: EfficiencyResult,
+) -> list[tuple[str, pd.DataFrame | None, str, str | None]]:
+    """The evaluation's tables for :func:`geoplan.io.write_result` — ``(name, frame, comment,
+    geometry kind)`` — every column commented with the ledger's Chinese header. Firms keep
+    their rows without a point (a NULL geometry); the tables without geometry (parks,
+    townships, stock, firms without land) are plain tables."""
+    return [
+        (table, getattr(result, attr), f"亩均效益 · {comment}", kind)
+        for table, attr, comment, kind in POSTGIS_TABLES
+    ]
+
+
+def postgis_labels() -> dict[str, str]:
+    """``{column: Chinese header}`` over every sheet's columns (the first header wins)."""
+    from geoplan.io import label_map
+
+    return label_map(FIRM_COLS, PLOT_COLS, LOW_COLS, STD_COLS, AREA_COLS, STOCK_COLS, _EXTRA_COLS)
 
 
 def write_all(

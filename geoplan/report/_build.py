@@ -13,6 +13,7 @@ map per section, sharing one inlined copy of Leaflet.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import time
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from geoplan import maps
 from geoplan._version import __version__
@@ -29,6 +30,7 @@ from geoplan.errors import GeoplanError, InputError
 from geoplan.io import atomic_path, ensure_writable_dir, write_json
 from geoplan.labels import crs_title
 from geoplan.report._analyses import ANALYSES, Analysis, summary_figures
+from geoplan.report._database import check_database, write_database
 from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
 from geoplan.report._text import ROLE_LABELS, t
@@ -65,6 +67,9 @@ def build_report(
     tiles: str | None = None,
     results: Mapping[str, Any] | None = None,
     progress: Callable[[ReportStep], None] | None = None,
+    to: str | None = None,
+    mode: Literal["replace", "append"] = "replace",
+    adcode: str | None = None,
 ) -> Path:
     """Run every analysis the county allows and write ``index.html`` plus the data files.
 
@@ -91,6 +96,16 @@ def build_report(
         Called at the start and end of every step (:class:`ReportStep`): each analysis, the
         overview, each section's map and the page. The library never prints; the command line
         draws a progress bar with it.
+    to
+        Also write every analysis that ran into PostGIS, ``postgresql://user@host/db#schema``
+        (password from ``PGPASSWORD`` or ``~/.pgpass``), each as its own command's ``--to``
+        would: one transaction and one ``geoplan_runs`` row per analysis. The target is checked
+        before any analysis runs; ``report.json`` lists the runs written under ``database``.
+    mode
+        With ``to``: ``"replace"`` (default) the earlier runs of the same county, as-of date
+        and analysis, or ``"append"`` beside them.
+    adcode
+        With ``to``: the county's adcode (行政区划代码) keying its runs (default: county.toml's).
 
     Returns
     -------
@@ -107,6 +122,10 @@ def build_report(
     OutputError
         ``out`` cannot be written (a file, under a file, read-only, disk full); checked before
         any analysis runs.
+    DatabaseError
+        With ``to``: the database cannot be reached or written (checked before any analysis
+        runs; a failure while writing the results comes after the report is written and says
+        so).
 
     Examples
     --------
@@ -133,6 +152,10 @@ def build_report(
     c = county if isinstance(county, County) else County.open(county)
     c.check_parameters()
     folder = ensure_writable_dir(out, what="report folder")
+    if mode not in ("replace", "append"):
+        raise InputError(f"mode must be 'replace' or 'append', got {mode!r}.")
+    code = check_database(to, c, adcode) if to is not None else None
+    started = dt.datetime.now(dt.UTC)
     steps = _Steps(progress, total=2 * len(ANALYSES) + 2)
     # 2. the analyses, each guarded; each one's files are written in a second thread while
     #    the next one runs (GEOS, GDAL and numpy release the GIL), and collected in step 4
@@ -180,6 +203,13 @@ def build_report(
     # 5. the page and its manifest
     steps.start("page")
     target = _write_page(c, folder, sections, lang, crs, steps)
+    if to is not None and code is not None:
+        # 6. the results into the database, after the page (a failure there loses nothing)
+        records = write_database(
+            results, c, to, adcode=code, mode=mode, started=started, page=target
+        )
+        manifest = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        write_json(folder / "report.json", {**manifest, "database": records})
     logger.info(
         "report for %s: %s (%.1f MB) in %.1f s; sections: %s",
         c.name,

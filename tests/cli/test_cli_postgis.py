@@ -175,7 +175,88 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert "cannot connect to the database" in proc.stderr
 
 
-@pytest.mark.parametrize("command", ["zones", "connectivity", "hierarchy"])
+@pytest.mark.parametrize("command", ["zones", "connectivity", "hierarchy", "efficiency", "report"])
 def test_every_analysis_command_takes_to(command: str) -> None:
     res = CliRunner().invoke(main, [command, "--help"])
     assert res.exit_code == 0 and "--to URL" in res.output and "--mode" in res.output
+
+
+def test_report_writes_every_analysis_into_the_database(pg_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    res = CliRunner().invoke(main, ["report", "--out", str(out), "--to", f"{pg_url}#results"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    written = {run["analysis"]: run for run in manifest["database"]}
+    assert sorted(written) == ["audit", "connectivity", "efficiency", "hierarchy", "zones"]
+    for key in written:
+        assert f"{key}: wrote run {written[key]['run_id']} (" in res.output
+    with psycopg.connect(pg_url) as con:
+        runs = con.execute(
+            "SELECT analysis, county_adcode, as_of::text, summary FROM results.geoplan_runs"
+        ).fetchall()
+        counts = {
+            table: con.execute(f"SELECT count(*) FROM results.{table}").fetchone()[0]  # type: ignore[index]
+            for table in ("audit_unsupplied", "efficiency_firms", "hierarchy_settlements")
+        }
+        no_point = con.execute(
+            "SELECT count(*) FROM results.efficiency_firms WHERE geom IS NULL"
+        ).fetchone()
+        comment = con.execute(
+            "SELECT col_description('results.efficiency_firms'::regclass, attnum) "
+            "FROM pg_attribute WHERE attrelid = 'results.efficiency_firms'::regclass "
+            "AND attname = 'name'"
+        ).fetchone()
+    # one run per analysis, keyed like the commands' own --to, with the summaries of the files
+    assert sorted(r[0] for r in runs) == sorted(written)
+    assert {r[1] for r in runs} == {"410225"} and {r[2] for r in runs} == {"2026-06-30"}
+    summaries = {analysis: summary for analysis, _, _, summary in runs}
+    for analysis in ("audit", "efficiency"):  # the analyses that write a summary.json
+        on_disk = json.loads((out / analysis / "summary.json").read_text(encoding="utf-8"))
+        assert summaries[analysis] == on_disk, analysis
+    assert all(summaries.values())
+    audit = json.loads((out / "audit" / "summary.json").read_text(encoding="utf-8"))
+    eff = json.loads((out / "efficiency" / "summary.json").read_text(encoding="utf-8"))
+    assert counts["audit_unsupplied"] == audit["unsupplied_parcels"]
+    assert (
+        counts["efficiency_firms"]
+        == eff["firms"]
+        == written["efficiency"]["rows"]["efficiency_firms"]
+    )
+    firms = pyogrio.read_dataframe(out / "efficiency" / "efficiency.gpkg", layer="firms")
+    assert no_point == (eff["firms"] - len(firms),)  # the file keeps only firms with a point
+    assert comment == ("企业名称",)
+    assert counts["hierarchy_settlements"] == written["hierarchy"]["rows"]["hierarchy_settlements"]
+    # run again: each analysis's earlier run is replaced, not added to
+    res = CliRunner().invoke(main, ["report", "--out", str(out), "--to", f"{pg_url}#results"])
+    assert res.exit_code == 0, res.output
+    with psycopg.connect(pg_url) as con:
+        again = con.execute("SELECT count(*) FROM results.geoplan_runs").fetchone()
+    assert again == (5,)
+
+
+def test_report_to_is_checked_before_any_work(pg_cluster: Cluster, tmp_path: Path) -> None:
+    from tests.support.postgis import new_database
+
+    plain = new_database(pg_cluster, "report_to_plain", postgis=False)
+    out_dir = tmp_path / "out"
+    out = _fails(["report", "--out", str(out_dir), "--to", f"{plain}#results"])
+    assert "no PostGIS extension" in out
+    assert list(out_dir.iterdir()) == []  # no analysis ran, nothing was written
+    out = _fails(["report", "--out", str(out_dir), "--adcode", "410225"])
+    assert "--mode and --adcode only go with --to" in out
+
+
+def test_efficiency_to_writes_its_tables(pg_url: str, tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        main, ["efficiency", "--out", str(tmp_path), "--to", f"{pg_url}#eff", "--mode", "append"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Wrote run 1 (" in res.output and "#eff" in res.output
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    with psycopg.connect(pg_url) as con:
+        (row,) = con.execute("SELECT analysis, parameters FROM eff.geoplan_runs").fetchall()
+        stock = con.execute(
+            "SELECT stock_mu FROM eff.efficiency_stock WHERE unit_kind = 'county'"
+        ).fetchone()
+    assert row[0] == "efficiency" and row[1]["scheme"] == "default"
+    assert stock is not None and stock[0] == pytest.approx(summary["stock_mu"])
