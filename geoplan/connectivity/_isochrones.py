@@ -15,12 +15,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import shapely
 
 from geoplan._threads import ordered_map
-from geoplan.connectivity._reach_grid import RoadSamples, grid_polygons
+from geoplan.connectivity._reach_grid import RoadSamples, Scratch, grid_polygons
 from geoplan.network import RoadNetwork
 
 __all__ = ["Reach", "reach_polygons", "reach_times"]
@@ -162,6 +163,7 @@ class _Context:
     node_xy: np.ndarray
     _samples: RoadSamples | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)
 
     @classmethod
     def of(cls, net: RoadNetwork, buffer_m: float) -> _Context:
@@ -184,6 +186,13 @@ class _Context:
             if self._samples is None:
                 self._samples = RoadSamples.of(self.net, self.buffer_m / 4.0)
             return self._samples
+
+    @property
+    def scratch(self) -> Scratch:
+        """The calling thread's tracing buffers (kept from one group to the next)."""
+        if not hasattr(self._local, "scratch"):
+            self._local.scratch = Scratch()
+        return cast(Scratch, self._local.scratch)
 
 
 def _group_reach(ctx: _Context, gi: int, dist: np.ndarray, budgets: list[float]) -> list[Reach]:
@@ -231,6 +240,7 @@ def _grid_reach(ctx: _Context, gi: int, dist: np.ndarray, budgets: list[float]) 
         ctx.samples, dist, (ctx.te, ctx.eu), (ctx.node_xy, ctx.net.node_tree()),
         [m * 60.0 for m in budgets],
         ctx.buffer_m,
+        ctx.scratch,
     )  # fmt: skip
     return [
         Reach(gi, m, int((dist <= m * 60.0).sum()), _as_multi(poly), unseparated)
