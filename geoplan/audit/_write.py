@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
 
 from geoplan.audit._status import DATE_ORDER, UNKNOWN_REASONS
 from geoplan.io import (
     YES_NO,
     ColumnSpec,
+    LedgerWorkbook,
     PostgisTable,
     atomic_path,
     label_map,
@@ -254,7 +254,7 @@ def _gpkg_frame(gdf: Any) -> Any:
 
 def write_xlsx(result: AuditResult, path: Path) -> Path:
     """The ledger workbook (sheets :data:`SHEETS`)."""
-    wb = Workbook(write_only=True)
+    wb = LedgerWorkbook()
     _summary_sheet(wb.create_sheet(SHEETS[0]), result)
     _ledger_sheet(wb.create_sheet(SHEETS[1]), result.batches, BATCH_COLS)
     pieces = result.unsupplied.sort_values(["approved_on", "batch_id"], kind="stable")

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import shapely
 
 from geoplan._threads import ordered_map
-from geoplan.connectivity._reach_grid import RoadSamples, grid_polygons
+from geoplan.connectivity._reach_grid import RoadSamples, Scratch, grid_polygons
 from geoplan.network import RoadNetwork
 
 __all__ = ["Reach", "reach_polygons", "reach_times"]
@@ -96,8 +98,11 @@ def reach_polygons(
     # holds its park's grid windows (contourpy takes float64 x, y and z of a whole window;
     # the second thread added ~180 MB to the peak of the scale-25 report)
     rows = reach_times(net, groups, budgets[-1] * 60.0)
-    for reaches in ordered_map(one, rows, max_workers=2):
-        out.extend(reaches)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-road-samples") as pool:
+        if len(ctx.first_edge) > VECTOR_MAX_PIECES:  # a group may be drawn on the grid
+            ctx.sample_in(pool)
+        for reaches in ordered_map(one, rows, max_workers=2):
+            out.extend(reaches)
     return out
 
 
@@ -161,7 +166,9 @@ class _Context:
     pts: np.ndarray
     node_xy: np.ndarray
     _samples: RoadSamples | None = None
+    _sampling: Future[RoadSamples] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)
 
     @classmethod
     def of(cls, net: RoadNetwork, buffer_m: float) -> _Context:
@@ -178,12 +185,29 @@ class _Context:
             np.column_stack([nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float)]),
         )  # fmt: skip
 
+    def sample_in(self, pool: ThreadPoolExecutor) -> None:
+        """Sample the network on ``pool`` from now on: while the Dijkstra of the first groups
+        runs (scipy releases the GIL), not in the first group drawn on the grid while the
+        other park thread waits for it (0.4-1.1 s of one thread at county scale)."""
+        self._sampling = pool.submit(RoadSamples.of, self.net, self.buffer_m / 4.0)
+
     @property
     def samples(self) -> RoadSamples:
         with self._lock:  # the first group drawn on the grid samples the network, once
             if self._samples is None:
-                self._samples = RoadSamples.of(self.net, self.buffer_m / 4.0)
+                self._samples = (
+                    self._sampling.result()
+                    if self._sampling is not None
+                    else RoadSamples.of(self.net, self.buffer_m / 4.0)
+                )
             return self._samples
+
+    @property
+    def scratch(self) -> Scratch:
+        """The calling thread's tracing buffers (kept from one group to the next)."""
+        if not hasattr(self._local, "scratch"):
+            self._local.scratch = Scratch()
+        return cast(Scratch, self._local.scratch)
 
 
 def _group_reach(ctx: _Context, gi: int, dist: np.ndarray, budgets: list[float]) -> list[Reach]:
@@ -231,6 +255,7 @@ def _grid_reach(ctx: _Context, gi: int, dist: np.ndarray, budgets: list[float]) 
         ctx.samples, dist, (ctx.te, ctx.eu), (ctx.node_xy, ctx.net.node_tree()),
         [m * 60.0 for m in budgets],
         ctx.buffer_m,
+        ctx.scratch,
     )  # fmt: skip
     return [
         Reach(gi, m, int((dist <= m * 60.0).sum()), _as_multi(poly), unseparated)

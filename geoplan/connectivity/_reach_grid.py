@@ -29,10 +29,7 @@ import shapely
 
 from geoplan.network import RoadNetwork
 
-__all__ = ["CHUNK", "RoadSamples", "grid_polygons"]
-
-#: side (cells) of the chunks the outline is traced in
-CHUNK = 64
+__all__ = ["RoadSamples", "Scratch", "grid_polygons"]
 
 
 @dataclass(frozen=True)
@@ -137,10 +134,12 @@ def grid_polygons(
     nodes: tuple[np.ndarray, shapely.STRtree],
     budgets_s: list[float],
     buffer_m: float,
+    scratch: Scratch | None = None,
 ) -> list[tuple[shapely.Geometry, int]]:
     """Per budget (seconds, increasing): the polygon and how many unreached nodes share a
     reached node's position (and so stay inside). ``nodes``: their coordinates and an STRtree
-    of their points; ``edges``: ``time_s`` and start node row of each edge."""
+    of their points; ``edges``: ``time_s`` and start node row of each edge; ``scratch``: the
+    calling thread's buffers for tracing."""
     te, eu = edges
     node_xy = nodes[0]
     res = buffer_m / 2.0
@@ -170,7 +169,7 @@ def grid_polygons(
         disks, unseparated = _clear_unreached(
             cover, window, (node_xy, nodes[1], near), start <= t, buffer_m
         )
-        out.append((_trace(cover, window, disks), unseparated))
+        out.append((_trace(cover, window, disks, scratch), unseparated))
     return out
 
 
@@ -242,27 +241,53 @@ def _clear_unreached(
     return shapely.buffer(at[fits], radius[fits], quad_segs=4), int((~fits).sum())
 
 
-def _trace(cover: np.ndarray, grid: _Grid, disks: np.ndarray) -> shapely.Geometry:
+class Scratch:
+    """Float64 buffers for contourpy's x, y and z, reused from one window to the next (one per
+    thread): fresh arrays of a window's size cost more in page faults than in tracing."""
+
+    def __init__(self) -> None:
+        self._buf = np.empty((3, 0))
+        self._shape: tuple[int, int] = (0, 0)
+
+    def xyz(self, cover: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x (column index), y (row index) and z (the cover as 0 / 1) of ``cover``'s grid."""
+        h, w = cover.shape
+        if self._buf.shape[1] < h * w:
+            self._buf = np.empty((3, h * w))
+            self._shape = (0, 0)
+        x, y, z = (b[: h * w].reshape(h, w) for b in self._buf)
+        if self._shape != (h, w):  # the index grids stay valid while the shape does
+            x[:] = np.arange(w, dtype=np.float64)
+            y[:] = np.arange(h, dtype=np.float64)[:, None]
+            self._shape = (h, w)
+        np.copyto(z, cover)
+        return x, y, z
+
+
+def _trace(
+    cover: np.ndarray, grid: _Grid, disks: np.ndarray, scratch: Scratch | None = None
+) -> shapely.Geometry:
     """The outline of the covered cells through the midpoints between cell centres, with the
     ``disks`` cut out (:func:`_punch`)."""
     import contourpy
 
     if not cover.any():
         return shapely.MultiPolygon()
+    x, y, z = (scratch or Scratch()).xyz(cover)
+    # one chunk: every polygon in one array (OuterOffset makes an array per polygon); the
+    # "threaded" algorithm on one thread traces as "serial" does but without holding the GIL
     gen = contourpy.contour_generator(
-        z=cover.astype(np.float64), fill_type="OuterOffset", corner_mask=False
-    )
-    filled = cast(tuple[list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5))
-    points, offsets = filled
-    sizes = np.array([len(p) for p in points], dtype=np.int64)
-    base = np.cumsum(sizes) - sizes
-    ring_start = np.concatenate([o[:-1] + b for o, b in zip(offsets, base, strict=True)])
-    ring_of_poly = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
-    ij, ring = _corners(np.concatenate(points), np.append(ring_start, int(sizes.sum())))
+        x, y, z, name="threaded", thread_count=1,
+        fill_type="ChunkCombinedOffsetOffset", corner_mask=False,
+    )  # fmt: skip
+    filled = cast(tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5))
+    points, offsets, outer = filled[0][0], filled[1][0], filled[2][0]
+    ring_of_poly = np.repeat(np.arange(len(outer) - 1), np.diff(outer))
+    ij, ring = _corners(points, offsets)
     # cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res
     xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
     polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
-    return _punch(polys, disks)
+    return _punch(polys, disks, (cover, grid))
 
 
 def _corners(pts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -270,36 +295,54 @@ def _corners(pts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     the end) where the ring turns, and the ring of each: marching squares puts a vertex on
     every cell side it crosses, most of them on straight runs. The points are on a half-cell
     lattice, so the collinearity test is exact."""
-    size = np.diff(starts) - 1  # without the repeated closing point
-    ring = np.repeat(np.arange(len(size)), size)
-    first = np.repeat(starts[:-1], size)
-    pos = np.arange(len(ring)) - np.repeat(np.cumsum(size) - size, size)
-    n = size[ring]
-    here = pts[first + pos]
-    a = here - pts[first + (pos - 1) % n]
-    b = pts[first + (pos + 1) % n] - here
-    turn = a[:, 0] * b[:, 1] != a[:, 1] * b[:, 0]
-    return here[turn], ring[turn]
+    step = pts[1:] - pts[:-1]
+    last = starts[1:] - 1  # the closing point of each ring
+    into = np.empty_like(pts)  # the segment into each vertex; a ring's last one into its first
+    into[1:] = step
+    into[starts[:-1]] = step[last - 1]
+    out = np.empty_like(pts)  # the segment out of each vertex
+    out[:-1] = step
+    out[-1] = 0.0  # a closing point, never kept
+    turn = into[:, 0] * out[:, 1] != into[:, 1] * out[:, 0]
+    turn[last] = False
+    ring = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    return pts[turn], ring[turn]
 
 
-def _punch(polys: np.ndarray, disks: np.ndarray) -> shapely.Geometry:
+def _punch(
+    polys: np.ndarray, disks: np.ndarray, traced: tuple[np.ndarray, _Grid]
+) -> shapely.Geometry:
     """Cut ``disks`` (each around an unreached node, radius at most half the gap to the nearest
-    reached node) out of the polygons as new holes.
+    reached node) out of the polygons as new holes; ``traced``: the cover and grid they were
+    traced from.
 
     A disk that reaches the polygon's edge or a hole is halved until it lies inside (three
     times, then cut to half the node's distance to the edge; it still holds its node, and a
     node that is not strictly inside needs no cut), so no overlay with the whole polygon is
-    ever needed: each polygon gets the unions of its disks as extra rings.
+    ever needed: each polygon gets the unions of its disks as extra rings. Whether a disk lies
+    inside is read from the cover where every square of cell centres around it is covered
+    (:func:`_covered_around`), and asked of GEOS only elsewhere.
     """
     multi = shapely.MultiPolygon(list(polys)) if len(polys) != 1 else polys[0]
     if len(disks) == 0:
         return multi
-    shapely.prepare(multi)
+    prepared = False
+
+    def inside(geoms: np.ndarray) -> np.ndarray:  # shapely.contains_properly(multi, geoms)
+        nonlocal prepared
+        res = _covered_around(*traced, shapely.bounds(geoms))
+        if not res.all():
+            if not prepared:
+                shapely.prepare(multi)
+                prepared = True
+            res[~res] = shapely.contains_properly(multi, geoms[~res])
+        return res
+
     centre = shapely.centroid(disks)
-    keep = shapely.contains_properly(multi, centre)
+    keep = inside(centre)
     disks, centre = disks[keep], centre[keep]
     radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # about the 16-gon's circumradius
-    out = ~shapely.contains_properly(multi, disks)
+    out = ~inside(disks)
     for attempt in range(4):
         if not out.any():
             break
@@ -309,15 +352,35 @@ def _punch(polys: np.ndarray, disks: np.ndarray) -> shapely.Geometry:
             edge = shapely.boundary(multi)
             radius[out] = np.minimum(radius[out], 0.5 * shapely.distance(centre[out], edge))
         disks[out] = shapely.buffer(centre[out], radius[out], quad_segs=4)
-        out[out] = ~shapely.contains_properly(multi, disks[out])
+        out[out] = ~inside(disks[out])
     disks = disks[~out]
     if len(disks) == 0:
         return multi
     holes = shapely.get_exterior_ring(shapely.get_parts(shapely.union_all(disks)))
-    hole_at, owner = shapely.STRtree(polys).query(shapely.polygons(holes), predicate="within")
+    # each hole lies inside one polygon: the one that holds its first vertex
+    hole_at, owner = shapely.STRtree(polys).query(
+        shapely.get_point(holes, 0), predicate="intersects"
+    )
     rings, ring_owner = shapely.get_rings(polys, return_index=True)
     order = np.argsort(np.concatenate([ring_owner, owner]), kind="stable")  # shells first
     every = np.concatenate([rings, holes[hole_at]])[order]
     return shapely.multipolygons(
         shapely.polygons(every, indices=np.concatenate([ring_owner, owner])[order])
     )
+
+
+def _covered_around(cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> np.ndarray:
+    """Whether every square of four cell centres that each box (``bounds`` rows, grown by a
+    hundredth of a cell) meets has its four centres covered: the traced polygon then holds the
+    box in its interior (marching squares fills such squares whole). False where unsure."""
+    h, w = cover.shape
+    grow = 0.01
+    c0 = np.floor((bounds[:, 0] - grid.x0) / grid.res - 0.5 - grow).astype(np.int64)
+    r0 = np.floor((bounds[:, 1] - grid.y0) / grid.res - 0.5 - grow).astype(np.int64)
+    c1 = np.floor((bounds[:, 2] - grid.x0) / grid.res - 0.5 + grow).astype(np.int64) + 2
+    r1 = np.floor((bounds[:, 3] - grid.y0) / grid.res - 0.5 + grow).astype(np.int64) + 2
+    ok = (r0 >= 0) & (c0 >= 0) & (r1 <= h) & (c1 <= w)
+    out = np.zeros(len(bounds), dtype=bool)
+    for k in np.flatnonzero(ok):
+        out[k] = bool(cover[r0[k] : r1[k], c0[k] : c1[k]].all())
+    return out

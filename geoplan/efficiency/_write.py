@@ -8,11 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
 
 from geoplan.efficiency._land import STANDARD, STATUS_ZH
 from geoplan.efficiency._scheme import GROUPS, INDICATORS
-from geoplan.io import atomic_path, write_gpkg, write_json, xlsx_cell, xlsx_table, xlsx_value
+from geoplan.io import (
+    LedgerWorkbook,
+    atomic_path,
+    write_gpkg,
+    write_json,
+    xlsx_cell,
+    xlsx_table,
+    xlsx_value,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -205,7 +212,7 @@ def _zh_frames(result: EfficiencyResult) -> dict[str, pd.DataFrame]:
 
 def write_xlsx(result: EfficiencyResult, path: Path) -> Path:
     """The ledger workbook (sheets :data:`SHEETS`)."""
-    wb = Workbook(write_only=True)
+    wb = LedgerWorkbook()
     _summary_sheet(wb.create_sheet(SHEETS[0]), result)
     frames = _zh_frames(result)
     for name in SHEETS[1:-1]:

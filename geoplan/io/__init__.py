@@ -10,7 +10,8 @@
   :func:`check_postgis_target`;
 - the layer roles (:data:`ROLES`) and their value vocabularies;
 - tables (Excel / CSV, units in headers): :func:`read_table` for the ``enterprises`` role;
-- Excel ledgers: :func:`xlsx_table` (a sheet with Chinese headers, frozen, fitted, a 合计 row),
+- Excel ledgers: :class:`LedgerWorkbook`, :func:`xlsx_table` (a sheet with Chinese headers,
+  frozen, fitted, a 合计 row),
   :func:`xlsx_cell`, :func:`xlsx_value`, :func:`text_width`;
 - dates: :func:`parse_dates`, :func:`parse_date_value`;
 - writing: :func:`atomic_path`, :func:`write_gpkg`, :func:`write_csv`, :func:`write_json` (strict
@@ -65,7 +66,15 @@ from geoplan.io._write import (
     write_gpkg,
     write_json,
 )
-from geoplan.io._xlsx import YES_NO, ColumnSpec, text_width, xlsx_cell, xlsx_table, xlsx_value
+from geoplan.io._xlsx import (
+    YES_NO,
+    ColumnSpec,
+    LedgerWorkbook,
+    text_width,
+    xlsx_cell,
+    xlsx_table,
+    xlsx_value,
+)
 
 __all__ = [
     "DATABASE_SCHEMES",
@@ -84,6 +93,7 @@ __all__ = [
     "DatabaseSource",
     "Field",
     "Filter",
+    "LedgerWorkbook",
     "PostgisTable",
     "ReadReport",
     "Role",

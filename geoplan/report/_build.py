@@ -157,14 +157,16 @@ def build_report(
     code = check_database(to, c, adcode) if to is not None else None
     started = dt.datetime.now(dt.UTC)
     steps = _Steps(progress, total=2 * len(ANALYSES) + 2)
-    # 2. the analyses, each guarded; each one's files are written in a second thread while
-    #    the next one runs (GEOS, GDAL and numpy release the GIL), and collected in step 4
+    # 2. the analyses, each guarded; each one's files and section map are made in a second
+    #    thread while the next one runs (GEOS, GDAL and numpy release the GIL, and the
+    #    analyses leave the second core idle most of the time), and collected in step 4
     sections: list[Section] = []
     given = dict(results or {})
     results = {}
     context = _context(c)
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-report-files")
     written: dict[str, Future[dict[str, Path]]] = {}
+    mapped: dict[str, Future[maps.MapParts]] = {}
     for analysis in ANALYSES:
         steps.start(analysis.key)
         section, result = _run(
@@ -178,22 +180,21 @@ def build_report(
                 written[analysis.key] = writer.submit(
                     result.to_files, folder / analysis.key, context=context
                 )
+            mapped[analysis.key] = writer.submit(_section_map, result, context, tiles, lang)
     # 3. the overview of the layers (with the land records when the audit did not run)
     steps.start("overview")
     overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
     steps.end("overview", overview.status)
     sections.insert(0, overview)
-    # 4. one map per analysis
+    # 4. one map per analysis (made in the writer thread; a step's time is what was left to
+    #    wait for)
     for analysis in ANALYSES:
         key = analysis.key
         section = next(s for s in sections if s.key == key)
         steps.start(f"{key} map")
-        if key in results:
+        if key in mapped:
             try:
-                section.map = maps.map_parts(
-                    maps.compose(results[key], extent=[], context=context, tiles=tiles,
-                                 lang=lang, height=MAP_HEIGHT)
-                )  # fmt: skip
+                section.map = mapped[key].result()
             except Exception as exc:  # one failing map must not lose the report
                 _failed(section, f"{key} map", exc, lang)
         section.seconds += steps.end(f"{key} map", section.status)
@@ -219,6 +220,15 @@ def build_report(
         ", ".join(f"{s.key}={s.status}" for s in sections),
     )
     return target
+
+
+def _section_map(
+    result: Any, context: maps.MapContext, tiles: str | None, lang: str
+) -> maps.MapParts:
+    """An analysis's section map, ready for the page."""
+    return maps.map_parts(
+        maps.compose(result, extent=[], context=context, tiles=tiles, lang=lang, height=MAP_HEIGHT)
+    )
 
 
 class _Steps:
