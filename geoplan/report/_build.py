@@ -167,40 +167,42 @@ def build_report(
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoplan-report-files")
     written: dict[str, Future[dict[str, Path]]] = {}
     mapped: dict[str, Future[maps.MapParts]] = {}
-    for analysis in ANALYSES:
-        steps.start(analysis.key)
-        section, result = _run(
-            analysis, c, folder, lang, done=results, given=given.get(analysis.key)
-        )
-        steps.end(analysis.key, section.status)
-        sections.append(section)
-        if result is not None:
-            results[analysis.key] = result
-            if analysis.key not in given:  # a given result's files are there already
-                written[analysis.key] = writer.submit(
-                    result.to_files, folder / analysis.key, context=context
-                )
-            mapped[analysis.key] = writer.submit(_section_map, result, context, tiles, lang)
-    # 3. the overview of the layers (with the land records when the audit did not run)
-    steps.start("overview")
-    overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
-    steps.end("overview", overview.status)
-    sections.insert(0, overview)
-    # 4. one map per analysis (made in the writer thread; a step's time is what was left to
-    #    wait for)
-    for analysis in ANALYSES:
-        key = analysis.key
-        section = next(s for s in sections if s.key == key)
-        steps.start(f"{key} map")
-        if key in mapped:
-            try:
-                section.map = mapped[key].result()
-            except Exception as exc:  # one failing map must not lose the report
-                _failed(section, f"{key} map", exc, lang)
-        section.seconds += steps.end(f"{key} map", section.status)
-    for key, future in written.items():
-        _collect_files(next(s for s in sections if s.key == key), future, folder, lang)
-    writer.shutdown()
+    try:
+        for analysis in ANALYSES:
+            steps.start(analysis.key)
+            section, result = _run(
+                analysis, c, folder, lang, done=results, given=given.get(analysis.key)
+            )
+            steps.end(analysis.key, section.status)
+            sections.append(section)
+            if result is not None:
+                results[analysis.key] = result
+                if analysis.key not in given:  # a given result's files are there already
+                    written[analysis.key] = writer.submit(
+                        result.to_files, folder / analysis.key, context=context
+                    )
+                mapped[analysis.key] = writer.submit(_section_map, result, context, tiles, lang)
+        # 3. the overview of the layers (with the land records when the audit did not run)
+        steps.start("overview")
+        overview, crs = _overview(c, folder, lang, tiles, with_land_records="audit" not in results)
+        steps.end("overview", overview.status)
+        sections.insert(0, overview)
+        # 4. one map per analysis (made in the writer thread; a step's time is what was left to
+        #    wait for)
+        for analysis in ANALYSES:
+            key = analysis.key
+            section = next(s for s in sections if s.key == key)
+            steps.start(f"{key} map")
+            if key in mapped:
+                try:
+                    section.map = mapped[key].result()
+                except Exception as exc:  # one failing map must not lose the report
+                    _failed(section, f"{key} map", exc, lang)
+            section.seconds += steps.end(f"{key} map", section.status)
+        for key, future in written.items():
+            _collect_files(next(s for s in sections if s.key == key), future, folder, lang)
+    finally:  # an unexpected error (or ^C) must not leave the writer thread behind
+        writer.shutdown(wait=True, cancel_futures=True)
     # 5. the page and its manifest
     steps.start("page")
     target = _write_page(c, folder, sections, lang, crs, steps)
