@@ -381,6 +381,16 @@ def _covered_around(cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> np.nd
     r1 = np.floor((bounds[:, 3] - grid.y0) / grid.res - 0.5 + grow).astype(np.int64) + 2
     ok = (r0 >= 0) & (c0 >= 0) & (r1 <= h) & (c1 <= w)
     out = np.zeros(len(bounds), dtype=bool)
-    for k in np.flatnonzero(ok):
-        out[k] = bool(cover[r0[k] : r1[k], c0[k] : c1[k]].all())
+    todo = np.flatnonzero(ok)
+    # every box's cells gathered at once: an n x R x C block of the cover, R x C the largest
+    # box, each box's own rows and columns repeated up to that size (which leaves all() as
+    # it is); in slices so that one large box cannot make the block large
+    largest = (r1[todo] - r0[todo]).max(initial=1) * (c1[todo] - c0[todo]).max(initial=1)
+    step = max(1, 4_000_000 // int(largest))
+    for lo in range(0, len(todo), step):
+        k = todo[lo : lo + step]
+        n_r, n_c = int((r1[k] - r0[k]).max()), int((c1[k] - c0[k]).max())
+        rows = np.minimum(r0[k, None] + np.arange(n_r), r1[k, None] - 1)
+        cols = np.minimum(c0[k, None] + np.arange(n_c), c1[k, None] - 1)
+        out[k] = cover[rows[:, :, None], cols[:, None, :]].all(axis=(1, 2))
     return out

@@ -1,0 +1,55 @@
+"""The grid isochrones' test of whether a disk lies inside the traced outline without GEOS
+(``_covered_around``): against the definition box by box, and against GEOS on the traced
+polygon."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from scipy import ndimage
+
+from geoplan.connectivity._reach_grid import _covered_around, _Grid, _trace
+
+
+def _blobby_cover(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    """A cover like a reach set's: grown blobs with holes, empty border of 3 cells."""
+    rng = np.random.default_rng(seed)
+    cover = ndimage.binary_dilation(rng.random(shape) < 0.05, iterations=3)
+    cover &= ~ndimage.binary_dilation(rng.random(shape) < 0.01)
+    cover[:3], cover[-3:], cover[:, :3], cover[:, -3:] = False, False, False, False
+    return cover
+
+
+def _by_definition(cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> np.ndarray:
+    """Each box's squares of cell centres, one box at a time."""
+    h, w = cover.shape
+    out = np.zeros(len(bounds), dtype=bool)
+    for k, (x0, y0, x1, y1) in enumerate(bounds):
+        c0 = int(np.floor((x0 - grid.x0) / grid.res - 0.51))
+        r0 = int(np.floor((y0 - grid.y0) / grid.res - 0.51))
+        c1 = int(np.floor((x1 - grid.x0) / grid.res - 0.49)) + 2
+        r1 = int(np.floor((y1 - grid.y0) / grid.res - 0.49)) + 2
+        if r0 >= 0 and c0 >= 0 and r1 <= h and c1 <= w:
+            out[k] = cover[r0:r1, c0:c1].all()
+    return out
+
+
+def test_covered_around_matches_the_definition_and_geos() -> None:
+    grid = _Grid(500_000.0, 3_800_000.0, 12.5, (120, 150))
+    for seed in range(3):
+        cover = _blobby_cover(seed, grid.shape)
+        rng = np.random.default_rng(100 + seed)
+        n = 3000
+        centre = np.column_stack([
+            grid.x0 + rng.uniform(-20, grid.shape[1] * grid.res + 20, n),
+            grid.y0 + rng.uniform(-20, grid.shape[0] * grid.res + 20, n),
+        ])  # fmt: skip
+        radius = rng.choice([0.5, 3.0, 12.5, 25.0, 60.0], n)
+        disks = shapely.buffer(shapely.points(centre), radius, quad_segs=4)
+        bounds = shapely.bounds(disks)
+        got = _covered_around(cover, grid, bounds)
+        np.testing.assert_array_equal(got, _by_definition(cover, grid, bounds))
+        assert 100 < got.sum() < n - 100  # both answers occur
+        # what it says is inside, GEOS finds inside the traced outline
+        outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
+        assert shapely.contains_properly(outline, disks[got]).all()
