@@ -32,6 +32,10 @@ from geoplan.network import RoadNetwork
 __all__ = ["RoadSamples", "Scratch", "grid_polygons"]
 
 
+#: road pieces sampled at once by :meth:`RoadSamples.of`
+_BLOCK = 8192
+
+
 @dataclass(frozen=True)
 class RoadSamples:
     """Points along every road piece, with what is needed to time them from any start."""
@@ -45,26 +49,42 @@ class RoadSamples:
 
     @classmethod
     def of(cls, net: RoadNetwork, spacing: float) -> RoadSamples:
-        """Sample every piece of ``net`` at most ``spacing`` apart (its vertices included)."""
+        """Sample every piece of ``net`` at most ``spacing`` apart (its vertices included).
+
+        In blocks of pieces, so that the temporaries stay small and are reused (fresh memory
+        pages cost more here than the arithmetic); the running sum is carried from block to
+        block, so the result is what one pass over all pieces gives, to the bit."""
         lines = net.edges.geometry.to_numpy()
         piece = net.edge_pieces
         n_pieces = int(piece.max()) + 1 if len(piece) else 0
         first = np.zeros(n_pieces, dtype=np.int64)
         first[piece[::-1]] = np.arange(len(piece))[::-1]
         geoms = lines[first]
-        long = shapely.length(geoms) > 0  # GEOS cannot segmentize zero-length lines
-        dense = geoms.copy()
-        dense[long] = shapely.segmentize(geoms[long], spacing)
-        xy, owner = shapely.get_coordinates(dense, return_index=True)
-        step = np.zeros(len(xy))
-        same = owner[1:] == owner[:-1]
-        step[1:] = np.where(same, np.hypot(*(xy[1:] - xy[:-1]).T), 0.0)
-        cum = np.cumsum(step)
+        xs, ys, fracs = [], [], []
+        counts = np.zeros(n_pieces, dtype=np.int64)
+        carry = 0.0  # the running sum of the steps over the blocks before
+        for lo in range(0, n_pieces, _BLOCK):
+            x, y, owner = _densified(geoms[lo : lo + _BLOCK], spacing)
+            step = np.empty(len(x))
+            np.subtract(x[1:], x[:-1], out=step[1:])
+            np.hypot(step[1:], y[1:] - y[:-1], out=step[1:])
+            step[1:][owner[1:] != owner[:-1]] = 0.0
+            step[0] = 0.0
+            n = np.bincount(owner, minlength=min(_BLOCK, n_pieces - lo))
+            total = np.bincount(owner, weights=step, minlength=len(n))
+            step[0] = carry
+            cum = np.cumsum(step, out=step)
+            carry = float(cum[-1])
+            start = np.cumsum(n) - n
+            cum -= np.repeat(cum[start[n > 0]], n[n > 0])  # the distance along the piece
+            cum /= np.repeat(np.where(total > 0, total, 1.0), n)
+            cum[np.repeat(total == 0, n)] = 0.0
+            xs.append(x)
+            ys.append(y)
+            fracs.append(cum)
+            counts[lo : lo + len(n)] = n
         offsets = np.zeros(n_pieces + 1, dtype=np.int64)
-        np.cumsum(np.bincount(owner, minlength=n_pieces), out=offsets[1:])
-        along = cum - cum[offsets[owner]]
-        total = np.bincount(owner, weights=step, minlength=n_pieces)
-        frac = np.where(total[owner] > 0, along / np.where(total > 0, total, 1.0)[owner], 0.0)
+        np.cumsum(counts, out=offsets[1:])
         # an edge runs along its piece when its first two vertices are the piece's first two
         e_xy, p_xy = _first_two(lines), _first_two(geoms)
         along_piece = np.all(e_xy == p_xy[piece], axis=1)
@@ -73,7 +93,8 @@ class RoadSamples:
         edges = np.arange(len(piece))
         fwd[piece[along_piece]] = edges[along_piece]
         bwd[piece[~along_piece]] = edges[~along_piece]
-        return cls(xy[:, 0], xy[:, 1], frac, offsets, fwd, bwd)
+        x, y, frac = (np.concatenate(p) if p else np.empty(0) for p in (xs, ys, fracs))
+        return cls(x, y, frac, offsets, fwd, bwd)
 
     def arrivals(
         self, start: np.ndarray, te: np.ndarray, eu: np.ndarray, limit: float
@@ -95,6 +116,44 @@ class RoadSamples:
                           np.where(self.bwd[p] >= 0, a_b, np.inf))  # fmt: skip
         keep = arrival <= limit
         return idx[keep], arrival[keep]
+
+
+def _densified(lines: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y and line of the vertices of ``shapely.segmentize(lines, spacing)`` (lines of zero
+    length as they are), computed in numpy without making the dense lines: the same formulas
+    as GEOS's Densifier (a segment of length L cut into n = ceil(L / spacing) parts, the j-th
+    point at fraction (j * (L / n)) / L, a point equal to the one before dropped), so the
+    points are the same to the bit (tested against ``shapely.segmentize``)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    del xy
+    seg = np.flatnonzero(owner[1:] == owner[:-1])  # segment: vertex seg to seg + 1
+    dx, dy = x[seg + 1] - x[seg], y[seg + 1] - y[seg]
+    length = np.sqrt(dx * dx + dy * dy)
+    dense = np.bincount(owner[seg], weights=length, minlength=len(lines)) > 0
+    parts = np.ceil(length / spacing)
+    n = np.ones(len(x), dtype=np.int64)  # each vertex and the points added after it
+    n[seg] = np.where((parts > 1) & dense[owner[seg]], parts, 1)
+    start = np.cumsum(n) - n
+    src = np.repeat(np.arange(len(x)), n)
+    out_x, out_y = x[src], y[src]
+    mid = np.flatnonzero(src[1:] == src[:-1]) + 1  # the added points
+    if len(mid):
+        s = src[mid]
+        seg_len = np.zeros(len(x))
+        seg_len[seg] = length
+        cut = seg_len[s]
+        frac = ((mid - start[s]) * (cut / n[s])) / cut
+        out_x[mid] = x[s] + frac * (x[s + 1] - x[s])
+        out_y[mid] = y[s] + frac * (y[s + 1] - y[s])
+    own = owner[src]
+    repeat = np.zeros(len(src), dtype=bool)
+    repeat[1:] = (own[1:] == own[:-1]) & (out_x[1:] == out_x[:-1]) & (out_y[1:] == out_y[:-1])
+    repeat &= dense[own]  # lines of zero length are not segmentized
+    if not repeat.any():  # the usual case: no copies (fresh pages cost more than the work)
+        return out_x, out_y, own
+    keep = ~repeat
+    return out_x[keep], out_y[keep], own[keep]
 
 
 def _first_two(lines: np.ndarray) -> np.ndarray:
@@ -321,28 +380,32 @@ def _punch(
     node that is not strictly inside needs no cut), so no overlay with the whole polygon is
     ever needed: each polygon gets the unions of its disks as extra rings. Whether a disk lies
     inside is read from the cover where every square of cell centres around it is covered
-    (:func:`_covered_around`), and asked of GEOS only elsewhere.
+    (:func:`_covered_around`), and elsewhere asked of GEOS against the outline traced again
+    around each disk alone (:class:`_LocalOutlines`, traced once for the first disks: every
+    smaller disk of the same node lies in the same tile), not against the whole polygon (whose
+    prepared index cost more than everything else here).
     """
     multi = shapely.MultiPolygon(list(polys)) if len(polys) != 1 else polys[0]
     if len(disks) == 0:
         return multi
-    prepared = False
+    tiles: list[_LocalOutlines] = []
+    first = shapely.bounds(disks)
 
-    def inside(geoms: np.ndarray) -> np.ndarray:  # shapely.contains_properly(multi, geoms)
-        nonlocal prepared
+    def inside(ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        """shapely.contains_properly(multi, geoms); ``ids``: their nodes' rows in ``first``"""
         res = _covered_around(*traced, shapely.bounds(geoms))
         if not res.all():
-            if not prepared:
-                shapely.prepare(multi)
-                prepared = True
-            res[~res] = shapely.contains_properly(multi, geoms[~res])
+            if not tiles:
+                tiles.append(_LocalOutlines(*traced, first))
+            res[~res] = tiles[0].contains(ids[~res], geoms[~res])
         return res
 
     centre = shapely.centroid(disks)
-    keep = inside(centre)
-    disks, centre = disks[keep], centre[keep]
+    ids = np.arange(len(disks))
+    keep = inside(ids, centre)
+    ids, disks, centre = ids[keep], disks[keep], centre[keep]
     radius = np.sqrt(shapely.area(disks) / np.pi) * 1.05  # about the 16-gon's circumradius
-    out = ~inside(disks)
+    out = ~inside(ids, disks)
     for attempt in range(4):
         if not out.any():
             break
@@ -352,7 +415,7 @@ def _punch(
             edge = shapely.boundary(multi)
             radius[out] = np.minimum(radius[out], 0.5 * shapely.distance(centre[out], edge))
         disks[out] = shapely.buffer(centre[out], radius[out], quad_segs=4)
-        out[out] = ~inside(disks[out])
+        out[out] = ~inside(ids[out], disks[out])
     disks = disks[~out]
     if len(disks) == 0:
         return multi
@@ -394,3 +457,99 @@ def _covered_around(cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> np.nd
         cols = np.minimum(c0[k, None] + np.arange(n_c), c1[k, None] - 1)
         out[k] = cover[rows[:, :, None], cols[:, None, :]].all(axis=(1, 2))
     return out
+
+
+def _inside_traced(cover: np.ndarray, grid: _Grid, geoms: np.ndarray) -> np.ndarray:
+    """``shapely.contains_properly(outline, geoms)``, ``outline`` traced from ``cover`` as
+    :func:`_trace` does (before any disk is cut), from a tile of the cover around each
+    geometry alone (:class:`_LocalOutlines`)."""
+    tiles = _LocalOutlines(cover, grid, shapely.bounds(geoms))
+    return tiles.contains(np.arange(len(geoms)), geoms)
+
+
+class _LocalOutlines:
+    """The outline traced from ``cover`` (as :func:`_trace` does) around each of a set of boxes
+    alone, for ``shapely.contains_properly`` against the whole outline.
+
+    Marching squares draws each square of four cell centres from those four alone, so within a
+    tile's rectangle of cell centres the tile's outline is the whole one; a geometry inside that
+    rectangle lies in the interior of one exactly where it lies in the interior of the other.
+    Each tile reaches one square beyond its box (cells off the grid uncovered); the tiles,
+    all of one size, are traced side by side in one call, an uncovered column on each side of
+    every tile so that no outline runs from one tile into the next."""
+
+    def __init__(self, cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> None:
+        self.cover, self.grid = cover, grid
+        n = len(bounds)
+        self.local = np.full(n, None, dtype=object)  # None: no outline in the tile
+        c0, r0 = self._index(bounds[:, 0], grid.x0, -1), self._index(bounds[:, 1], grid.y0, -1)
+        c1, r1 = self._index(bounds[:, 2], grid.x0, 3), self._index(bounds[:, 3], grid.y0, 3)
+        self.first = np.column_stack([c0, r0])  # each tile's first cell centre
+        self.last = np.column_stack([c1, r1]) - 1  # and its last
+        if n == 0:
+            return
+        s_r, s_c = int((r1 - r0).max()), int((c1 - c0).max())
+        step = max(1, 2_000_000 // (s_r * (s_c + 2)))
+        for lo in range(0, n, step):
+            k = np.arange(lo, min(lo + step, n))
+            self._trace_tiles(k, r0[k], c0[k], (s_r, s_c))
+
+    def _index(self, v: np.ndarray, origin: float, shift: int) -> np.ndarray:
+        """The cell centre (column or row) before ``v`` (``shift`` -1) or ``shift - 1`` after
+        the one after (``shift`` 3), reading ``v`` a hundredth of a cell out."""
+        grow = 0.01 if shift > 0 else -0.01
+        return np.floor((v - origin) / self.grid.res - 0.5 + grow).astype(np.int64) + shift
+
+    def _trace_tiles(
+        self, k: np.ndarray, r0: np.ndarray, c0: np.ndarray, size: tuple[int, int]
+    ) -> None:
+        import contourpy
+
+        cover, grid = self.cover, self.grid
+        (h, w), (s_r, s_c) = cover.shape, size
+        rows, cols = r0[:, None] + np.arange(s_r), c0[:, None] + np.arange(s_c)
+        on_r, on_c = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+        tiles = cover[np.clip(rows, 0, h - 1)[:, :, None], np.clip(cols, 0, w - 1)[:, None, :]]
+        tiles &= on_r[:, :, None] & on_c[:, None, :]
+        side = np.zeros((s_r, len(k), s_c + 2))  # the tiles side by side
+        side[:, :, 1:-1] = tiles.transpose(1, 0, 2)
+        z = side.reshape(s_r, -1)
+        x, y = np.meshgrid(
+            np.arange(z.shape[1], dtype=np.float64), np.arange(s_r, dtype=np.float64)
+        )
+        gen = contourpy.contour_generator(
+            x, y, z, fill_type="ChunkCombinedOffsetOffset", corner_mask=False
+        )
+        filled = cast(
+            tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5)
+        )
+        points, offsets, outer = filled[0][0], filled[1][0], filled[2][0]
+        if points is None or len(outer) < 2:
+            return
+        ring = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        ring_of_poly = np.repeat(np.arange(len(outer) - 1), np.diff(outer))
+        tile_of_poly = (points[offsets[outer[:-1]], 0] // (s_c + 2)).astype(np.int64)
+        at = tile_of_poly[ring_of_poly][ring]  # each point's tile
+        ij = np.column_stack([
+            points[:, 0] - at * (s_c + 2) - 1 + c0[at], points[:, 1] + r0[at],
+        ])  # fmt: skip
+        xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
+        polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
+        order = np.argsort(tile_of_poly, kind="stable")
+        held, which = np.unique(tile_of_poly[order], return_inverse=True)
+        self.local[k[held]] = shapely.multipolygons(polys[order], indices=which)
+
+    def contains(self, which: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        """``contains_properly`` of the outline for ``geoms[i]`` in tile ``which[i]``; a
+        geometry that does not lie half a square inside its tile gets tiles of its own."""
+        b = shapely.bounds(geoms)
+        lo = (b[:, :2] - [self.grid.x0, self.grid.y0]) / self.grid.res - 0.5
+        hi = (b[:, 2:] - [self.grid.x0, self.grid.y0]) / self.grid.res - 0.5
+        fits = np.all((lo > self.first[which] + 0.5) & (hi < self.last[which] - 0.5), axis=1)
+        out = np.zeros(len(geoms), dtype=bool)
+        if not fits.all():
+            out[~fits] = _inside_traced(self.cover, self.grid, geoms[~fits])
+        local = self.local[which]
+        test = fits & (local != None)  # noqa: E711 (elementwise)
+        out[test] = shapely.contains_properly(local[test], geoms[test])
+        return out

@@ -1,6 +1,7 @@
-"""The grid isochrones' test of whether a disk lies inside the traced outline without GEOS
-(``_covered_around``): against the definition box by box, and against GEOS on the traced
-polygon."""
+"""The grid isochrones' tests of whether a disk lies inside the traced outline: from the cover
+alone (``_covered_around``) against the definition box by box and against GEOS on the traced
+polygon; on the outline traced around each disk alone (``_inside_traced``) against GEOS on the
+whole traced polygon."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from geoplan.connectivity._reach_grid import _covered_around, _Grid, _trace
+from geoplan.connectivity._reach_grid import (
+    _covered_around,
+    _Grid,
+    _inside_traced,
+    _LocalOutlines,
+    _trace,
+)
 
 
 def _blobby_cover(seed: int, shape: tuple[int, int]) -> np.ndarray:
@@ -53,3 +60,59 @@ def test_covered_around_matches_the_definition_and_geos() -> None:
         # what it says is inside, GEOS finds inside the traced outline
         outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
         assert shapely.contains_properly(outline, disks[got]).all()
+
+
+def test_inside_traced_matches_geos_on_the_whole_outline() -> None:
+    grid = _Grid(500_000.0, 3_800_000.0, 12.5, (120, 150))
+    for seed in range(3):
+        cover = _blobby_cover(seed, grid.shape)
+        outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
+        rng = np.random.default_rng(200 + seed)
+        n = 2000
+        centre = np.column_stack([
+            grid.x0 + rng.uniform(-20, grid.shape[1] * grid.res + 20, n),
+            grid.y0 + rng.uniform(-20, grid.shape[0] * grid.res + 20, n),
+        ])  # fmt: skip
+        # points on the outline's own lattice too (cell centres and the midpoints between them,
+        # where the outline runs), and disks touching it
+        lattice = np.floor(centre / (grid.res / 2.0)) * (grid.res / 2.0)
+        lattice += np.array([grid.x0 % (grid.res / 2.0), grid.y0 % (grid.res / 2.0)])
+        radius = rng.choice([0.5, 3.0, 6.25, 12.5, 25.0], n)
+        geoms = np.concatenate([
+            shapely.points(centre),
+            shapely.points(lattice),
+            shapely.buffer(shapely.points(centre), radius, quad_segs=4),
+            shapely.buffer(shapely.points(lattice), radius, quad_segs=4),
+            shapely.box(*lattice.T, *(lattice + grid.res / 2.0).T),
+        ])  # fmt: skip
+        got = _inside_traced(cover, grid, geoms)
+        want = shapely.contains_properly(outline, geoms)
+        np.testing.assert_array_equal(got, want)
+        for part in np.split(want, 5):
+            assert 100 < part.sum() < n - 100  # both answers occur for each kind
+
+
+def test_local_outlines_reused_for_smaller_geometries_and_rebuilt_for_others() -> None:
+    """Tiles traced around the first disks answer for the smaller disks and the centres of the
+    same nodes; a geometry that does not lie inside its tile is answered on tiles of its own."""
+    grid = _Grid(500_000.0, 3_800_000.0, 12.5, (120, 150))
+    cover = _blobby_cover(7, grid.shape)
+    outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
+    rng = np.random.default_rng(7)
+    n = 1500
+    at = shapely.points(np.column_stack([
+        grid.x0 + rng.uniform(0, grid.shape[1] * grid.res, n),
+        grid.y0 + rng.uniform(0, grid.shape[0] * grid.res, n),
+    ]))  # fmt: skip
+    tiles = _LocalOutlines(cover, grid, shapely.bounds(shapely.buffer(at, 25.0, quad_segs=4)))
+    ids = np.arange(n)
+    for geoms in (at, shapely.buffer(at, 6.0, quad_segs=4), shapely.buffer(at, 25.0, quad_segs=4)):
+        np.testing.assert_array_equal(
+            tiles.contains(ids, geoms), shapely.contains_properly(outline, geoms)
+        )
+    # each geometry asked with another node's tile: most do not lie in it
+    other = rng.permutation(n)
+    geoms = shapely.buffer(at, 3.0, quad_segs=4)
+    want = shapely.contains_properly(outline, geoms)
+    np.testing.assert_array_equal(tiles.contains(other, geoms), want)
+    assert 100 < want.sum() < n - 100
