@@ -7,6 +7,7 @@ the blocks of ``RoadSamples.of`` against one block."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 from scipy import ndimage
 
@@ -153,7 +154,7 @@ def test_densified_is_shapely_segmentize_to_the_bit() -> None:
     np.testing.assert_array_equal(owner, want_owner)
 
 
-def test_road_samples_in_blocks_are_one_pass_to_the_bit(monkeypatch) -> None:
+def test_road_samples_in_blocks_are_one_pass_to_the_bit(monkeypatch: pytest.MonkeyPatch) -> None:
     import geopandas as gpd
 
     from geoplan.network import road_network
