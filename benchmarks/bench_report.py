@@ -182,10 +182,30 @@ def build_report(scale: float, out: Path) -> dict[str, Any]:
     county = County.open(path)
     gen = time.perf_counter() - t0
     n = len(county.landuse) if county.has("landuse") else 0
+    iso = _time_isochrones()
     t1 = time.perf_counter()
     page = build(county, out=out.parent / "report")
     return {"generate_s": gen, "report_s": time.perf_counter() - t1, "parcels": n,
-            "page": str(page)}  # fmt: skip
+            "page": str(page), "isochrones_s": iso}  # fmt: skip
+
+
+def _time_isochrones() -> list[float]:
+    """Time every isochrone pass (``reach_polygons``, every park x budget) the report makes,
+    inside its connectivity step: the list is filled as the report runs."""
+    import geoplan.connectivity._tables as tables
+
+    seconds: list[float] = []
+    inner = tables.reach_polygons
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - t)
+
+    tables.reach_polygons = timed  # type: ignore[assignment]
+    return seconds
 
 
 def _child(kind: str, arg: str, out: str) -> None:
@@ -318,6 +338,8 @@ def _report(tmp: Path, scale: float) -> bool:
     timings = json.loads((page.parent / "report.json").read_text(encoding="utf-8"))["timings"]
     print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()
                                   if k not in ("total", "peak_rss_mb")))  # fmt: skip
+    iso = ", ".join(f"{s:.2f} s" for s in res["isochrones_s"]) or "none drawn"
+    print(f"  isochrones inside the connectivity step (reach_polygons, every park x budget): {iso}")
     limit = 25 if res["parcels"] >= 500_000 else 10
     return size <= limit and load < 5000 and not run.console
 
