@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from geoplan.maps._context import MapContext, add_context, compose
 from geoplan.maps._embed import MapParts, map_parts, shared_assets_html
 from geoplan.maps._encode import format_values
-from geoplan.maps._context import MapContext, add_context, compose
 from geoplan.maps._map import (
     add_legend,
     add_lines,

@@ -11,7 +11,14 @@ from typing import Any, Protocol
 import folium
 import geopandas as gpd
 
-from geoplan.maps._map import LayerOrBounds, add_polygons, finish, lang_of, new_map, to_html
+from geoplan.maps._map import (
+    LayerOrBounds,
+    add_polygons,
+    finish,
+    lang_of,
+    new_map,
+    to_html,  # noqa: F401 (the doctests use it)
+)
 
 __all__ = ["MapContext", "add_context", "compose"]
 

@@ -11,11 +11,8 @@ when they repeat. The JSON is made safe to embed in a ``<script>`` element.
 from __future__ import annotations
 
 import base64
-import html
-import json
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -139,6 +136,9 @@ def simplify_auto(
     if the layer still has more than :data:`MAX_LAYER_VERTICES` vertices it is raised step by
     step until it fits, but never beyond 1/600 of the diagonal or 1/4 of the median feature size
     (a layer of many small parcels keeps recognisable parcels rather than meeting the budget).
+    The steps are tried on a sample of the features first (:data:`_SAMPLE`), so that the whole
+    layer is simplified again only at the step the sample says fits (a layer of grid cells,
+    which no tolerance shrinks, goes straight to the cap instead of through every step).
     """
     n_vertices = int(shapely.get_num_coordinates(geoms).sum())
     if len(geoms) == 0 or n_vertices < SIMPLIFY_MIN_VERTICES:
@@ -149,13 +149,67 @@ def simplify_auto(
     tol = min(size / 25.0, diag / 3000.0)
     if tol <= 0:
         return geoms, 0.0
-    out = shapely.simplify(geoms, tol, preserve_topology=True)
+    out = _simplify(geoms, tol, kind)
     # never coarser than a quarter of the typical feature: many small features stay recognisable
     cap = min(diag / 600.0, size / 4.0)
+    sample = None
     while int(shapely.get_num_coordinates(out).sum()) > MAX_LAYER_VERTICES and tol < cap:
+        if sample is None:
+            sample = _sample(geoms)
         tol = min(tol * 1.6, cap)
-        out = shapely.simplify(geoms, tol, preserve_topology=True)
+        while tol < cap and _projected(sample, tol, kind, len(geoms)) > MAX_LAYER_VERTICES:
+            tol = min(tol * 1.6, cap)
+        out = _simplify(geoms, tol, kind)
     return out, tol * metres_per_unit
+
+
+#: features whose simplification stands for the whole layer's when raising the tolerance
+_SAMPLE = 2000
+
+
+def _sample(geoms: np.ndarray) -> np.ndarray:
+    if len(geoms) <= _SAMPLE:
+        return geoms
+    return geoms[np.random.default_rng(0).choice(len(geoms), _SAMPLE, replace=False)]
+
+
+def _projected(sample: np.ndarray, tol: float, kind: Kind, n: int) -> float:
+    """Vertices of the whole layer (``n`` features) simplified at ``tol``, from ``sample``."""
+    kept = float(shapely.get_num_coordinates(_simplify(sample, tol, kind)).sum())
+    return kept * n / len(sample)
+
+
+def _simplify(geoms: np.ndarray, tol: float, kind: Kind) -> np.ndarray:
+    """Simplified geometries of the same topology: polygons by Douglas-Peucker where that keeps
+    every part and every hole and is valid, GEOS's topology-preserving simplifier elsewhere
+    (it takes seconds on one polygon with thousands of holes, as 永久基本农田 has: 3.5 s
+    against 0.09 s for a 140,000-vertex polygon with 5,600 holes); lines by the
+    topology-preserving one."""
+    if kind != "polygon":
+        return shapely.simplify(geoms, tol, preserve_topology=True)
+    out = shapely.simplify(geoms, tol, preserve_topology=False)
+    redo = ~(_same_rings(geoms, out) & shapely.is_valid(out)) | shapely.is_empty(out)
+    if redo.any():
+        out[redo] = shapely.simplify(geoms[redo], tol, preserve_topology=True)
+    return out
+
+
+def _same_rings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each of ``b`` has as many polygons and, polygon by polygon, as many holes as the
+    same row of ``a`` (Douglas-Peucker can drop a part or a hole, or empty a small one)."""
+
+    def rings(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parts, row = shapely.get_parts(g, return_index=True)
+        holes = shapely.get_num_interior_rings(parts)
+        return row, holes
+
+    same = shapely.get_num_geometries(a) == shapely.get_num_geometries(b)
+    same &= shapely.get_type_id(a) == shapely.get_type_id(b)
+    (ra, ha), (_, hb) = rings(a[same]), rings(b[same])
+    ok = np.ones(int(same.sum()), dtype=bool)
+    np.logical_and.at(ok, ra, ha == hb)  # same part counts: the parts line up row by row
+    same[same] = ok
+    return same
 
 
 def prepare(

@@ -15,6 +15,7 @@ import shapely
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
+from geoplan.errors import InputError
 from geoplan.maps._assets import install_assets
 from geoplan.maps._encode import (
     COARSE_FEATURES,
@@ -32,7 +33,6 @@ from geoplan.maps._encode import (
 )
 from geoplan.maps._safe import safe_html, safe_html_all, safe_json
 from geoplan.maps._style import PALETTE, classify, radii
-from geoplan.errors import InputError
 
 Bounds: TypeAlias = tuple[float, float, float, float]
 
@@ -263,8 +263,16 @@ def add_layer(
     columns: dict[str, tuple[int, int]] = {}
     table: list[dict[str, Any]] = []
     tip, pop = (
-        encode_fields(frame, spec_fields, layer=name, option=option, lang=lang, columns=columns,
-                      table=table, budget=budget)  # fmt: skip
+        encode_fields(
+            frame,
+            spec_fields,
+            layer=name,
+            option=option,
+            lang=lang,
+            columns=columns,
+            table=table,
+            budget=budget,
+        )  # fmt: skip
         for option, spec_fields in (("tooltip", tooltip), ("popup", popup))
     )
     if pop is not None and pop.get("more"):

@@ -24,18 +24,17 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
 from branca.element import Figure, MacroElement
 
+from geoplan.errors import InputError
 from geoplan.maps._assets import OfflineMap
-from geoplan.maps._safe import inert_html, safe_html
 from geoplan.maps._layers import (
     Bounds,
     MapDecor,
@@ -48,7 +47,7 @@ from geoplan.maps._layers import (
     state,
     union,
 )
-from geoplan.errors import InputError
+from geoplan.maps._safe import inert_html, safe_html
 
 __all__ = [
     "add_legend",

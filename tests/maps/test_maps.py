@@ -208,6 +208,76 @@ def test_vertex_budget_never_destroys_small_features(monkeypatch: pytest.MonkeyP
     assert (shapely.area(kept) > 0.5 * shapely.area(polys[0])).all()
 
 
+def test_simplify_keeps_every_hole_and_part_fast_or_not() -> None:
+    """Douglas-Peucker where it keeps the topology, the topology-preserving simplifier where
+    it would drop a hole, a part or a whole small polygon: the result has the input's parts
+    and holes, is valid and stays within the tolerance of the input."""
+    from geoplan.maps._encode import _simplify
+
+    theta = np.linspace(0, 2 * np.pi, 2001)[:-1]
+    rng = np.random.default_rng(4)
+    wobble = 1 + 0.01 * rng.standard_normal(len(theta))
+    shell = np.c_[X0 + 5000 * wobble * np.cos(theta), Y0 + 5000 * wobble * np.sin(theta)]
+    holes = [  # 400 small holes, each a wobbly 40-gon of radius 30 m
+        np.c_[X0 + x + 30 * np.cos(theta[::50]), Y0 + y + 30 * np.sin(theta[::50])]
+        for x, y in rng.uniform(-3000, 3000, (400, 2))
+    ]
+    holes = [h for i, h in enumerate(holes)
+             if all(np.hypot(*(h[0] - g[0])) > 100 for g in holes[:i])]  # fmt: skip
+    farmland = shapely.Polygon(shell, holes)
+    sliver = shapely.box(X0 + 9000, Y0, X0 + 9400, Y0 + 2)  # Douglas-Peucker empties it
+    parts = shapely.MultiPolygon([shapely.box(X0 + 9000, Y0 + 100, X0 + 9100, Y0 + 200),
+                                  shapely.box(X0 + 9200, Y0 + 100, X0 + 9203, Y0 + 103)])  # fmt: skip
+    pond = shapely.Polygon(  # a field with a 3 m well in it: Douglas-Peucker drops the hole
+        shapely.box(X0 + 9500, Y0, X0 + 10500, Y0 + 1000).exterior,
+        [shapely.box(X0 + 9900, Y0 + 500, X0 + 9903, Y0 + 503).exterior],
+    )
+    geoms = np.array([farmland, sliver, parts, pond], dtype=object)
+    assert shapely.is_valid(geoms).all()
+    tol = 25.0
+    out = _simplify(geoms, tol, "polygon")
+    assert shapely.is_valid(out).all() and not shapely.is_empty(out).any()
+    assert shapely.get_num_interior_rings(out[0]) == len(holes)
+    assert shapely.get_num_geometries(out[2]) == 2
+    assert shapely.get_num_coordinates(out[0]) < shapely.get_num_coordinates(farmland) / 2
+    for a, b in zip(geoms, out, strict=True):
+        assert shapely.hausdorff_distance(a.boundary, b.boundary) <= tol * 1.0001
+    # Douglas-Peucker alone would have lost the sliver and the small part
+    dp = shapely.simplify(geoms, tol, preserve_topology=False)
+    assert shapely.is_empty(dp[1]) and shapely.get_num_geometries(dp[2]) < 2
+    assert shapely.get_num_interior_rings(dp[3]) == 0
+    assert shapely.get_num_interior_rings(out[3]) == 1
+
+
+def test_vertex_budget_jumps_to_the_cap_when_no_step_can_meet_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A layer of grid cells keeps its vertices at every tolerance: it is simplified at the
+    first tolerance and at the cap, not at every step in between (the sample tells)."""
+    from geoplan.maps import _encode as _maps_encode
+
+    cells = [shapely.box(X0 + i * 1000, Y0 + j * 1000, X0 + i * 1000 + 1000, Y0 + j * 1000 + 1000)
+             for i in range(80) for j in range(60)]  # fmt: skip
+    gdf = gpd.GeoDataFrame(geometry=cells, crs=4547)
+    monkeypatch.setattr(_maps_encode, "SIMPLIFY_MIN_VERTICES", 1000)
+    monkeypatch.setattr(_maps_encode, "MAX_LAYER_VERTICES", 10_000)  # 4,800 cells x 5 vertices
+    monkeypatch.setattr(_maps_encode, "_SAMPLE", 500)
+    whole: list[int] = []
+    inner = _maps_encode._simplify
+
+    def counted(geoms: np.ndarray, tol: float, kind: _maps_encode.Kind) -> np.ndarray:
+        if len(geoms) == len(cells):
+            whole.append(len(geoms))
+        return inner(geoms, tol, kind)
+
+    monkeypatch.setattr(_maps_encode, "_simplify", counted)
+    prep = prepare(gdf, kind="polygon", name="cells", simplify=None)
+    diag = float(np.hypot(80_000, 60_000))
+    assert prep.tolerance_m == pytest.approx(min(diag / 600, 1000 / 4), rel=1e-9)  # the cap
+    assert len(whole) == 2  # the first tolerance and the cap
+    assert shapely.get_num_coordinates(prep.frame.geometry.values).sum() == 5 * len(cells)
+
+
 def test_empty_geometries_are_skipped_and_counted() -> None:
     gdf = gpd.GeoDataFrame(
         {"v": [1, 2, 3]}, geometry=[shapely.box(0, 0, 1, 1), None, shapely.Polygon()], crs=4326
