@@ -83,7 +83,8 @@ def report(
         click.echo(f"{run['analysis']}: wrote run {run['run_id']} ({rows:,} rows in "
                    f"{len(run['rows'])} tables) to #{run['schema']}{replaced}")  # fmt: skip
     failed = [s for s in manifest["sections"] if s["status"] in ("error", "bug")]
-    for sec in failed:
-        click.echo(f"{sec['key']}: {sec['note']}", err=True)
+    for sec in failed:  # the note, and the error's own text (file, layer, field, fix)
+        detail = f"\n  {sec['detail']}" if sec.get("detail") else ""
+        click.echo(f"{sec['key']}: {sec['note']}{detail}", err=True)
     if failed:
         raise SystemExit(1 if any(s["status"] == "bug" for s in failed) else 2)

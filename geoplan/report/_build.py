@@ -33,7 +33,7 @@ from geoplan.report._analyses import ANALYSES, Analysis, summary_figures
 from geoplan.report._database import check_database, write_database
 from geoplan.report._html import Section, relative_files, render_page
 from geoplan.report._overview import layer_or_none, overview_section
-from geoplan.report._text import ROLE_LABELS, t
+from geoplan.report._text import ROLE_LABELS, error_kind_zh, t
 
 __all__ = ["ReportStep", "build_report"]
 
@@ -415,6 +415,7 @@ def _manifest(county: County, sections: list[Section], timings: dict[str, Any]) 
                 "key": section.key,
                 "status": section.status,
                 "note": section.note,
+                "detail": section.detail,
                 "seconds": round(section.seconds, 3),
                 "analysis_seconds": round(timings.get(section.key, section.seconds), 3),
                 "map_seconds": round(timings.get(f"{section.key} map", 0.0), 3),
@@ -435,12 +436,19 @@ def _failed(section: Section, what: str, exc: Exception, lang: str) -> None:
     else:
         logger.exception("%s failed unexpectedly (a bug in geoplan)", what)
         section.status, section.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
+    if lang == "zh":  # the kind in words; the error's own text (English) folded away below
+        section.detail = f"{type(exc).__name__}: {exc}"
+        section.note = (
+            t(lang, "failed_zh", kind=error_kind_zh(exc))
+            if isinstance(exc, GeoplanError)
+            else t(lang, "bug_zh")
+        )
 
 
 def _context(county: County) -> maps.MapContext:
     """The county and township outlines every section map draws first (a layer that cannot
     be read is left out here; the overview says why)."""
-    problems: dict[str, str] = {}
+    problems: dict[str, GeoplanError] = {}
     return maps.MapContext(
         boundary=layer_or_none(county, "boundary", problems),
         townships=layer_or_none(county, "townships", problems),

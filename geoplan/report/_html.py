@@ -262,6 +262,7 @@ class Section:
     title: str
     status: str = "ok"  # ok | skipped | error
     note: str | None = None
+    detail: str | None = None  # the errors' own text (English) under a zh note, folded away
     figures: list[tuple[str, str]] = field(default_factory=list)
     blocks: list[Markup] = field(default_factory=list)
     map: MapParts | None = None

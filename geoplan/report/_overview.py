@@ -25,6 +25,7 @@ from geoplan.report._text import (
     SANSHENG_LABELS,
     ZONING_COLORS,
     ZONING_LABELS,
+    error_kind_zh,
     t,
 )
 
@@ -35,14 +36,16 @@ MAX_OVERVIEW_PARCELS = 20_000
 TRUNK = ("motorway", "trunk", "primary")
 
 
-def layer_or_none(county: County, role: str, problems: dict[str, str]) -> gpd.GeoDataFrame | None:
+def layer_or_none(
+    county: County, role: str, problems: dict[str, GeoplanError]
+) -> gpd.GeoDataFrame | None:
     """The county's layer for ``role``, or None (missing, or unreadable: noted in problems)."""
     if not county.has(role):
         return None
     try:
         return county.layer(role)
     except GeoplanError as exc:
-        problems.setdefault(role, str(exc))
+        problems.setdefault(role, exc)
         logger.error("%s: %s layer unreadable: %s", county.name, role, exc)
         return None
 
@@ -127,7 +130,7 @@ def add_raw_layers(
     county: County,
     lang: str,
     *,
-    problems: dict[str, str],
+    problems: dict[str, GeoplanError],
     with_land_records: bool,
     notes: list[str],
 ) -> int:
@@ -187,7 +190,7 @@ def add_raw_layers(
 
 
 def _landuse(
-    m: folium.Map, county: County, lang: str, problems: dict[str, str], notes: list[str]
+    m: folium.Map, county: County, lang: str, problems: dict[str, GeoplanError], notes: list[str]
 ) -> int:
     lu = layer_or_none(county, "landuse", problems)
     if lu is None:
@@ -200,7 +203,7 @@ def _landuse(
     try:
         c = classify_landuse(lu, unknown="keep")
     except GeoplanError as exc:
-        problems.setdefault("landuse", str(exc))
+        problems.setdefault("landuse", exc)
         return 0
     c = c[["sansheng", "class_name", "code", c.geometry.name]].copy()
     c["space"] = c["sansheng"].map(
@@ -216,7 +219,7 @@ def _landuse(
     return 1
 
 
-def _roads(m: folium.Map, county: County, lang: str, problems: dict[str, str]) -> int:
+def _roads(m: folium.Map, county: County, lang: str, problems: dict[str, GeoplanError]) -> int:
     roads = layer_or_none(county, "roads", problems)
     if roads is None or roads.empty:
         return 0
@@ -252,7 +255,7 @@ def overview_section(
 ) -> tuple[Section, CountySummary | None, folium.Map | None]:
     """The county overview section: summary table (or the read problems) and the raw-layer map."""
     sec = Section("overview", t(lang, "overview"))
-    problems: dict[str, str] = {}
+    problems: dict[str, GeoplanError] = {}
     summary: CountySummary | None = None
     try:
         summary = county.summary()
@@ -262,7 +265,7 @@ def overview_section(
             if role in ROLE_LABELS["en"] and role != "landcover":
                 layer_or_none(county, role, problems)
         if not problems:
-            problems["county"] = str(exc)
+            problems["county"] = exc
     if summary is not None:
         sec.blocks.append(summary_table(summary, lang))
     notes: list[str] = []
@@ -273,7 +276,14 @@ def overview_section(
                            with_land_records=with_land_records, notes=notes)  # fmt: skip
     if problems:
         lines = [f"{ROLE_LABELS[lang].get(k, k)}: {v}" for k, v in problems.items()]
-        sec.note = t(lang, "summary_failed") + "\n" + "\n".join(lines)
+        if lang == "zh":  # what went wrong in words here, the errors' own text folded away
+            kinds = [
+                f"{ROLE_LABELS[lang].get(k, k)}：{error_kind_zh(v)}" for k, v in problems.items()
+            ]
+            sec.note = t(lang, "summary_failed") + "\n" + "\n".join(kinds)
+            sec.detail = "\n".join(lines)
+        else:
+            sec.note = t(lang, "summary_failed") + "\n" + "\n".join(lines)
         sec.status = "error" if summary is None else "ok"
     if notes:
         sec.note = "\n".join([*([sec.note] if sec.note else []), *notes])

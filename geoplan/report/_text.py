@@ -34,6 +34,10 @@ TEXT: dict[str, dict[str, str]] = {
         "unavailable": "未运行：本版本尚未提供该分析（{error}）。",
         "failed": "分析失败：",
         "bug": "分析意外失败（geoplan 的缺陷，请连同日志报告）：",
+        "failed_zh": "分析失败：{kind}。原因与修改方法见下方“技术细节”。",
+        "bug_zh": "分析意外失败（geoplan 的缺陷，请连同日志与下方“技术细节”一并报告）。",
+        "layer_failed_zh": "{kind}",
+        "detail": "技术细节（英文原文）",
         "files": "数据文件",
         "map": "地图",
         "key_figures": "主要指标",
@@ -125,6 +129,7 @@ TEXT: dict[str, dict[str, str]] = {
         "skipped": "Not run: missing layer(s) {roles}.",
         "unavailable": "Not run: this analysis is not available in this version ({error}).",
         "failed": "Analysis failed:",
+        "detail": "Technical detail",
         "bug": "Analysis failed unexpectedly (a bug in geoplan; please report it with the log):",
         "files": "Data files",
         "map": "Map",
@@ -284,3 +289,31 @@ def t(lang: str, key: str, **kw: object) -> str:
     """The label ``key`` in ``lang``, formatted with ``kw``."""
     text = TEXT[lang].get(key, TEXT["en"].get(key, key))
     return text.format(**kw) if kw else text
+
+
+#: what went wrong, in Chinese, by the kind of error (most specific first); the error's own
+#: message (English, naming the file, layer, field and fix) goes under "技术细节"
+ERROR_KINDS_ZH: tuple[tuple[str, str], ...] = (
+    ("LayerNotFoundError", "数据源中找不到所需图层"),
+    ("CRSError", "图层坐标系缺失、为地理坐标（需投影坐标）或彼此不一致"),
+    ("GeometryTypeError", "图层的几何类型与其用途不符"),
+    ("MissingFieldError", "图层缺少必需字段"),
+    ("DateParseError", "日期字段中有无法识别的值"),
+    ("EmptyLayerError", "图层中没有可用要素"),
+    ("UnknownCodeError", "地类代码不在所用分类体系中"),
+    ("DataFileNotFoundError", "输入文件或文件夹不存在"),
+    ("OutputError", "输出文件夹无法写入"),
+    ("DatabaseError", "数据库无法连接或使用"),
+    ("MissingExtraError", "缺少所需的可选组件"),
+    ("InputError", "输入数据或参数无法直接使用"),
+    ("GeoplanError", "输入数据或设置有误"),
+)
+
+
+def error_kind_zh(exc: BaseException) -> str:
+    """The kind of ``exc`` in Chinese words (by its class and its bases)."""
+    names = [c.__name__ for c in type(exc).__mro__]
+    for name, words in ERROR_KINDS_ZH:
+        if name in names:
+            return words
+    return "程序内部错误"

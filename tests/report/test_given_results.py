@@ -22,7 +22,8 @@ def test_a_given_exception_is_shown_instead_of_running(tmp_path: Path) -> None:
     # without results the audit is skipped (the package has no supplies layer); the given
     # failure is shown instead, so nothing was run for it
     assert sections["audit"]["status"] == "error"
-    assert "boom from a worker" in sections["audit"]["note"]
+    assert sections["audit"]["note"].startswith("分析失败：输入数据或参数无法直接使用")
+    assert sections["audit"]["detail"] == "InputError: supplies: boom from a worker"
     assert sections["zones"]["status"] == "skipped"  # not given: run (skipped for want of layers)
     build_report(county, out=tmp_path / "r2")
     plain = json.loads((tmp_path / "r2" / "report.json").read_text("utf-8"))

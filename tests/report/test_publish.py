@@ -51,9 +51,11 @@ def _latin_words(page: Path) -> dict[str, str]:
 
 def test_visible_text_leaves_out_scripts_and_styles() -> None:
     dom = "<html><head><title>t</title><style>.abc{}</style></head><body><p>县 city</p>" \
-          "<script>var english = 1;</script><div>乡</div></body></html>"  # fmt: skip
-    assert browser.visible_text(dom) == "县 city\n乡"
-    assert LATIN.findall(browser.visible_text(dom)) == ["city"]
+          "<script>var english = 1;</script><div>乡</div>" \
+          "<details><summary>细节</summary><pre>folded</pre></details>" \
+          "<details open><summary>开</summary><p>shown</p></details></body></html>"  # fmt: skip
+    assert browser.visible_text(dom) == "县 city\n乡\n细节\n开\nshown"
+    assert LATIN.findall(browser.visible_text(dom)) == ["city", "shown"]
 
 
 @needs_chromium
@@ -62,10 +64,20 @@ def test_visible_text_leaves_out_scripts_and_styles() -> None:
 def test_chinese_reports_show_no_english(demo_report: Path, tmp_path: Path) -> None:
     every = make_every_class_county(tmp_path / "every")
     skipped = make_every_class_county(tmp_path / "few", roles=("boundary", "townships"))
+    # a layer that cannot be read: the overview and the hierarchy fail with GeoplanErrors
+    broken = make_every_class_county(
+        tmp_path / "broken", roles=("boundary", "townships", "settlements", "roads", "parks")
+    )
+    toml = broken / "county.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("county.gpkg:settlements", "county.gpkg:居民点"),
+        encoding="utf-8",
+    )
     pages = {
         "demo": demo_report,
         "every class": build_report(every, out=tmp_path / "every_out", lang="zh"),
         "skipped": build_report(skipped, out=tmp_path / "few_out", lang="zh"),
+        "failed": build_report(broken, out=tmp_path / "broken_out", lang="zh"),
     }
     for name, page in pages.items():
         words = _latin_words(page)
@@ -83,6 +95,13 @@ def test_chinese_reports_show_no_english(demo_report: Path, tmp_path: Path) -> N
     # the skipped analyses: badge and note in Chinese
     text = browser.visible_text(browser.load(pages["skipped"]).dom)
     assert text.count("未运行") >= 4 + 4  # four badges in the contents, four notes
+    # the failures: what went wrong in Chinese, the error's own text one click away
+    dom = browser.load(pages["failed"]).dom
+    text = browser.visible_text(dom)
+    assert "居民点：数据源中找不到所需图层" in text
+    assert "分析失败：数据源中找不到所需图层。" in text and text.count("技术细节（英文原文）") == 2
+    opened = dom.replace('<details class="detail">', '<details class="detail" open="">')
+    assert "Layer '居民点' is not in" in browser.visible_text(opened)
 
 
 @needs_chromium

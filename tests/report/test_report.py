@@ -40,6 +40,15 @@ def _notes(page: str) -> dict[str, str]:
     return out
 
 
+def _details(page: str) -> dict[str, str]:
+    out = {}
+    for key, body in re.findall(r'<section id="([a-z]+)"(.*?)</section>', page, re.S):
+        detail = re.search(r'<details class="detail">.*?<pre lang="en">(.*?)</pre>', body, re.S)
+        if detail:
+            out[key] = detail.group(1)
+    return out
+
+
 # --------------------------------------------------------------------------- pieces
 
 
@@ -155,12 +164,24 @@ def test_a_failing_analysis_is_shown_and_the_others_still_run(
     assert _sections(text)["hierarchy"] == "error"
     assert _sections(text)["overview"] == "ok"
     note = _notes(text)["hierarchy"]
-    assert "分析失败" in note and "&lt;script&gt;alert(1)&lt;/script&gt;" in note
+    # in a zh report: what went wrong in Chinese; the error's own (English) text, escaped,
+    # folded away under 技术细节
+    assert note == "分析失败：输入数据或参数无法直接使用。原因与修改方法见下方“技术细节”。"
+    detail = _details(text)["hierarchy"]
+    assert detail == "InputError: settlements: bad kind &lt;script&gt;alert(1)&lt;/script&gt;"
+    manifest = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    hierarchy = next(s for s in manifest["sections"] if s["key"] == "hierarchy")
+    assert hierarchy["detail"] == f"InputError: settlements: bad kind {EVIL}"
     assert not (tmp_path / "out" / "hierarchy").exists()
-    # the command line writes the report, names the failure and exits 2 (bad input)
+    # the command line writes the report, names the failure and its cause, and exits 2
     result = CliRunner().invoke(main, ["report", str(county), "--out", str(tmp_path / "cli")])
     assert result.exit_code == 2
-    assert "hierarchy: 分析失败" in result.output
+    assert "hierarchy: 分析失败：输入数据或参数无法直接使用" in result.output
+    assert f"settlements: bad kind {EVIL}" in result.output
+    # in an en report the note carries the message itself
+    en = build_report(county, out=tmp_path / "en", lang="en").read_text(encoding="utf-8")
+    assert "Analysis failed: settlements: bad kind &lt;script&gt;" in _notes(en)["hierarchy"]
+    assert "hierarchy" not in _details(en)
     assert (tmp_path / "cli" / "index.html").is_file()
 
 

@@ -255,7 +255,8 @@ def external_refs(html: str) -> list[str]:
 
 
 class _Text(HTMLParser):
-    """The text a reader sees: every text node outside <script>, <style> and <title>."""
+    """The text a reader sees: every text node outside <script>, <style> and <title>, and
+    of a closed <details> only its <summary> (the rest shows when the reader opens it)."""
 
     _HIDDEN = ("script", "style", "title", "template")
 
@@ -263,17 +264,28 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.depth = 0
         self.parts: list[str] = []
+        self.details: list[bool] = []  # open or closed, innermost last
+        self.summary = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._HIDDEN:
             self.depth += 1
+        elif tag == "details":
+            self.details.append(any(name == "open" for name, _ in attrs))
+        elif tag == "summary":
+            self.summary += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._HIDDEN and self.depth:
             self.depth -= 1
+        elif tag == "details" and self.details:
+            self.details.pop()
+        elif tag == "summary" and self.summary:
+            self.summary -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self.depth and data.strip():
+        folded = bool(self.details) and not all(self.details) and not self.summary
+        if not self.depth and not folded and data.strip():
             self.parts.append(data.strip())
 
 
