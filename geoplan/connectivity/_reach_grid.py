@@ -495,8 +495,10 @@ class _LocalOutlines:
             self._trace_tiles(k, r0[k], c0[k], (s_r, s_c))
 
     def _index(self, v: np.ndarray, origin: float, shift: int) -> np.ndarray:
-        """The cell centre (column or row) before ``v`` (``shift`` -1) or ``shift - 1`` after
-        the one after (``shift`` 3), reading ``v`` a hundredth of a cell out."""
+        """Column (or row) of a tile's first cell centre for a box starting at ``v``
+        (``shift`` -1: one square before the square the box starts in) or one past its last for
+        a box ending at ``v`` (``shift`` 3: one square after the square it ends in); ``v`` is
+        read a hundredth of a cell outwards."""
         grow = 0.01 if shift > 0 else -0.01
         return np.floor((v - origin) / self.grid.res - 0.5 + grow).astype(np.int64) + shift
 
@@ -550,6 +552,6 @@ class _LocalOutlines:
         if not fits.all():
             out[~fits] = _inside_traced(self.cover, self.grid, geoms[~fits])
         local = self.local[which]
-        test = fits & (local != None)  # noqa: E711 (elementwise)
+        test = fits & ~shapely.is_missing(local)
         out[test] = shapely.contains_properly(local[test], geoms[test])
         return out

@@ -36,7 +36,6 @@ TEXT: dict[str, dict[str, str]] = {
         "bug": "分析意外失败（geoplan 的缺陷，请连同日志报告）：",
         "failed_zh": "分析失败：{kind}。原因与修改方法见下方“技术细节”。",
         "bug_zh": "分析意外失败（geoplan 的缺陷，请连同日志与下方“技术细节”一并报告）。",
-        "layer_failed_zh": "{kind}",
         "detail": "技术细节（英文原文）",
         "files": "数据文件",
         "map": "地图",
