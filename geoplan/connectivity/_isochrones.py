@@ -22,7 +22,8 @@ import numpy as np
 import shapely
 
 from geoplan._threads import ordered_map
-from geoplan.connectivity._reach_grid import RoadSamples, Scratch, grid_polygons
+from geoplan.connectivity._reach_grid import Scratch, grid_polygons
+from geoplan.connectivity._road_samples import RoadSamples
 from geoplan.network import RoadNetwork
 
 __all__ = ["Reach", "reach_polygons", "reach_times"]

@@ -1,7 +1,7 @@
 """Isochrones of large reach sets drawn on a grid: every budget of one start group at once.
 
-The road network is sampled once (every quarter ``buffer_m`` along each road piece, each
-sample with its position along the piece). For one start group, a sample's arrival time is the
+The road network is sampled once (:mod:`~geoplan.connectivity._road_samples`: every quarter
+``buffer_m`` along each road piece, each sample with its position along the piece). For one start group, a sample's arrival time is the
 earliest over the directed edges of its piece (start time at the edge's first node plus the
 edge's time scaled by the distance along it), so edges driven in full and the driven part of
 frontier edges come out of one formula, in both directions. Reached nodes are samples too.
@@ -27,141 +27,9 @@ from typing import cast
 import numpy as np
 import shapely
 
-from geoplan.network import RoadNetwork
+from geoplan.connectivity._road_samples import RoadSamples
 
-__all__ = ["RoadSamples", "Scratch", "grid_polygons"]
-
-
-#: road pieces sampled at once by :meth:`RoadSamples.of`
-_BLOCK = 8192
-
-
-@dataclass(frozen=True)
-class RoadSamples:
-    """Points along every road piece, with what is needed to time them from any start."""
-
-    x: np.ndarray
-    y: np.ndarray
-    frac: np.ndarray  # position along the piece, 0 at its first vertex, 1 at its last
-    offsets: np.ndarray  # samples of piece p are offsets[p]:offsets[p + 1]
-    fwd: np.ndarray  # per piece: the directed edge drawn along the piece's geometry, or -1
-    bwd: np.ndarray  # per piece: the directed edge drawn against it, or -1
-
-    @classmethod
-    def of(cls, net: RoadNetwork, spacing: float) -> RoadSamples:
-        """Sample every piece of ``net`` at most ``spacing`` apart (its vertices included).
-
-        In blocks of pieces, so that the temporaries stay small and are reused (fresh memory
-        pages cost more here than the arithmetic); the running sum is carried from block to
-        block, so the result is what one pass over all pieces gives, to the bit."""
-        lines = net.edges.geometry.to_numpy()
-        piece = net.edge_pieces
-        n_pieces = int(piece.max()) + 1 if len(piece) else 0
-        first = np.zeros(n_pieces, dtype=np.int64)
-        first[piece[::-1]] = np.arange(len(piece))[::-1]
-        geoms = lines[first]
-        xs, ys, fracs = [], [], []
-        counts = np.zeros(n_pieces, dtype=np.int64)
-        carry = 0.0  # the running sum of the steps over the blocks before
-        for lo in range(0, n_pieces, _BLOCK):
-            x, y, owner = _densified(geoms[lo : lo + _BLOCK], spacing)
-            step = np.empty(len(x))
-            np.subtract(x[1:], x[:-1], out=step[1:])
-            np.hypot(step[1:], y[1:] - y[:-1], out=step[1:])
-            step[1:][owner[1:] != owner[:-1]] = 0.0
-            step[0] = 0.0
-            n = np.bincount(owner, minlength=min(_BLOCK, n_pieces - lo))
-            total = np.bincount(owner, weights=step, minlength=len(n))
-            step[0] = carry
-            cum = np.cumsum(step, out=step)
-            carry = float(cum[-1])
-            start = np.cumsum(n) - n
-            cum -= np.repeat(cum[start[n > 0]], n[n > 0])  # the distance along the piece
-            cum /= np.repeat(np.where(total > 0, total, 1.0), n)
-            cum[np.repeat(total == 0, n)] = 0.0
-            xs.append(x)
-            ys.append(y)
-            fracs.append(cum)
-            counts[lo : lo + len(n)] = n
-        offsets = np.zeros(n_pieces + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        # an edge runs along its piece when its first two vertices are the piece's first two
-        e_xy, p_xy = _first_two(lines), _first_two(geoms)
-        along_piece = np.all(e_xy == p_xy[piece], axis=1)
-        fwd = np.full(n_pieces, -1, dtype=np.int64)
-        bwd = np.full(n_pieces, -1, dtype=np.int64)
-        edges = np.arange(len(piece))
-        fwd[piece[along_piece]] = edges[along_piece]
-        bwd[piece[~along_piece]] = edges[~along_piece]
-        x, y, frac = (np.concatenate(p) if p else np.empty(0) for p in (xs, ys, fracs))
-        return cls(x, y, frac, offsets, fwd, bwd)
-
-    def arrivals(
-        self, start: np.ndarray, te: np.ndarray, eu: np.ndarray, limit: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the samples reached before ``limit`` and their arrival times, for node
-        times ``start`` (inf where not reached)."""
-        t_f = np.where(self.fwd >= 0, start[eu[self.fwd]], np.inf)
-        t_b = np.where(self.bwd >= 0, start[eu[self.bwd]], np.inf)
-        pieces = np.flatnonzero(np.minimum(t_f, t_b) < limit)
-        counts = self.offsets[pieces + 1] - self.offsets[pieces]
-        idx = np.repeat(self.offsets[pieces] - np.cumsum(counts) + counts, counts)
-        idx += np.arange(len(idx))
-        p = np.repeat(pieces, counts)
-        f = self.frac[idx]
-        with np.errstate(invalid="ignore"):  # inf + inf * 0 where a direction does not exist
-            a_f = t_f[p] + te[np.maximum(self.fwd[p], 0)] * f
-            a_b = t_b[p] + te[np.maximum(self.bwd[p], 0)] * (1.0 - f)
-        arrival = np.fmin(np.where(self.fwd[p] >= 0, a_f, np.inf),
-                          np.where(self.bwd[p] >= 0, a_b, np.inf))  # fmt: skip
-        keep = arrival <= limit
-        return idx[keep], arrival[keep]
-
-
-def _densified(lines: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x, y and line of the vertices of ``shapely.segmentize(lines, spacing)`` (lines of zero
-    length as they are), computed in numpy without making the dense lines: the same formulas
-    as GEOS's Densifier (a segment of length L cut into n = ceil(L / spacing) parts, the j-th
-    point at fraction (j * (L / n)) / L, a point equal to the one before dropped), so the
-    points are the same to the bit (tested against ``shapely.segmentize``)."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
-    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
-    del xy
-    seg = np.flatnonzero(owner[1:] == owner[:-1])  # segment: vertex seg to seg + 1
-    dx, dy = x[seg + 1] - x[seg], y[seg + 1] - y[seg]
-    length = np.sqrt(dx * dx + dy * dy)
-    dense = np.bincount(owner[seg], weights=length, minlength=len(lines)) > 0
-    parts = np.ceil(length / spacing)
-    n = np.ones(len(x), dtype=np.int64)  # each vertex and the points added after it
-    n[seg] = np.where((parts > 1) & dense[owner[seg]], parts, 1)
-    start = np.cumsum(n) - n
-    src = np.repeat(np.arange(len(x)), n)
-    out_x, out_y = x[src], y[src]
-    mid = np.flatnonzero(src[1:] == src[:-1]) + 1  # the added points
-    if len(mid):
-        s = src[mid]
-        seg_len = np.zeros(len(x))
-        seg_len[seg] = length
-        cut = seg_len[s]
-        frac = ((mid - start[s]) * (cut / n[s])) / cut
-        out_x[mid] = x[s] + frac * (x[s + 1] - x[s])
-        out_y[mid] = y[s] + frac * (y[s + 1] - y[s])
-    own = owner[src]
-    repeat = np.zeros(len(src), dtype=bool)
-    repeat[1:] = (own[1:] == own[:-1]) & (out_x[1:] == out_x[:-1]) & (out_y[1:] == out_y[:-1])
-    repeat &= dense[own]  # lines of zero length are not segmentized
-    if not repeat.any():  # the usual case: no copies (fresh pages cost more than the work)
-        return out_x, out_y, own
-    keep = ~repeat
-    return out_x[keep], out_y[keep], own[keep]
-
-
-def _first_two(lines: np.ndarray) -> np.ndarray:
-    """x0, y0, x1, y1 of the first two vertices of each line (one vertex repeated if alone)."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
-    start = np.searchsorted(owner, np.arange(len(lines)))
-    second = np.minimum(start + 1, np.append(start[1:], len(xy)) - 1)
-    return np.hstack([xy[start], xy[second]])
+__all__ = ["Scratch", "grid_polygons"]
 
 
 @dataclass(frozen=True)
@@ -328,25 +196,44 @@ def _trace(
 ) -> shapely.Geometry:
     """The outline of the covered cells through the midpoints between cell centres, with the
     ``disks`` cut out (:func:`_punch`)."""
-    import contourpy
-
     if not cover.any():
         return shapely.MultiPolygon()
     x, y, z = (scratch or Scratch()).xyz(cover)
-    # one chunk: every polygon in one array (OuterOffset makes an array per polygon); the
-    # "threaded" algorithm on one thread traces as "serial" does but without holding the GIL
+    # the "threaded" algorithm on one thread traces as "serial" does but without the GIL
+    points, offsets, outer = _filled(x, y, z, name="threaded")
+    ring_of_poly = np.repeat(np.arange(len(outer) - 1), np.diff(outer))
+    ij, ring = _corners(points, offsets)
+    polys = _polygons(ij, ring, ring_of_poly, grid)
+    return _punch(polys, disks, (cover, grid))
+
+
+def _filled(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, *, name: str = "serial"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """contourpy's outline of ``z`` >= 0.5 (z of 0 and 1, no corner masking): the points, the
+    start of each closed ring in them and the first ring of each polygon, in one chunk (every
+    polygon in one array; OuterOffset makes an array per polygon). ``points`` is None where
+    nothing is covered."""
+    import contourpy
+
     gen = contourpy.contour_generator(
-        x, y, z, name="threaded", thread_count=1,
+        x, y, z, name=name, thread_count=1,
         fill_type="ChunkCombinedOffsetOffset", corner_mask=False,
     )  # fmt: skip
     filled = cast(tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5))
-    points, offsets, outer = filled[0][0], filled[1][0], filled[2][0]
-    ring_of_poly = np.repeat(np.arange(len(outer) - 1), np.diff(outer))
-    ij, ring = _corners(points, offsets)
-    # cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res
+    return filled[0][0], filled[1][0], filled[2][0]
+
+
+def _polygons(
+    ij: np.ndarray, ring: np.ndarray, ring_of_poly: np.ndarray, grid: _Grid
+) -> np.ndarray:
+    """Polygons of rings traced in cell units (``ij``: column, row of each vertex) on ``grid``:
+    cell (row i, column j) has its centre at x0 + (j + 0.5) res, y0 + (i + 0.5) res."""
     xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
-    polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
-    return _punch(polys, disks, (cover, grid))
+    return cast(
+        np.ndarray,
+        shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly),
+    )
 
 
 def _corners(pts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -505,9 +392,7 @@ class _LocalOutlines:
     def _trace_tiles(
         self, k: np.ndarray, r0: np.ndarray, c0: np.ndarray, size: tuple[int, int]
     ) -> None:
-        import contourpy
-
-        cover, grid = self.cover, self.grid
+        cover = self.cover
         (h, w), (s_r, s_c) = cover.shape, size
         rows, cols = r0[:, None] + np.arange(s_r), c0[:, None] + np.arange(s_c)
         on_r, on_c = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
@@ -519,13 +404,7 @@ class _LocalOutlines:
         x, y = np.meshgrid(
             np.arange(z.shape[1], dtype=np.float64), np.arange(s_r, dtype=np.float64)
         )
-        gen = contourpy.contour_generator(
-            x, y, z, fill_type="ChunkCombinedOffsetOffset", corner_mask=False
-        )
-        filled = cast(
-            tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], gen.filled(0.5, 1.5)
-        )
-        points, offsets, outer = filled[0][0], filled[1][0], filled[2][0]
+        points, offsets, outer = _filled(x, y, z)
         if points is None or len(outer) < 2:
             return
         ring = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
@@ -535,8 +414,7 @@ class _LocalOutlines:
         ij = np.column_stack([
             points[:, 0] - at * (s_c + 2) - 1 + c0[at], points[:, 1] + r0[at],
         ])  # fmt: skip
-        xy = (ij + 0.5) * grid.res + np.array([grid.x0, grid.y0])
-        polys = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_of_poly)
+        polys = _polygons(ij, ring, ring_of_poly, self.grid)
         order = np.argsort(tile_of_poly, kind="stable")
         held, which = np.unique(tile_of_poly[order], return_inverse=True)
         self.local[k[held]] = shapely.multipolygons(polys[order], indices=which)

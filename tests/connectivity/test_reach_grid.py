@@ -1,21 +1,16 @@
 """The grid isochrones' tests of whether a disk lies inside the traced outline: from the cover
 alone (``_covered_around``) against the definition box by box and against GEOS on the traced
 polygon; on the outline traced around each disk alone (``_inside_traced``) against GEOS on the
-whole traced polygon. The road samples: the numpy densify against ``shapely.segmentize``, and
-the blocks of ``RoadSamples.of`` against one block."""
+whole traced polygon."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import shapely
 from scipy import ndimage
 
-import geoplan.connectivity._reach_grid as reach_grid
 from geoplan.connectivity._reach_grid import (
-    RoadSamples,
     _covered_around,
-    _densified,
     _Grid,
     _inside_traced,
     _LocalOutlines,
@@ -46,16 +41,21 @@ def _by_definition(cover: np.ndarray, grid: _Grid, bounds: np.ndarray) -> np.nda
     return out
 
 
+def _centres(grid: _Grid, rng: np.random.Generator, n: int, margin: float) -> np.ndarray:
+    """``n`` random points over the grid and ``margin`` metres around it."""
+    return np.column_stack([
+        grid.x0 + rng.uniform(-margin, grid.shape[1] * grid.res + margin, n),
+        grid.y0 + rng.uniform(-margin, grid.shape[0] * grid.res + margin, n),
+    ])  # fmt: skip
+
+
 def test_covered_around_matches_the_definition_and_geos() -> None:
     grid = _Grid(500_000.0, 3_800_000.0, 12.5, (120, 150))
     for seed in range(3):
         cover = _blobby_cover(seed, grid.shape)
         rng = np.random.default_rng(100 + seed)
         n = 3000
-        centre = np.column_stack([
-            grid.x0 + rng.uniform(-20, grid.shape[1] * grid.res + 20, n),
-            grid.y0 + rng.uniform(-20, grid.shape[0] * grid.res + 20, n),
-        ])  # fmt: skip
+        centre = _centres(grid, rng, n, margin=20.0)
         radius = rng.choice([0.5, 3.0, 12.5, 25.0, 60.0], n)
         disks = shapely.buffer(shapely.points(centre), radius, quad_segs=4)
         bounds = shapely.bounds(disks)
@@ -74,10 +74,7 @@ def test_inside_traced_matches_geos_on_the_whole_outline() -> None:
         outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
         rng = np.random.default_rng(200 + seed)
         n = 2000
-        centre = np.column_stack([
-            grid.x0 + rng.uniform(-20, grid.shape[1] * grid.res + 20, n),
-            grid.y0 + rng.uniform(-20, grid.shape[0] * grid.res + 20, n),
-        ])  # fmt: skip
+        centre = _centres(grid, rng, n, margin=20.0)
         # points on the outline's own lattice too (cell centres and the midpoints between them,
         # where the outline runs), and disks touching it
         lattice = np.floor(centre / (grid.res / 2.0)) * (grid.res / 2.0)
@@ -105,10 +102,7 @@ def test_local_outlines_reused_for_smaller_geometries_and_rebuilt_for_others() -
     outline = _trace(cover.copy(), grid, np.empty(0, dtype=object))
     rng = np.random.default_rng(7)
     n = 1500
-    at = shapely.points(np.column_stack([
-        grid.x0 + rng.uniform(0, grid.shape[1] * grid.res, n),
-        grid.y0 + rng.uniform(0, grid.shape[0] * grid.res, n),
-    ]))  # fmt: skip
+    at = shapely.points(_centres(grid, rng, n, margin=0.0))
     tiles = _LocalOutlines(cover, grid, shapely.bounds(shapely.buffer(at, 25.0, quad_segs=4)))
     ids = np.arange(n)
     for geoms in (at, shapely.buffer(at, 6.0, quad_segs=4), shapely.buffer(at, 25.0, quad_segs=4)):
@@ -121,57 +115,3 @@ def test_local_outlines_reused_for_smaller_geometries_and_rebuilt_for_others() -
     want = shapely.contains_properly(outline, geoms)
     np.testing.assert_array_equal(tiles.contains(other, geoms), want)
     assert 100 < want.sum() < n - 100
-
-
-def _odd_lines(seed: int, n: int) -> np.ndarray:
-    """Lines as roads come: long and short segments, repeated vertices, zero-length lines,
-    coordinates in a projected CRS's range."""
-    rng = np.random.default_rng(seed)
-    lines = []
-    for _ in range(n):
-        k = int(rng.integers(2, 7))
-        xy = np.array([500_000.0, 3_800_000.0]) + np.cumsum(rng.normal(0, 40, (k, 2)), axis=0)
-        if rng.random() < 0.2:  # a vertex repeated
-            i = int(rng.integers(0, k))
-            xy = np.insert(xy, i, xy[i], axis=0)
-        if rng.random() < 0.05:  # a line of zero length
-            xy = np.repeat(xy[:1], 2, axis=0)
-        lines.append(shapely.linestrings(np.round(xy, int(rng.integers(0, 4)))))
-    return np.array(lines, dtype=object)
-
-
-def test_densified_is_shapely_segmentize_to_the_bit() -> None:
-    lines = _odd_lines(3, 2000)
-    long = shapely.length(lines) > 0
-    assert (~long).sum() > 20
-    dense = lines.copy()
-    dense[long] = shapely.segmentize(lines[long], 10.0)
-    want_xy, want_owner = shapely.get_coordinates(dense, return_index=True)
-    x, y, owner = _densified(lines, 10.0)
-    assert len(want_xy) > 3 * len(shapely.get_coordinates(lines))  # it did densify
-    np.testing.assert_array_equal(x, want_xy[:, 0])
-    np.testing.assert_array_equal(y, want_xy[:, 1])
-    np.testing.assert_array_equal(owner, want_owner)
-
-
-def test_road_samples_in_blocks_are_one_pass_to_the_bit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import geopandas as gpd
-
-    from geoplan.network import road_network
-
-    lines = _odd_lines(5, 600)
-    roads = gpd.GeoDataFrame(
-        {"highway": ["secondary"] * len(lines)}, geometry=list(lines), crs=4547
-    )
-    net = road_network(roads)
-    one = RoadSamples.of(net, 25.0)
-    monkeypatch.setattr(reach_grid, "_BLOCK", 7)
-    blocks = RoadSamples.of(net, 25.0)
-    for name in ("x", "y", "frac", "offsets", "fwd", "bwd"):
-        np.testing.assert_array_equal(getattr(blocks, name), getattr(one, name))
-    assert (one.frac > 0).any() and (one.frac < 1).any()
-    # frac is the distance along the piece over its length
-    p = int(np.argmax(np.diff(one.offsets)))
-    sl = slice(one.offsets[p], one.offsets[p + 1])
-    along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(one.x[sl]), np.diff(one.y[sl])))])
-    np.testing.assert_allclose(one.frac[sl], along / along[-1], rtol=1e-12, atol=1e-12)
