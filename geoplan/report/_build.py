@@ -429,20 +429,20 @@ def _manifest(county: County, sections: list[Section], timings: dict[str, Any]) 
 
 def _failed(section: Section, what: str, exc: Exception, lang: str) -> None:
     """Mark a section failed: bad input (a GeoplanError) with its message; anything else is a
-    bug, logged with its traceback and shown as such."""
-    if isinstance(exc, GeoplanError):
+    bug, logged with its traceback and shown as such. In Chinese the note says what went wrong
+    in words and the error's own (English) text is folded away below it."""
+    bad_input = isinstance(exc, GeoplanError)
+    if bad_input:
         logger.error("%s failed: %s", what, exc)
-        section.status, section.note = "error", f"{t(lang, 'failed')} {exc}"
     else:
         logger.exception("%s failed unexpectedly (a bug in geoplan)", what)
-        section.status, section.note = "bug", f"{t(lang, 'bug')} {type(exc).__name__}: {exc}"
-    if lang == "zh":  # the kind in words; the error's own text (English) folded away below
+    section.status = "error" if bad_input else "bug"
+    if lang == "zh":
+        section.note = t(lang, "failed", kind=error_kind_zh(exc)) if bad_input else t(lang, "bug")
         section.detail = f"{type(exc).__name__}: {exc}"
-        section.note = (
-            t(lang, "failed_zh", kind=error_kind_zh(exc))
-            if isinstance(exc, GeoplanError)
-            else t(lang, "bug_zh")
-        )
+    else:
+        text = str(exc) if bad_input else f"{type(exc).__name__}: {exc}"
+        section.note = f"{t(lang, 'failed' if bad_input else 'bug')} {text}"
 
 
 def _context(county: County) -> maps.MapContext:

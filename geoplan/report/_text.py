@@ -32,10 +32,9 @@ TEXT: dict[str, dict[str, str]] = {
         "notes": "说明",
         "skipped": "未运行：缺少图层 {roles}。",
         "unavailable": "未运行：本版本尚未提供该分析（{error}）。",
-        "failed": "分析失败：",
-        "bug": "分析意外失败（geoplan 的缺陷，请连同日志报告）：",
-        "failed_zh": "分析失败：{kind}。原因与修改方法见下方“技术细节”。",
-        "bug_zh": "分析意外失败（geoplan 的缺陷，请连同日志与下方“技术细节”一并报告）。",
+        # the error's own text goes under "detail" (see report._build._failed)
+        "failed": "分析失败：{kind}。原因与修改方法见下方“技术细节”。",
+        "bug": "分析意外失败（geoplan 的缺陷，请连同日志与下方“技术细节”一并报告）。",
         "detail": "技术细节（英文原文）",
         "files": "数据文件",
         "map": "地图",
