@@ -31,22 +31,22 @@ def _sections(page: str) -> dict[str, str]:
     return dict(re.findall(r'<section id="([a-z]+)" class="[^"]*" data-status="([a-z]+)"', page))
 
 
-def _notes(page: str) -> dict[str, str]:
+def _in_sections(page: str, pattern: str) -> dict[str, str]:
+    """{section key: the first group of ``pattern``} of the sections where it matches."""
     out = {}
     for key, body in re.findall(r'<section id="([a-z]+)"(.*?)</section>', page, re.S):
-        note = re.search(r'<p class="note[^"]*">(.*?)</p>', body, re.S)
-        if note:
-            out[key] = note.group(1)
+        found = re.search(pattern, body, re.S)
+        if found:
+            out[key] = found.group(1)
     return out
+
+
+def _notes(page: str) -> dict[str, str]:
+    return _in_sections(page, r'<p class="note[^"]*">(.*?)</p>')
 
 
 def _details(page: str) -> dict[str, str]:
-    out = {}
-    for key, body in re.findall(r'<section id="([a-z]+)"(.*?)</section>', page, re.S):
-        detail = re.search(r'<details class="detail">.*?<pre lang="en">(.*?)</pre>', body, re.S)
-        if detail:
-            out[key] = detail.group(1)
-    return out
+    return _in_sections(page, r'<details class="detail">.*?<pre lang="en">(.*?)</pre>')
 
 
 # --------------------------------------------------------------------------- pieces
